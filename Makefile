@@ -1,0 +1,27 @@
+# rust-concurrency-notes: the Python concurrency notes as small, tested Rust programs.
+CARGO ?= cargo
+
+.PHONY: help test fmt-check clippy unit run-all
+
+help: ## Show the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+test: fmt-check clippy unit ## Format check, clippy with warnings denied, every test.
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+unit:
+	$(CARGO) test --workspace
+
+run-all: ## Run every program with fast flags, each output labelled.
+	$(CARGO) build --workspace --bins --quiet
+	@run() { echo "== cargo run -p $$*"; ./target/debug/"$$@" || exit 1; echo; }; \
+	run simple-thread --delay-ms 10 && \
+	run thread-args && run thread-args Bob && \
+	run lock-counter && \
+	run daemon-thread --interval-ms 20 --run-for-ms 100 && \
+	run thread-lifecycle

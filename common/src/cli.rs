@@ -1,0 +1,64 @@
+//! Command-line helpers shared by every example.
+//!
+//! The notes sleep for whole seconds; the programs keep those defaults but take every delay as a
+//! `--…-ms` flag so the tests can run them in milliseconds. [`run`] is the program's exit path:
+//! an error ends the program with one line on stderr and exit code 1 (clap keeps exit code 2 for
+//! usage errors), never a panic backtrace.
+
+use std::fmt;
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A duration given on the command line in whole milliseconds (`--delay-ms 1000`).
+///
+/// Parses like a `u64`, so clap rejects `--delay-ms soon` with its usual exit code 2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Millis(pub Duration);
+
+impl Millis {
+    /// The duration this flag stands for.
+    pub fn duration(self) -> Duration {
+        self.0
+    }
+}
+
+impl FromStr for Millis {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(|ms| Millis(Duration::from_millis(ms)))
+    }
+}
+
+impl fmt::Display for Millis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.as_millis())
+    }
+}
+
+/// Runs the body of `main` and turns its result into the process's exit code.
+///
+/// On error prints `error: <message>: <cause>: …` as one line on stderr and returns exit code 1.
+pub fn run(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+    match body() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn millis_parse_as_whole_milliseconds() {
+        assert_eq!("1500".parse(), Ok(Millis(Duration::from_millis(1500))));
+        assert!("1.5".parse::<Millis>().is_err());
+        assert!("-1".parse::<Millis>().is_err());
+        assert_eq!(Millis(Duration::from_millis(20)).to_string(), "20");
+    }
+}

@@ -1,0 +1,61 @@
+//! Notes § *Synchronization Using Lock*.
+//!
+//! Several threads increment one counter the notes' way: read a local copy, add one, write it
+//! back. With a `Mutex` (Python's `with lock:`) no update is lost. Without one, safe Rust will not
+//! even compile `counter += 1` on shared data (see this crate's library docs for the doc test);
+//! the closest legal mistake is an atomic load followed by a separate store, which loses updates.
+//!
+//! Run: `cargo run -p lock-counter` (`-- --threads 4 --increments 1000` to change the work).
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::thread;
+
+use clap::Parser;
+
+/// Count to threads × increments with and without a lock.
+#[derive(Parser)]
+struct Args {
+    /// How many threads increment the counter.
+    #[arg(long, default_value_t = 8)]
+    threads: u64,
+    /// How many increments each thread does.
+    #[arg(long, default_value_t = 100_000)]
+    increments: u64,
+}
+
+fn increment_with_lock(counter: &Mutex<u64>) {
+    let mut counter = counter
+        .lock()
+        .expect("no thread panics while holding the lock");
+    let local_copy = *counter;
+    *counter = local_copy + 1;
+} // The guard drops here and unlocks, like leaving the `with` block.
+
+fn increment_without_lock(counter: &AtomicU64) {
+    // Each access is atomic, but the pair is not: another thread may store between them.
+    let local_copy = counter.load(Relaxed);
+    counter.store(local_copy + 1, Relaxed);
+}
+
+/// Runs `increment` on `counter` from `threads` threads, `increments` times each.
+fn hammer<C: Sync>(counter: &C, args: &Args, increment: fn(&C)) {
+    // Scoped threads may borrow `counter`: the scope joins them all before it returns.
+    thread::scope(|s| {
+        for _ in 0..args.threads {
+            s.spawn(|| (0..args.increments).for_each(|_| increment(counter)));
+        }
+    });
+}
+
+fn main() {
+    let args = Args::parse();
+
+    let locked = Mutex::new(0);
+    hammer(&locked, &args, increment_with_lock);
+    println!("with lock: {}", locked.into_inner().expect("not poisoned"));
+
+    let unlocked = AtomicU64::new(0);
+    hammer(&unlocked, &args, increment_without_lock);
+    println!("without lock: {}", unlocked.into_inner());
+}

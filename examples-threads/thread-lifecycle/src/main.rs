@@ -1,0 +1,73 @@
+//! Notes § *Thread Lifecycle*: New, Runnable, Running, Blocked/Waiting, Terminated.
+//!
+//! One real thread is walked through the five states, and main prints each as it observes it.
+//! Every step is sequenced by synchronization (a lock, channels, the kernel's own report of the
+//! thread's state), never by sleeping and hoping, so the output is the same on every run.
+//!
+//! Run: `cargo run -p thread-lifecycle`.
+
+use std::sync::{Mutex, mpsc};
+use std::thread;
+
+use anyhow::Context;
+use clap::Parser;
+use common::cli;
+
+/// Walk one thread through the five lifecycle states, printing each as it is observed.
+#[derive(Parser)]
+struct Args {}
+
+/// The thread's scheduling state as Linux reports it (`R` running, `S` sleeping, …).
+fn kernel_state(tid: nix::unistd::Pid) -> anyhow::Result<char> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat"))
+        .with_context(|| format!("reading the state of thread {tid}"))?;
+    // The line reads `tid (name) S …`; the name may contain spaces, so look after its `)`.
+    let after_name = &stat[stat.rfind(')').context("malformed stat line")? + 1..];
+    after_name
+        .trim_start()
+        .chars()
+        .next()
+        .context("stat line has no state")
+}
+
+fn main() -> std::process::ExitCode {
+    Args::parse();
+    cli::run(|| {
+        let builder = thread::Builder::new().name("worker".into());
+        println!("New: a thread::Builder is configured; no OS thread exists yet");
+
+        let start_gate = Mutex::new(());
+        let (report, reports) = mpsc::channel();
+        let (resume, resumed) = mpsc::channel::<()>();
+        thread::scope(|s| {
+            let closed = start_gate.lock().expect("gate lock");
+            let start_gate = &start_gate;
+            let worker = builder.spawn_scoped(s, move || {
+                drop(start_gate.lock()); // Held here until main opens the gate.
+                report
+                    .send(nix::unistd::gettid())
+                    .expect("main is listening");
+                resumed.recv().expect("main sends resume"); // Blocks until main says go on.
+            })?;
+            println!("Runnable: spawned, waiting at the start gate before its work begins");
+
+            drop(closed);
+            let tid = reports.recv().context("worker reports in")?;
+            println!("Running: the thread's body is executing and has reported in");
+
+            while kernel_state(tid)? != 'S' {
+                thread::yield_now();
+            }
+            println!("Blocked/Waiting: the kernel reports the thread asleep in recv()");
+
+            resume.send(()).context("resuming the worker")?;
+            while !worker.is_finished() {
+                thread::yield_now();
+            }
+            println!("Terminated: is_finished() is true; join collects its result");
+            worker
+                .join()
+                .map_err(|p| anyhow::anyhow!(common::panic::message(&*p)))
+        })
+    })
+}

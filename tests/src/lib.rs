@@ -1,0 +1,84 @@
+//! Helpers for the integration tests in `tests/tests/`: build an example binary once and run it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::{Mutex, OnceLock};
+
+/// Builds the binary of package `package` (once per test process) and returns a command for it.
+///
+/// `cargo test --workspace` does not build other packages' binaries for this crate's tests, so we
+/// ask cargo for them; the build shares the workspace's target directory and profile.
+pub fn example(package: &str) -> Command {
+    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let mut built = BUILT
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let path = built.entry(package.to_owned()).or_insert_with(|| {
+        escargot::CargoBuild::new()
+            .manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
+            .package(package)
+            .bin(package)
+            .run()
+            .unwrap_or_else(|e| panic!("building {package}: {e}"))
+            .path()
+            .to_owned()
+    });
+    Command::new(path)
+}
+
+/// Runs `cmd` to completion and returns its output, with stdout and stderr as strings.
+pub fn run(cmd: &mut Command) -> Ran {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("starting the example");
+    Ran {
+        status,
+        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// What a finished example printed and how it exited.
+#[derive(Debug)]
+pub struct Ran {
+    /// The exit status.
+    pub status: std::process::ExitStatus,
+    /// Everything written to stdout.
+    pub stdout: String,
+    /// Everything written to stderr.
+    pub stderr: String,
+}
+
+impl Ran {
+    /// Asserts a zero exit and returns stdout.
+    #[track_caller]
+    pub fn success(&self) -> &str {
+        assert!(self.status.success(), "expected success, got {self:#?}");
+        &self.stdout
+    }
+
+    /// Asserts the exit code `code`, a one-line `error:` message on stderr and no panic; returns
+    /// the error line.
+    #[track_caller]
+    pub fn failure(&self, code: i32) -> &str {
+        assert_eq!(self.status.code(), Some(code), "unexpected exit: {self:#?}");
+        assert!(
+            !self.stderr.contains("panicked"),
+            "panic message on stderr: {self:#?}"
+        );
+        assert!(
+            !self.stderr.contains("RUST_BACKTRACE"),
+            "backtrace hint on stderr: {self:#?}"
+        );
+        let first = self.stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("error:"),
+            "stderr does not start with `error:`: {self:#?}"
+        );
+        first
+    }
+}
