@@ -37,6 +37,22 @@ impl fmt::Display for Millis {
     }
 }
 
+/// The largest magnitude whose square fits in an `i64`: `isqrt(i64::MAX)`.
+const MAX_SQUARABLE: i64 = 3_037_000_499;
+
+/// Accepts an `i64` whose square fits in an `i64`, so `n * n` cannot overflow.
+///
+/// Python squares any integer; Rust's `i64` cannot, so the programs that square refuse such input
+/// up front, as a usage error, instead of failing halfway through.
+pub fn squarable() -> clap::builder::RangedI64ValueParser<i64> {
+    clap::value_parser!(i64).range(-MAX_SQUARABLE..=MAX_SQUARABLE)
+}
+
+/// Accepts a worker count from 1 to 256 (more processes than that is a typo on 2 to 64 cores).
+pub fn worker_count() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..=256)
+}
+
 /// Runs the body of `main` and turns its result into the process's exit code.
 ///
 /// On error prints `error: <message>: <cause>: …` as one line on stderr and returns exit code 1.
@@ -53,6 +69,12 @@ pub fn run(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn squarable_bound_is_the_largest_safe_square() {
+        assert!(MAX_SQUARABLE.checked_mul(MAX_SQUARABLE).is_some());
+        assert!((MAX_SQUARABLE + 1).checked_mul(MAX_SQUARABLE + 1).is_none());
+    }
 
     #[test]
     fn millis_parse_as_whole_milliseconds() {

@@ -5,5 +5,12 @@
 //! mechanism lives here.
 
 pub mod cli;
+pub mod frame;
+pub mod lock;
+pub mod named;
 pub mod panic;
+pub mod pool;
+pub mod process;
 pub mod pyfmt;
+pub mod queue;
+pub mod shared;

@@ -113,7 +113,10 @@ mod tests {
     use super::Py;
 
     #[test]
-    #[expect(clippy::approx_constant, reason = "3.1415 is the notes' value, not an attempt at π")]
+    #[expect(
+        clippy::approx_constant,
+        reason = "3.1415 is the notes' value, not an attempt at π"
+    )]
     fn floats_match_python_repr() {
         // Each pair is (value, what CPython 3 prints for it).
         let cases = [

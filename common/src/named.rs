@@ -1,0 +1,105 @@
+//! Named shared memory: the counterpart of Python's `multiprocessing.shared_memory.SharedMemory`.
+//!
+//! A segment with a name in `/dev/shm` that any process can open. It is built on the
+//! `shared_memory` crate, which is unmaintained since 2022 (it pins nix 0.23) and has two traps that
+//! [`NamedSharedMemory`] defuses:
+//!
+//! - The crate's "owner" flag, which makes dropping a handle delete the name, is plain data, so
+//!   `fork` copies it: a child that drops its copy deletes the parent's segment. Here no crate handle
+//!   is ever an owner; the name is removed by the process that created it (checked by pid), or by
+//!   [`NamedSharedMemory::unlink`].
+//! - A name outlives every process that crashes before removing it. So remove it as soon as every
+//!   process that needs it has attached (the mapping stays valid): [`SharedArray::attach`]
+//!   (crate::shared::SharedArray::attach) does exactly that.
+//!
+//! The crate's handle is not `Send`, and neither is this one: use it from the thread that made it.
+
+use std::ptr::NonNull;
+
+use anyhow::{Context, Result};
+use nix::errno::Errno;
+use shared_memory::{Shmem, ShmemConf};
+
+/// A named shared-memory segment, mapped into this process.
+pub struct NamedSharedMemory {
+    shmem: Shmem,
+    /// The process that created the name, and so removes it when its handle is dropped.
+    creator: Option<u32>,
+}
+
+impl std::fmt::Debug for NamedSharedMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NamedSharedMemory")
+            .field("name", &self.name())
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl NamedSharedMemory {
+    /// Creates a zero-filled segment of `len` bytes under a fresh random name
+    /// (Python's `SharedMemory(create=True, size=len)`).
+    pub fn create(len: usize) -> Result<Self> {
+        let mut shmem = ShmemConf::new()
+            .size(len.max(1))
+            .create()
+            .with_context(|| format!("creating a {len}-byte named shared memory segment"))?;
+        shmem.set_owner(false); // We remove the name ourselves; see the module docs.
+        Ok(Self {
+            shmem,
+            creator: Some(std::process::id()),
+        })
+    }
+
+    /// Opens the segment called `name` (Python's `SharedMemory(name=name)`).
+    pub fn open(name: &str) -> Result<Self> {
+        let shmem = ShmemConf::new()
+            .os_id(name)
+            .open()
+            .with_context(|| format!("opening named shared memory {name}"))?;
+        Ok(Self {
+            shmem,
+            creator: None,
+        })
+    }
+
+    /// The segment's name, as `open` takes it (`/shmem_…`; the file is `/dev/shm/shmem_…`).
+    pub fn name(&self) -> &str {
+        self.shmem.get_os_id()
+    }
+
+    /// The segment's size in bytes.
+    pub fn len(&self) -> usize {
+        self.shmem.len()
+    }
+
+    /// Whether the segment is empty (never: a segment has at least one byte).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The start of the mapping; valid for `len()` bytes while `self` lives.
+    pub fn as_ptr(&self) -> NonNull<u8> {
+        NonNull::new(self.shmem.as_ptr()).expect("a mapped segment is never at address 0")
+    }
+
+    /// Removes the name (Python's `unlink()`): no new process can open it, and the memory is freed
+    /// once every mapping is gone. Mappings, this one included, stay valid. Removing it twice is fine.
+    pub fn unlink(&self) -> Result<()> {
+        match nix::sys::mman::shm_unlink(self.name()) {
+            Ok(()) | Err(Errno::ENOENT) => Ok(()),
+            Err(e) => {
+                Err(e).with_context(|| format!("removing named shared memory {}", self.name()))
+            }
+        }
+    }
+}
+
+impl Drop for NamedSharedMemory {
+    fn drop(&mut self) {
+        if self.creator == Some(std::process::id()) {
+            // Nothing to do on failure: the only likely one, ENOENT, means it is already gone.
+            _ = self.unlink();
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Memory shared between processes: the counterparts of `multiprocessing.Value` and `Array`.
+//!
+//! Python backs `Value('d', 0.0)` and `Array('i', range(5))` with anonymous shared memory that a
+//! forked child inherits. [`SharedValue`] and [`SharedArray`] do the same with a `memfd` mapped
+//! `MAP_SHARED`: it has no name, so nothing can leak, even if every process is killed with SIGKILL.
+//! [`SharedArray::named`] puts the elements in [named shared memory](crate::named) instead.
+//!
+//! Elements are read and written through atomics, so every access is safe Rust and never tears.
+//! What atomics do not make safe is a read-modify-write spread over two calls
+//! (`a.set(i, a.get(i) + 1)`): hold [`SharedArray::lock`] around it, as Python's
+//! `with a.get_lock():`. The lock is a [`ProcessLock`], released by the kernel if its holder dies.
+
+use std::marker::PhantomData;
+use std::num::NonZeroUsize;
+use std::os::fd::OwnedFd;
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64, Ordering::SeqCst};
+
+use anyhow::{Context, Result, ensure};
+use nix::sys::memfd::{MFdFlags, memfd_create};
+use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
+
+use crate::lock::{ProcessLock, ProcessLockGuard};
+use crate::named::NamedSharedMemory;
+
+/// A type that can live in shared memory: its values are held in an atomic of the same size.
+pub trait Shareable: Copy + sealed::Sealed {
+    /// The atomic that holds one value.
+    #[doc(hidden)]
+    type Cell: Sync;
+    /// Reads a value.
+    #[doc(hidden)]
+    fn load(cell: &Self::Cell) -> Self;
+    /// Writes a value.
+    #[doc(hidden)]
+    fn store(cell: &Self::Cell, value: Self);
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+macro_rules! shareable {
+    ($($t:ty => $cell:ty, $to:expr, $from:expr;)*) => {$(
+        impl sealed::Sealed for $t {}
+        impl Shareable for $t {
+            type Cell = $cell;
+            fn load(cell: &$cell) -> $t {
+                $from(cell.load(SeqCst))
+            }
+            fn store(cell: &$cell, value: $t) {
+                cell.store($to(value), SeqCst)
+            }
+        }
+    )*};
+}
+
+shareable! {
+    i32 => AtomicI32, std::convert::identity, std::convert::identity;
+    u32 => AtomicU32, std::convert::identity, std::convert::identity;
+    i64 => AtomicI64, std::convert::identity, std::convert::identity;
+    u64 => AtomicU64, std::convert::identity, std::convert::identity;
+    f32 => AtomicU32, f32::to_bits, f32::from_bits;
+    f64 => AtomicU64, f64::to_bits, f64::from_bits;
+}
+
+/// A fixed-length array in memory shared with forked children (Python's `multiprocessing.Array`).
+#[derive(Debug)]
+pub struct SharedArray<T: Shareable> {
+    memory: Memory,
+    len: usize,
+    lock: Arc<ProcessLock>,
+    _values: PhantomData<T>,
+}
+
+/// Where the elements live.
+#[derive(Debug)]
+enum Memory {
+    /// A mapping of an anonymous memory file, which we unmap on drop.
+    Anonymous {
+        file: Arc<OwnedFd>,
+        start: NonNull<u8>,
+        size: usize,
+    },
+    Named(NamedSharedMemory),
+}
+
+impl<T: Shareable> SharedArray<T> {
+    /// Anonymous shared memory holding `values` (Python's `Array('i', values)`).
+    pub fn new(values: impl IntoIterator<Item = T>) -> Result<Self> {
+        let values: Vec<T> = values.into_iter().collect();
+        let file = memfd_create(c"shared-array", MFdFlags::MFD_CLOEXEC)
+            .context("creating shared memory")?;
+        let size = byte_size::<T>(values.len())?;
+        nix::unistd::ftruncate(&file, size.get() as i64).context("sizing shared memory")?;
+        let memory = Memory::map_anonymous(Arc::new(file), size)?;
+        Self::filled(memory, values, Arc::new(ProcessLock::new()?))
+    }
+
+    /// Named shared memory holding `values` (Python's `SharedMemory` with the values copied in).
+    pub fn named(values: impl IntoIterator<Item = T>) -> Result<Self> {
+        let values: Vec<T> = values.into_iter().collect();
+        let memory = Memory::Named(NamedSharedMemory::create(
+            byte_size::<T>(values.len())?.get(),
+        )?);
+        Self::filled(memory, values, Arc::new(ProcessLock::new()?))
+    }
+
+    fn filled(memory: Memory, values: Vec<T>, lock: Arc<ProcessLock>) -> Result<Self> {
+        let array = Self {
+            memory,
+            len: values.len(),
+            lock,
+            _values: PhantomData,
+        };
+        for (cell, value) in array.cells().iter().zip(values) {
+            T::store(cell, value);
+        }
+        Ok(array)
+    }
+
+    /// A new handle on the same memory, mapped again: named memory is opened by its name, as an
+    /// unrelated process would, and the name is then removed, so a crash of either process leaves
+    /// nothing in `/dev/shm`; anonymous memory is mapped again from the inherited memory file.
+    /// Both handles share one lock. Call it in a forked child.
+    pub fn attach(&self) -> Result<Self> {
+        let memory = match &self.memory {
+            Memory::Anonymous { file, size, .. } => {
+                Memory::map_anonymous(Arc::clone(file), NonZeroUsize::new(*size).expect("mapped"))?
+            }
+            Memory::Named(named) => {
+                let opened = NamedSharedMemory::open(named.name())?;
+                opened.unlink()?;
+                ensure!(
+                    opened.len() >= named.len(),
+                    "named shared memory {} shrank",
+                    named.name()
+                );
+                Memory::Named(opened)
+            }
+        };
+        Ok(Self {
+            memory,
+            len: self.len,
+            lock: Arc::clone(&self.lock),
+            _values: PhantomData,
+        })
+    }
+
+    /// The name of the shared memory, if it is named.
+    pub fn name(&self) -> Option<&str> {
+        match &self.memory {
+            Memory::Named(named) => Some(named.name()),
+            Memory::Anonymous { .. } => None,
+        }
+    }
+
+    /// The number of elements (Python's `len(a)`).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Element `index` (Python's `a[index]`). Panics if out of range, as slice indexing does.
+    pub fn get(&self, index: usize) -> T {
+        T::load(&self.cells()[index])
+    }
+
+    /// Sets element `index` (Python's `a[index] = value`). Panics if out of range.
+    pub fn set(&self, index: usize, value: T) {
+        T::store(&self.cells()[index], value);
+    }
+
+    /// A copy of every element (Python's `a[:]`).
+    pub fn to_vec(&self) -> Vec<T> {
+        self.cells().iter().map(T::load).collect()
+    }
+
+    /// Takes the array's lock (Python's `with a.get_lock():`); held until the guard is dropped.
+    pub fn lock(&self) -> Result<ProcessLockGuard<'_>> {
+        self.lock.lock()
+    }
+
+    fn cells(&self) -> &[T::Cell] {
+        let start = match &self.memory {
+            Memory::Anonymous { start, .. } => *start,
+            Memory::Named(named) => named.as_ptr(),
+        };
+        // SAFETY: the mapping is page-aligned, at least `len` cells long (`byte_size`), was
+        // zero-filled by the kernel (a valid value for every atomic) and lives as long as `self`.
+        // Other processes touch it only through the same atomic cells.
+        unsafe { std::slice::from_raw_parts(start.as_ptr().cast::<T::Cell>(), self.len) }
+    }
+}
+
+impl Memory {
+    fn map_anonymous(file: Arc<OwnedFd>, size: NonZeroUsize) -> Result<Self> {
+        let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
+        // SAFETY: a fresh shared mapping of a file sized to `size` bytes: it aliases no Rust
+        // object, and we hand out only atomic cells inside it.
+        let start = unsafe { mmap(None, size, prot, MapFlags::MAP_SHARED, &*file, 0) }
+            .context("mapping shared memory")?;
+        Ok(Memory::Anonymous {
+            file,
+            start: start.cast(),
+            size: size.get(),
+        })
+    }
+}
+
+impl Drop for Memory {
+    fn drop(&mut self) {
+        if let Memory::Anonymous { start, size, .. } = self {
+            // SAFETY: `start` and `size` are exactly the mapping made in `map_anonymous`; the cells
+            // borrowed from it cannot outlive `self`.
+            _ = unsafe { munmap(start.cast(), *size) }; // Failure would mean it is not mapped.
+        }
+    }
+}
+
+fn byte_size<T: Shareable>(len: usize) -> Result<NonZeroUsize> {
+    let bytes = len
+        .checked_mul(size_of::<T::Cell>())
+        .context("shared array too large")?;
+    Ok(NonZeroUsize::new(bytes).unwrap_or(NonZeroUsize::MIN)) // mmap refuses zero bytes.
+}
+
+/// One value in memory shared with forked children (Python's `multiprocessing.Value`).
+#[derive(Debug)]
+pub struct SharedValue<T: Shareable>(SharedArray<T>);
+
+impl<T: Shareable> SharedValue<T> {
+    /// Anonymous shared memory holding `value` (Python's `Value('d', value)`).
+    pub fn new(value: T) -> Result<Self> {
+        SharedArray::new([value]).map(Self)
+    }
+
+    /// Named shared memory holding `value`.
+    pub fn named(value: T) -> Result<Self> {
+        SharedArray::named([value]).map(Self)
+    }
+
+    /// A new handle on the same memory; see [`SharedArray::attach`].
+    pub fn attach(&self) -> Result<Self> {
+        self.0.attach().map(Self)
+    }
+
+    /// The name of the shared memory, if it is named.
+    pub fn name(&self) -> Option<&str> {
+        self.0.name()
+    }
+
+    /// The value (Python's `v.value`).
+    pub fn get(&self) -> T {
+        self.0.get(0)
+    }
+
+    /// Sets the value (Python's `v.value = value`).
+    pub fn set(&self, value: T) {
+        self.0.set(0, value);
+    }
+
+    /// Takes the value's lock (Python's `with v.get_lock():`).
+    pub fn lock(&self) -> Result<ProcessLockGuard<'_>> {
+        self.0.lock()
+    }
+}

@@ -1,0 +1,44 @@
+//! Notes § *Using a Process Pool*.
+//!
+//! `ProcessPool` (in `common::pool`) forks worker processes once and `map` sends them chunks of
+//! the list, serialized with postcard as Python pickles them; results come back in input order.
+//! Forked workers do not re-run `main`, so no `if __name__ == '__main__':` guard is needed here.
+//!
+//! Run: `cargo run -p process-pool` prints `[1, 4, 9, 16, 25]`; `cargo run -p process-pool -- 3 4 -v`.
+
+use clap::Parser;
+use common::cli;
+use common::pool::ProcessPool;
+use common::pyfmt::Py;
+
+/// Square numbers in a pool of worker processes.
+#[derive(Parser)]
+struct Args {
+    /// The numbers to square.
+    #[arg(default_values_t = [1, 2, 3, 4, 5], allow_negative_numbers = true, value_parser = cli::squarable())]
+    numbers: Vec<i64>,
+    /// How many worker processes.
+    #[arg(long, default_value_t = 4, value_parser = cli::worker_count())]
+    workers: usize,
+    /// Report on stderr which worker process handled which items.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+fn square(x: i64) -> i64 {
+    x * x
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    cli::run(|| {
+        let mut pool = ProcessPool::new(args.workers)?;
+        if args.verbose {
+            eprintln!("parent pid {}", std::process::id());
+            pool.log_to_stderr(true);
+        }
+        let results = pool.map(square, args.numbers)?;
+        println!("{}", Py(&results));
+        Ok(())
+    }) // `pool` was dropped at the end of the closure: workers stopped and reaped, like `with`.
+}
