@@ -19,9 +19,13 @@ unit:
 
 run-all: ## Run every program with fast flags, each output labelled.
 	$(CARGO) build --workspace --bins --quiet
-	@run() { echo "== cargo run -p $$*"; ./target/debug/"$$@" || exit 1; echo; }; \
+	@run() { p=$$1; shift; echo "== cargo run -p $$p$${1:+ -- $$*}"; ./target/debug/$$p "$$@" || exit 1; echo; }; \
 	run simple-thread --delay-ms 10 && \
 	run thread-args && run thread-args Bob && \
 	run lock-counter && \
 	run daemon-thread --interval-ms 20 --run-for-ms 100 && \
-	run thread-lifecycle
+	run thread-lifecycle && \
+	run simple-process && run simple-process 7 --start-method spawn && \
+	run process-pool && run process-pool 3 4 -v && \
+	run queue-ipc && \
+	run shared-memory && run shared-memory --named

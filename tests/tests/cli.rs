@@ -9,6 +9,10 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("lock-counter", "--threads"),
     ("daemon-thread", "--interval-ms"),
     ("thread-lifecycle", ""),
+    ("simple-process", ""),
+    ("process-pool", "--workers"),
+    ("queue-ipc", ""),
+    ("shared-memory", ""),
 ];
 
 #[test]

@@ -1,0 +1,203 @@
+//! Drives `common`'s process machinery through its failure cases, for `tests/tests/processes.rs`.
+//!
+//! The test harness is multi-threaded, where `fork` is not allowed, so each case runs here, in a
+//! single-threaded process of its own: `process-faults CASE`. Each case prints what happened on
+//! stdout, one fact a line, and ends with two lines about what it left behind:
+//! `children: none` (every child reaped) and `descriptors: as before` (every pipe closed).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use common::pool::ProcessPool;
+use common::process;
+use common::pyfmt::Py;
+use common::queue::IpcQueue;
+use common::shared::SharedArray;
+use nix::errno::Errno;
+use nix::sys::signal::{Signal, raise};
+use nix::sys::wait::{WaitPidFlag, waitpid};
+use nix::unistd::Pid;
+
+fn main() -> Result<()> {
+    let case = std::env::args().nth(1).unwrap_or_default();
+    let descriptors = open_descriptors()?;
+    match case.as_str() {
+        "pool-panic" => pool_panic()?,
+        "pool-kill" => pool_dies(kill_on_3)?,
+        "pool-abort" => pool_dies(abort_on_3)?,
+        "pool-exit" => pool_dies(exit_on_3)?,
+        "pool-many" => pool_many()?,
+        "queue-no-put" => queue_no_put()?,
+        "queue-join-first" => queue_join_first()?,
+        "queue-writers" => queue_writers()?,
+        "queue-timeout" => queue_timeout()?,
+        "shm-crash-before-attach" => shm_crash(false)?,
+        "shm-crash-after-attach" => shm_crash(true)?,
+        _ => bail!("unknown case {case:?}"),
+    }
+    report_leftovers(descriptors)
+}
+
+fn double(x: i64) -> i64 {
+    2 * x
+}
+
+fn panic_on_3(x: i64) -> i64 {
+    assert_ne!(x, 3, "three is right out");
+    x
+}
+
+fn kill_on_3(x: i64) -> i64 {
+    if x == 3 {
+        raise(Signal::SIGKILL).expect("raising SIGKILL");
+    }
+    x
+}
+
+fn abort_on_3(x: i64) -> i64 {
+    if x == 3 {
+        std::process::abort();
+    }
+    x
+}
+
+fn exit_on_3(x: i64) -> i64 {
+    if x == 3 {
+        std::process::exit(3);
+    }
+    x
+}
+
+/// A task panics: `map` reports it, and the pool still works.
+fn pool_panic() -> Result<()> {
+    let mut pool = ProcessPool::new(2)?;
+    println!("map: {:#}", pool.map(panic_on_3, 0..8).unwrap_err());
+    println!("after: {}", Py(pool.map(double, 0..4)?));
+    Ok(())
+}
+
+/// A worker dies mid-map: `map` fails at once, naming how; the pool is broken from then on.
+fn pool_dies(task: fn(i64) -> i64) -> Result<()> {
+    let mut pool = ProcessPool::new(2)?;
+    let started = Instant::now();
+    let err = pool.map(task, 0..8).unwrap_err();
+    eprintln!("detected after {:?}", started.elapsed());
+    println!("map: {err:#}");
+    println!("within 1 s: {}", started.elapsed() < Duration::from_secs(1));
+    println!("after: {:#}", pool.map(double, 0..4).unwrap_err());
+    Ok(())
+}
+
+/// 100 000 items come back in order, in a few dozen chunks (the chunks are logged on stderr).
+fn pool_many() -> Result<()> {
+    let mut pool = ProcessPool::new(4)?;
+    pool.log_to_stderr(true);
+    let results = pool.map(double, 0..100_000)?;
+    println!(
+        "in order: {}",
+        results.iter().copied().eq((0..100_000).map(double))
+    );
+    Ok(())
+}
+
+/// A child exits without putting anything: `get` fails instead of waiting forever.
+fn queue_no_put() -> Result<()> {
+    let (writer, queue) = IpcQueue::<String>::new()?;
+    let child = process::fork(move || {
+        drop(writer);
+        Ok(())
+    })?;
+    println!("get: {:#}", queue.get().unwrap_err());
+    child.join()
+}
+
+/// The deadlock Python warns about: join a child before taking the 10 MiB it put.
+fn queue_join_first() -> Result<()> {
+    let (writer, queue) = IpcQueue::<Vec<u8>>::new()?;
+    let child = process::fork(move || {
+        writer.put(&big_message(7))?;
+        writer.put(&b"and a small one".to_vec())
+    })?;
+    child.join()?;
+    println!("joined before getting: ok");
+    println!("first intact: {}", queue.get()? == big_message(7));
+    println!("second: {}", String::from_utf8(queue.get()?)?);
+    Ok(())
+}
+
+fn big_message(seed: u8) -> Vec<u8> {
+    (0..10 << 20).map(|i: u32| (i % 251) as u8 ^ seed).collect()
+}
+
+/// Four children share one queue; their large messages never interleave.
+fn queue_writers() -> Result<()> {
+    let (writer, queue) = IpcQueue::<Vec<u8>>::new()?;
+    let mut children = Vec::new();
+    for tag in 1..=4u8 {
+        let mine = writer.try_clone()?;
+        children.push(process::fork(move || {
+            (0..25).try_for_each(|_| mine.put(&vec![tag; 200 * 1024]))
+        })?);
+    }
+    drop(writer);
+    let mut intact = 0;
+    for _ in 0..100 {
+        let message = queue.get()?;
+        intact +=
+            usize::from(message.len() == 200 * 1024 && message.iter().all(|&b| b == message[0]));
+    }
+    println!("intact messages: {intact}");
+    println!("then: {:#}", queue.get().unwrap_err());
+    children.into_iter().try_for_each(process::Child::join)
+}
+
+/// `get_timeout` on an empty queue whose writer is alive returns `None`.
+fn queue_timeout() -> Result<()> {
+    let (_writer, queue) = IpcQueue::<String>::new()?;
+    println!(
+        "get_timeout: {:?}",
+        queue.get_timeout(Duration::from_millis(50))?
+    );
+    Ok(())
+}
+
+/// A child crashes before or after attaching to named shared memory; `/dev/shm` is left clean.
+fn shm_crash(attach_first: bool) -> Result<()> {
+    let array = SharedArray::named(0..5)?;
+    let child = process::fork(|| {
+        if attach_first {
+            array.attach()?.set(0, 42);
+        }
+        std::process::abort()
+    })?;
+    println!("join: {:#}", child.join().unwrap_err());
+    println!("first element: {}", array.get(0));
+    Ok(())
+}
+
+fn open_descriptors() -> Result<usize> {
+    Ok(std::fs::read_dir("/proc/self/fd")?.count())
+}
+
+fn report_leftovers(descriptors_before: usize) -> Result<()> {
+    // ECHILD: this process has no child left, running or zombie.
+    let children = waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG));
+    println!(
+        "children: {}",
+        if children == Err(Errno::ECHILD) {
+            "none".to_owned()
+        } else {
+            format!("{children:?}")
+        }
+    );
+    let after = open_descriptors()?;
+    println!(
+        "descriptors: {}",
+        if after == descriptors_before {
+            "as before".to_owned()
+        } else {
+            format!("{descriptors_before} → {after}")
+        }
+    );
+    Ok(())
+}
