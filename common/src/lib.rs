@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod frame;
+pub mod futures;
 pub mod lock;
 pub mod named;
 pub mod panic;

@@ -24,6 +24,7 @@ use std::ops::Range;
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -93,9 +94,9 @@ impl ProcessPool {
         while let Some(ready) = self.next_reply()? {
             let worker = &mut self.workers[ready];
             let range = worker.busy.clone().expect("only busy workers reply");
-            let reply = match worker.receive() {
-                Ok(reply) => reply,
-                Err(death) => return Err(self.break_pool(death)),
+            let Some(reply) = worker.receive() else {
+                let death = worker.death();
+                return Err(self.break_pool(death));
             };
             if self.log {
                 eprintln!(
@@ -261,6 +262,14 @@ pub(crate) struct Job {
     batch: Vec<u8>,
 }
 
+impl Job {
+    /// A job running `task` on `items`.
+    pub(crate) fn new<T: Serialize>(task: Task, items: &[T]) -> Result<Self> {
+        let batch = postcard::to_allocvec(items).context("serializing items")?;
+        Ok(Job { task, batch })
+    }
+}
+
 /// A worker's answer to a [`Job`].
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum Reply {
@@ -304,6 +313,9 @@ impl Reply {
     }
 }
 
+/// How long a worker that should exit gets before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
 /// One worker process and the parent's end of its socket.
 #[derive(Debug)]
 pub(crate) struct Worker {
@@ -345,11 +357,12 @@ impl Worker {
 
     /// Sends the worker the items in `range` to run `task` on.
     fn send<T: Serialize>(&mut self, task: Task, items: &[T], range: Range<usize>) -> Result<()> {
-        let batch = postcard::to_allocvec(&items[range.clone()]).context("serializing items")?;
+        let job = Job::new(task, &items[range.clone()])?;
         self.busy = Some(range);
-        self.send_job(&Job { task, batch })
+        self.send_job(&job)
     }
 
+    /// Sends a job; if the worker has died, an error saying how.
     pub(crate) fn send_job(&mut self, job: &Job) -> Result<()> {
         let frame = frame::encode(job)?;
         if self.channel.write_all(&frame).is_err() {
@@ -358,37 +371,53 @@ impl Worker {
         Ok(())
     }
 
-    /// Reads the worker's reply; if the worker died instead, an error saying how.
-    pub(crate) fn receive(&mut self) -> Result<Reply> {
-        match frame::read::<Reply>(&mut self.channel) {
-            Ok(Some(reply)) => {
-                self.busy = None;
-                Ok(reply)
-            }
-            Ok(None) | Err(_) => Err(self.death()),
-        }
+    /// Reads the worker's reply, or `None` if its socket closed instead: it died (see
+    /// [`Worker::death`]), or someone shut the socket down.
+    pub(crate) fn receive(&mut self) -> Option<Reply> {
+        let reply = frame::read::<Reply>(&mut self.channel).ok().flatten()?;
+        self.busy = None;
+        Some(reply)
     }
 
-    /// The error for a worker whose socket closed: it has died, or is about to.
-    fn death(&mut self) -> anyhow::Error {
+    /// The error for a worker whose socket closed: reaps it and says how it ended.
+    pub(crate) fn death(&mut self) -> anyhow::Error {
         let pid = self.pid();
         let doing = match &self.busy {
             Some(range) => format!(" while working on items {range:?}"),
             None => String::new(),
         };
-        match self.process.wait() {
+        match self.process.wait_or_kill(STOP_GRACE) {
             Ok(exit) => anyhow!("worker process {pid} {exit}{doing}"),
             Err(e) => e.context(format!("worker process {pid} stopped answering{doing}")),
         }
     }
 
-    /// Stops the worker: it exits when its socket closes; one still working is killed. Reaps it.
-    pub(crate) fn stop(mut self) {
+    /// A second handle on the worker's socket, to shut it down from another thread.
+    pub(crate) fn socket(&self) -> Result<UnixStream> {
+        self.channel
+            .try_clone()
+            .context("duplicating a worker's socket")
+    }
+
+    /// Stops the worker and reaps it: it exits when its socket closes; one still working, or
+    /// one that does not exit within a second, is killed.
+    pub(crate) fn stop(self) {
+        let grace = if self.busy.is_some() {
+            Duration::ZERO
+        } else {
+            STOP_GRACE
+        };
+        self.stop_within(grace);
+    }
+
+    /// Kills the worker, whatever it is doing, and reaps it.
+    pub(crate) fn kill(self) {
+        self.stop_within(Duration::ZERO);
+    }
+
+    fn stop_within(mut self, grace: Duration) {
         _ = self.channel.shutdown(Shutdown::Both); // Fails only if it is already closed.
-        if self.busy.is_some() {
-            _ = self.process.kill(); // Fails only if it has already exited.
-        }
-        _ = self.process.wait(); // Failure means it is already reaped: nothing left to do.
+        _ = self.process.wait_or_kill(grace); // An error means it was already reaped.
     }
 
     /// In a sibling's child process: close our copy of the socket, leave the process alone.

@@ -105,6 +105,19 @@ impl Child {
         Ok(self.exit)
     }
 
+    /// Waits up to `grace` for the child to end, then kills it; reports how it ended.
+    pub fn wait_or_kill(&mut self, grace: Duration) -> Result<Exit> {
+        let deadline = std::time::Instant::now() + grace;
+        while std::time::Instant::now() < deadline {
+            if let Some(exit) = self.try_wait()? {
+                return Ok(exit);
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        self.kill()?;
+        self.wait()
+    }
+
     /// Sends `SIGKILL` to the child if it is still running (Python's `p.kill()`).
     pub fn kill(&mut self) -> Result<()> {
         if self.try_wait()?.is_none() {

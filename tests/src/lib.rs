@@ -1,5 +1,10 @@
 //! Helpers for the integration tests in `tests/tests/`: build an example binary once and run it.
 
+// The README's Rust code blocks are compiled and run as doc tests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Command, Output};

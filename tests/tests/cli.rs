@@ -13,6 +13,8 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("process-pool", "--workers"),
     ("queue-ipc", ""),
     ("shared-memory", ""),
+    ("executors", "--workers"),
+    ("as-completed", "--unit-ms"),
 ];
 
 #[test]

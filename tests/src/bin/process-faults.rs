@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
+use common::futures::{FutureError, ProcessPoolExecutor};
 use common::pool::ProcessPool;
 use common::process;
 use common::pyfmt::Py;
@@ -31,6 +32,10 @@ fn main() -> Result<()> {
         "queue-join-first" => queue_join_first()?,
         "queue-writers" => queue_writers()?,
         "queue-timeout" => queue_timeout()?,
+        "executor-panic" => executor_panic()?,
+        "executor-broken" => executor_broken()?,
+        "executor-cancel" => executor_cancel()?,
+        "executor-map" => executor_map()?,
         "shm-crash-before-attach" => shm_crash(false)?,
         "shm-crash-after-attach" => shm_crash(true)?,
         _ => bail!("unknown case {case:?}"),
@@ -172,6 +177,100 @@ fn shm_crash(attach_first: bool) -> Result<()> {
     })?;
     println!("join: {:#}", child.join().unwrap_err());
     println!("first element: {}", array.get(0));
+    Ok(())
+}
+
+/// A task that panics fails its own future; the process pool is not broken by it.
+fn executor_panic() -> Result<()> {
+    let executor = ProcessPoolExecutor::new(2)?;
+    println!(
+        "panicking task: {}",
+        executor.submit(panic_on_3, 3).result().unwrap_err()
+    );
+    println!("next task: {:?}", executor.submit(double, 21).result());
+    Ok(())
+}
+
+fn sleep_ms(ms: u64) -> u64 {
+    std::thread::sleep(Duration::from_millis(ms));
+    ms
+}
+
+/// One worker is killed: the task on the other worker, the queued tasks and later ones all fail
+/// with "broken pool" at once, although the other task had seconds left to run.
+fn executor_broken() -> Result<()> {
+    let executor = ProcessPoolExecutor::new(2)?;
+    let started = Instant::now();
+    let long = executor.submit(sleep_ms, 10_000);
+    let killer = executor.submit(kill_on_3, 3);
+    let queued: Vec<_> = (0..4).map(|n| executor.submit(double, n)).collect();
+    println!("killed task: {}", killer.result().unwrap_err());
+    let long = long.result();
+    let queued: Vec<_> = queued.into_iter().map(|f| f.result()).collect();
+    println!("within 1 s: {}", started.elapsed() < Duration::from_secs(1));
+    let broken = |r: &Result<i64, FutureError>| matches!(r, Err(FutureError::BrokenPool(_)));
+    println!(
+        "long task broken: {}",
+        matches!(long, Err(FutureError::BrokenPool(_)))
+    );
+    println!("queued tasks broken: {}", queued.iter().all(broken));
+    println!(
+        "later task: {}",
+        executor.submit(double, 1).result().unwrap_err()
+    );
+    Ok(())
+}
+
+/// Waits until the file at `path` exists: a release signal that crosses process boundaries.
+fn wait_for_file(path: String) -> bool {
+    while !std::path::Path::new(&path).exists() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    true
+}
+
+/// Appends a byte to the file at `path`: a counter that crosses process boundaries.
+fn count_in_file(path: String) -> bool {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("counter file");
+    file.write_all(b"+").expect("counting");
+    true
+}
+
+/// A queued task that is cancelled never runs in any worker process.
+fn executor_cancel() -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("process-faults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let (release, counter) = (dir.join("release"), dir.join("counter"));
+    let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
+
+    let executor = ProcessPoolExecutor::new(1)?;
+    let blocker = executor.submit(wait_for_file, path(&release));
+    let cancelled = executor.submit(count_in_file, path(&counter));
+    let kept = executor.submit(count_in_file, path(&counter));
+    println!("cancel queued: {}", cancelled.cancel());
+    std::fs::write(&release, "")?;
+    executor.shutdown(true, false);
+    println!("blocker: {:?}", blocker.result());
+    println!("cancelled: {:?}", cancelled.result());
+    println!("kept: {:?}", kept.result());
+    println!("times counted: {}", std::fs::read(&counter)?.len());
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+/// 10 000 items through the process-pool executor come back in input order.
+fn executor_map() -> Result<()> {
+    let executor = ProcessPoolExecutor::new(3)?;
+    let results: Result<Vec<i64>, FutureError> = executor.map(double, 0..10_000).collect();
+    println!(
+        "in order: {}",
+        results? == (0..10_000).map(double).collect::<Vec<_>>()
+    );
     Ok(())
 }
 

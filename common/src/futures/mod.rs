@@ -1,0 +1,350 @@
+//! Executors and futures: the counterpart of `concurrent.futures`.
+//!
+//! [`ThreadPoolExecutor`] runs tasks on a fixed set of threads; [`ProcessPoolExecutor`] runs them in
+//! worker processes (the [`pool`](crate::pool) module's workers). Both have Python's shape:
+//!
+//! - `new(max_workers)`; `submit(f, arg)` returns a [`Future`]; `map(f, items)` yields results in
+//!   input order, lazily; [`as_completed`] yields futures in the order they finish.
+//! - A [`Future`] has `result()`, `result_timeout(d)`, `done()` and `cancel()`, which succeeds only
+//!   while the task is still queued.
+//! - `shutdown(wait, cancel_futures)` takes the executor by value, so submitting after shutdown,
+//!   a `RuntimeError` in Python, does not compile. Dropping an executor is `shutdown(wait = true)`:
+//!   the end of a scope is the Rust counterpart of leaving the `with` block.
+//!
+//! A task that panics fails only its own future, with the panic message. A worker *process* that
+//! dies breaks the process pool, as Python's `BrokenProcessPool`: every unfinished and later future
+//! fails with [`FutureError::BrokenPool`] at once, instead of waiting forever.
+
+mod process_pool;
+mod thread_pool;
+
+use std::fmt;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam::channel::{Receiver, Sender};
+
+pub use process_pool::ProcessPoolExecutor;
+pub use thread_pool::ThreadPoolExecutor;
+
+/// Why a future has no result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FutureError {
+    /// It was cancelled before it ran (Python's `CancelledError`).
+    Cancelled,
+    /// `result_timeout` gave up waiting (Python's `TimeoutError`); the task was not stopped.
+    Timeout,
+    /// The task panicked with this message (Python re-raises the task's exception).
+    Panicked(String),
+    /// A worker process died, so the pool can run nothing more (Python's `BrokenProcessPool`).
+    BrokenPool(String),
+    /// The task's argument or result could not cross the process boundary.
+    Failed(String),
+}
+
+impl fmt::Display for FutureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FutureError::Cancelled => f.write_str("the task was cancelled"),
+            FutureError::Timeout => f.write_str("timed out waiting for the task"),
+            FutureError::Panicked(message) => write!(f, "the task panicked: {message}"),
+            FutureError::BrokenPool(why) => write!(f, "broken pool: {why}"),
+            FutureError::Failed(why) => write!(f, "the task failed: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for FutureError {}
+
+/// The eventual result of a submitted task.
+#[derive(Debug)]
+pub struct Future<R> {
+    shared: Arc<Shared<R>>,
+}
+
+/// What a [`Future`] and the executor running its task share.
+#[derive(Debug)]
+struct Shared<R> {
+    inner: Mutex<Inner<R>>,
+    finished: Condvar,
+}
+
+#[derive(Debug)]
+struct Inner<R> {
+    state: State<R>,
+    /// `as_completed` iterators to tell, with the future's position in their list.
+    watchers: Vec<(Sender<usize>, usize)>,
+}
+
+#[derive(Debug)]
+enum State<R> {
+    Queued,
+    Running,
+    /// `None` once the owning `Future` has taken the result.
+    Finished(Option<Result<R, FutureError>>),
+}
+
+impl<R> Future<R> {
+    /// A future for a task about to be queued, and the executor's handle on it.
+    fn queued() -> (Self, Arc<Shared<R>>) {
+        let inner = Inner {
+            state: State::Queued,
+            watchers: Vec::new(),
+        };
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(inner),
+            finished: Condvar::new(),
+        });
+        (
+            Future {
+                shared: Arc::clone(&shared),
+            },
+            shared,
+        )
+    }
+
+    /// A future that has already failed.
+    fn failed(error: FutureError) -> Self {
+        let (future, shared) = Self::queued();
+        shared.finish(Err(error));
+        future
+    }
+
+    /// Waits for the task and returns its result (Python's `future.result()`).
+    pub fn result(self) -> Result<R, FutureError> {
+        let mut inner = self.shared.lock();
+        while !matches!(inner.state, State::Finished(_)) {
+            inner = self
+                .shared
+                .finished
+                .wait(inner)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        Self::take(&mut inner)
+    }
+
+    /// Waits at most `timeout` for the result (Python's `future.result(timeout=…)`).
+    ///
+    /// On [`FutureError::Timeout`] the task goes on running; only the wait is over.
+    pub fn result_timeout(self, timeout: Duration) -> Result<R, FutureError> {
+        let deadline = Instant::now() + timeout;
+        let mut inner = self.shared.lock();
+        while !matches!(inner.state, State::Finished(_)) {
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .ok_or(FutureError::Timeout)?;
+            inner = self
+                .shared
+                .finished
+                .wait_timeout(inner, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        Self::take(&mut inner)
+    }
+
+    fn take(inner: &mut Inner<R>) -> Result<R, FutureError> {
+        match &mut inner.state {
+            State::Finished(result) => result
+                .take()
+                .expect("only the one `Future` takes the result"),
+            _ => unreachable!("called only once finished"),
+        }
+    }
+
+    /// Whether the task has finished, failed, or been cancelled (Python's `future.done()`).
+    pub fn done(&self) -> bool {
+        matches!(self.shared.lock().state, State::Finished(_))
+    }
+
+    /// Cancels the task if it has not started; returns whether it is cancelled
+    /// (Python's `future.cancel()`). A cancelled task never runs.
+    pub fn cancel(&self) -> bool {
+        self.shared.cancel()
+    }
+}
+
+/// How an executor drives a future whose result type it does not know.
+trait Control: Send + Sync {
+    /// Marks the task running; `false` if it was cancelled and must not run.
+    fn start(&self) -> bool;
+    /// Cancels the task if it has not started.
+    fn cancel(&self) -> bool;
+}
+
+impl<R> Shared<R> {
+    fn lock(&self) -> MutexGuard<'_, Inner<R>> {
+        // Every update of `Inner` is a single assignment, so a panic cannot leave it half-done.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records the result and wakes everyone waiting for it.
+    fn finish(&self, result: Result<R, FutureError>) {
+        let mut inner = self.lock();
+        inner.state = State::Finished(Some(result));
+        for (watcher, position) in inner.watchers.drain(..) {
+            _ = watcher.send(position); // The iterator may have been dropped: nobody to tell.
+        }
+        self.finished.notify_all();
+    }
+
+    /// Tells `watcher` when the future is done (at once if it is).
+    fn watch(&self, watcher: Sender<usize>, position: usize) {
+        let mut inner = self.lock();
+        if matches!(inner.state, State::Finished(_)) {
+            _ = watcher.send(position); // The receiver is alive: the caller holds it.
+        } else {
+            inner.watchers.push((watcher, position));
+        }
+    }
+}
+
+impl<R> Shared<R> {
+    fn start(&self) -> bool {
+        let mut inner = self.lock();
+        let queued = matches!(inner.state, State::Queued);
+        if queued {
+            inner.state = State::Running;
+        }
+        queued
+    }
+
+    fn cancel(&self) -> bool {
+        match &self.lock().state {
+            State::Queued => {}
+            State::Finished(Some(Err(FutureError::Cancelled))) => return true,
+            _ => return false,
+        }
+        self.finish(Err(FutureError::Cancelled));
+        true
+    }
+}
+
+impl<R: Send> Control for Shared<R> {
+    fn start(&self) -> bool {
+        Shared::start(self)
+    }
+
+    fn cancel(&self) -> bool {
+        Shared::cancel(self)
+    }
+}
+
+/// Yields `futures` in the order they finish (Python's `as_completed(futures)`), each with its
+/// position in `futures`: the counterpart of the dict from future to argument Python code keeps.
+pub fn as_completed<R>(futures: impl IntoIterator<Item = Future<R>>) -> AsCompleted<R> {
+    let (watcher, finished) = crossbeam::channel::unbounded();
+    let futures: Vec<Option<Future<R>>> = futures.into_iter().map(Some).collect();
+    for (position, future) in futures.iter().enumerate() {
+        let future = future.as_ref().expect("all present");
+        future.shared.watch(watcher.clone(), position);
+    }
+    AsCompleted { futures, finished }
+}
+
+/// The iterator [`as_completed`] returns.
+#[derive(Debug)]
+pub struct AsCompleted<R> {
+    futures: Vec<Option<Future<R>>>,
+    finished: Receiver<usize>,
+}
+
+impl<R> Iterator for AsCompleted<R> {
+    type Item = (usize, Future<R>);
+
+    fn next(&mut self) -> Option<(usize, Future<R>)> {
+        if self.futures.iter().all(Option::is_none) {
+            return None;
+        }
+        let position = self
+            .finished
+            .recv()
+            .expect("each unfinished future holds a sender");
+        Some((position, self.futures[position].take()?))
+    }
+}
+
+/// A queued task as the executor's threads see it.
+trait Job: Send + 'static {
+    fn control(&self) -> &dyn Control;
+}
+
+/// The threads of an executor and the queue they take jobs from.
+struct JobQueue<J> {
+    /// `None` once shut down.
+    jobs: Option<Sender<J>>,
+    /// Kept to cancel what is still queued at shutdown.
+    queued: Receiver<J>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl<J: Job> JobQueue<J> {
+    /// Starts one thread per body, each given the queue to take jobs from.
+    fn start<B>(name: &str, bodies: impl IntoIterator<Item = B>) -> anyhow::Result<Self>
+    where
+        B: FnOnce(Receiver<J>) + Send + 'static,
+    {
+        let (jobs, queued) = crossbeam::channel::unbounded();
+        let mut queue = JobQueue {
+            jobs: Some(jobs),
+            queued,
+            threads: Vec::new(),
+        };
+        for (index, body) in bodies.into_iter().enumerate() {
+            let receiver = queue.queued.clone();
+            let thread = std::thread::Builder::new()
+                .name(format!("{name}-{index}"))
+                .spawn(move || body(receiver))
+                .map_err(|e| anyhow::anyhow!("starting executor thread {index}: {e}"))?;
+            queue.threads.push(thread);
+        }
+        Ok(queue)
+    }
+
+    fn push(&self, job: J) {
+        let jobs = self.jobs.as_ref().expect("shutdown consumes the executor");
+        jobs.send(job)
+            .expect("the queue keeps a receiver of its own");
+    }
+
+    /// Python's `executor.shutdown(wait, cancel_futures)`.
+    fn shutdown(&mut self, wait: bool, cancel_futures: bool) {
+        if cancel_futures {
+            for job in self.queued.try_iter() {
+                job.control().cancel();
+            }
+        }
+        self.jobs = None; // The threads finish what is queued, then see the queue closed.
+        if wait {
+            for thread in self.threads.drain(..) {
+                let joined = thread.join();
+                if joined.is_err() && !std::thread::panicking() {
+                    panic!("an executor thread panicked, though it catches every task's panic");
+                }
+            }
+        } else {
+            self.threads.clear(); // Detached: they end on their own once the queue is empty.
+        }
+    }
+}
+
+impl<J> fmt::Debug for JobQueue<J> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobQueue")
+            .field("threads", &self.threads.len())
+            .field("queued", &self.queued.len())
+            .finish()
+    }
+}
+
+impl<J> Drop for JobQueue<J> {
+    fn drop(&mut self) {
+        self.jobs = None;
+        for thread in self.threads.drain(..) {
+            if thread.join().is_err() && !std::thread::panicking() {
+                panic!("an executor thread panicked, though it catches every task's panic");
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! `ProcessPoolExecutor`: tasks run in the [`pool`](crate::pool) module's worker processes.
+//!
+//! Each worker process has a dispatcher thread in the parent that takes the next queued task,
+//! sends it to its worker, and records the reply in the task's future. When a worker dies, its
+//! dispatcher marks the pool broken and shuts every worker's socket down, which wakes the other
+//! dispatchers at once: each kills its own worker and fails its task, and every task still queued
+//! or submitted later fails too, with [`FutureError::BrokenPool`].
+
+use std::fmt::Debug;
+use std::net::Shutdown;
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, OnceLock};
+
+use anyhow::{Result, ensure};
+use crossbeam::channel::Receiver;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{Control, Future, FutureError, Job, JobQueue};
+use crate::pool::{self, Reply, Task, Worker};
+
+/// Runs tasks in `max_workers` worker processes
+/// (Python's `concurrent.futures.ProcessPoolExecutor`).
+#[derive(Debug)]
+pub struct ProcessPoolExecutor {
+    queue: JobQueue<ProcessJob>,
+    broken: Arc<Broken>,
+}
+
+/// Set once, when the first worker dies.
+#[derive(Debug)]
+struct Broken {
+    why: OnceLock<String>,
+    /// A handle on every worker's socket, to wake every dispatcher when the pool breaks.
+    sockets: Vec<UnixStream>,
+}
+
+impl Broken {
+    fn why(&self) -> Option<String> {
+        self.why.get().cloned()
+    }
+
+    fn set(&self, why: String) {
+        if self.why.set(why).is_ok() {
+            for socket in &self.sockets {
+                _ = socket.shutdown(Shutdown::Both); // Already closed is as good.
+            }
+        }
+    }
+}
+
+struct ProcessJob {
+    control: Arc<dyn Control>,
+    job: pool::Job,
+    /// Decodes the worker's reply (or the failure) into the future.
+    finish: Box<dyn FnOnce(Result<Reply, FutureError>) + Send>,
+}
+
+impl Job for ProcessJob {
+    fn control(&self) -> &dyn Control {
+        &*self.control
+    }
+}
+
+impl ProcessPoolExecutor {
+    /// Forks `max_workers` worker processes, then starts one dispatcher thread for each.
+    ///
+    /// Like any fork, it needs this process to have only one thread: create it before other
+    /// executors' threads, or after they have been shut down.
+    pub fn new(max_workers: usize) -> Result<Self> {
+        ensure!(max_workers > 0, "an executor needs at least one worker");
+        let workers = Worker::start(max_workers)?;
+        let sockets = workers.iter().map(Worker::socket).collect::<Result<_>>()?;
+        let broken = Arc::new(Broken {
+            why: OnceLock::new(),
+            sockets,
+        });
+        let bodies = workers.into_iter().map(|worker| {
+            let broken = Arc::clone(&broken);
+            move |jobs: Receiver<ProcessJob>| dispatch(worker, &jobs, &broken)
+        });
+        Ok(Self {
+            queue: JobQueue::start("process-pool", bodies)?,
+            broken,
+        })
+    }
+
+    /// Queues `f(arg)` to run in a worker process and returns its future
+    /// (Python's `executor.submit(f, arg)`). `f` is a plain function, as `ProcessPool::map` explains.
+    pub fn submit<T, R>(&self, f: fn(T) -> R, arg: T) -> Future<R>
+    where
+        T: Serialize + DeserializeOwned + Debug,
+        R: Serialize + DeserializeOwned + Send + 'static,
+    {
+        if let Some(why) = self.broken.why() {
+            return Future::failed(FutureError::BrokenPool(why));
+        }
+        let job = match pool::Job::new(Task::new(f), std::slice::from_ref(&arg)) {
+            Ok(job) => job,
+            Err(e) => return Future::failed(FutureError::Failed(format!("{e:#}"))),
+        };
+        let (future, shared) = Future::queued();
+        let finish = Arc::clone(&shared);
+        let finish = Box::new(move |reply: Result<Reply, FutureError>| {
+            finish.finish(reply.and_then(single_result::<R>))
+        });
+        self.queue.push(ProcessJob {
+            control: shared,
+            job,
+            finish,
+        });
+        future
+    }
+
+    /// Queues `f(item)` for every item and yields the results in input order as they are needed
+    /// (Python's `executor.map(f, items)`).
+    pub fn map<T, R>(
+        &self,
+        f: fn(T) -> R,
+        items: impl IntoIterator<Item = T>,
+    ) -> impl Iterator<Item = Result<R, FutureError>>
+    where
+        T: Serialize + DeserializeOwned + Debug,
+        R: Serialize + DeserializeOwned + Send + 'static,
+    {
+        let futures: Vec<Future<R>> = items.into_iter().map(|item| self.submit(f, item)).collect();
+        futures.into_iter().map(Future::result)
+    }
+
+    /// Stops taking work (Python's `executor.shutdown(wait, cancel_futures)`); every worker
+    /// process is stopped and reaped by its dispatcher once the queue is empty.
+    pub fn shutdown(mut self, wait: bool, cancel_futures: bool) {
+        self.queue.shutdown(wait, cancel_futures);
+    }
+}
+
+/// A dispatcher thread: feeds `worker` one job at a time until the queue closes, then stops it.
+fn dispatch(worker: Worker, jobs: &Receiver<ProcessJob>, broken: &Broken) {
+    let mut worker = Some(worker);
+    for ProcessJob {
+        control,
+        job,
+        finish,
+    } in jobs
+    {
+        if let Some(why) = broken.why() {
+            finish(Err(FutureError::BrokenPool(why)));
+            continue;
+        }
+        if !control.start() {
+            continue; // Cancelled while queued.
+        }
+        let Some(alive) = worker.as_mut() else {
+            unreachable!("the worker is only stopped once the pool is broken")
+        };
+        let reply = match alive.send_job(&job) {
+            Ok(()) => alive.receive(),
+            Err(_) => None, // It died; `death` below says how.
+        };
+        match reply {
+            Some(reply) => finish(Ok(reply)),
+            None => {
+                // Either our worker died, or another did and shut our socket down to wake us.
+                if broken.why().is_none() {
+                    broken.set(format!("{:#}", alive.death()));
+                }
+                if let Some(ours) = worker.take() {
+                    ours.kill(); // It may still be working: no grace.
+                }
+                finish(Err(FutureError::BrokenPool(
+                    broken.why().expect("set above"),
+                )));
+            }
+        }
+    }
+    if let Some(worker) = worker {
+        worker.stop();
+    }
+}
+
+/// The one result of a single-item job.
+fn single_result<R: DeserializeOwned>(reply: Reply) -> Result<R, FutureError> {
+    match reply {
+        Reply::Done(bytes) => {
+            let results: Vec<R> = postcard::from_bytes(&bytes)
+                .map_err(|e| FutureError::Failed(format!("decoding the result: {e}")))?;
+            results
+                .into_iter()
+                .next()
+                .ok_or_else(|| FutureError::Failed("the worker sent no result".into()))
+        }
+        Reply::Panicked { message, .. } => Err(FutureError::Panicked(message)),
+        Reply::Failed(why) => Err(FutureError::Failed(why)),
+    }
+}

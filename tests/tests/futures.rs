@@ -1,0 +1,84 @@
+//! The futures programs (notes § Using concurrent.futures) and the process-pool executor's
+//! failure cases, run in the single-threaded `process-faults` binary.
+
+use std::process::Command;
+
+use tests::{example, run};
+
+fn faults(case: &str) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_process-faults"));
+    let out = run(cmd.arg(case));
+    let stdout = out.success().to_owned();
+    assert!(
+        stdout.ends_with("children: none\ndescriptors: as before\n"),
+        "{case} left something behind: {out:?}"
+    );
+    stdout
+}
+
+#[test]
+fn executors_print_the_squares_from_both_pools() {
+    assert_eq!(
+        run(&mut example("executors")).success(),
+        "[1, 4, 9, 16]\n[1, 4, 9, 16]\n"
+    );
+    let out = run(example("executors").args(["5", "-6", "--workers", "1"]));
+    assert_eq!(out.success(), "[25, 36]\n[25, 36]\n");
+}
+
+#[test]
+fn as_completed_prints_in_finishing_order_then_submission_order() {
+    // Lengths a whole 150 ms unit apart: the finishing order does not depend on scheduling.
+    let out = run(example("as-completed").args(["--unit-ms", "150"]));
+    assert_eq!(out.success(), "1\n2\n3\n[3, 1, 2]\n");
+    let out = run(example("as-completed").args(["--unit-ms", "150", "2", "1"]));
+    assert_eq!(out.success(), "1\n2\n[2, 1]\n");
+}
+
+#[test]
+fn a_panicking_task_fails_only_its_future_in_the_process_pool() {
+    let out = faults("executor-panic");
+    assert!(
+        out.starts_with("panicking task: the task panicked: "),
+        "{out}"
+    );
+    assert!(out.contains("three is right out"), "{out}");
+    assert!(out.contains("\nnext task: Ok(42)\n"), "{out}");
+}
+
+#[test]
+fn a_dead_worker_process_breaks_every_pending_and_later_future_within_a_second() {
+    let out = faults("executor-broken");
+    let mut lines = out.lines();
+    let killed = lines.next().unwrap();
+    assert!(
+        killed.starts_with("killed task: broken pool: worker process "),
+        "{out}"
+    );
+    assert!(killed.ends_with(" was killed by SIGKILL"), "{out}");
+    assert_eq!(lines.next(), Some("within 1 s: true"), "{out}");
+    assert_eq!(lines.next(), Some("long task broken: true"), "{out}");
+    assert_eq!(lines.next(), Some("queued tasks broken: true"), "{out}");
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("later task: broken pool: worker process "),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_cancelled_task_never_runs_in_a_worker_process() {
+    let out = faults("executor-cancel");
+    assert_eq!(
+        out,
+        "cancel queued: true\nblocker: Ok(true)\ncancelled: Err(Cancelled)\nkept: Ok(true)\n\
+         times counted: 1\nchildren: none\ndescriptors: as before\n"
+    );
+}
+
+#[test]
+fn ten_thousand_items_come_back_in_order_from_the_process_pool_executor() {
+    assert!(faults("executor-map").starts_with("in order: true\n"));
+}
