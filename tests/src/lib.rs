@@ -11,22 +11,39 @@ use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 
 /// Builds the binary of package `package` (once per test process) and returns a command for it.
+pub fn example(package: &str) -> Command {
+    binary(package, package)
+}
+
+/// Runs `process-faults CASE` (this crate's driver for `common`'s failure cases), checks that it
+/// succeeded and left no child and no open descriptor behind, and returns its stdout.
+pub fn faults(case: &str) -> String {
+    let out = run(binary("tests", "process-faults").arg(case));
+    let stdout = out.success().to_owned();
+    assert!(
+        stdout.ends_with("children: none\ndescriptors: as before\n"),
+        "{case} left something behind: {out:?}"
+    );
+    stdout
+}
+
+/// Builds binary `bin` of package `package` (once per test process) and returns a command for it.
 ///
 /// `cargo test --workspace` does not build other packages' binaries for this crate's tests, so we
 /// ask cargo for them; the build shares the workspace's target directory and profile.
-pub fn example(package: &str) -> Command {
+pub fn binary(package: &str, bin: &str) -> Command {
     static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
     let mut built = BUILT
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    let path = built.entry(package.to_owned()).or_insert_with(|| {
+    let path = built.entry(bin.to_owned()).or_insert_with(|| {
         escargot::CargoBuild::new()
             .manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
             .package(package)
-            .bin(package)
+            .bin(bin)
             .run()
-            .unwrap_or_else(|e| panic!("building {package}: {e}"))
+            .unwrap_or_else(|e| panic!("building {bin}: {e}"))
             .path()
             .to_owned()
     });

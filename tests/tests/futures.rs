@@ -1,20 +1,7 @@
 //! The futures programs (notes § Using concurrent.futures) and the process-pool executor's
 //! failure cases, run in the single-threaded `process-faults` binary.
 
-use std::process::Command;
-
-use tests::{example, run};
-
-fn faults(case: &str) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_process-faults"));
-    let out = run(cmd.arg(case));
-    let stdout = out.success().to_owned();
-    assert!(
-        stdout.ends_with("children: none\ndescriptors: as before\n"),
-        "{case} left something behind: {out:?}"
-    );
-    stdout
-}
+use tests::{example, faults, run};
 
 #[test]
 fn executors_print_the_squares_from_both_pools() {

@@ -5,20 +5,8 @@
 //! descriptor closed.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
-use tests::{example, run};
-
-fn faults(case: &str) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_process-faults"));
-    let out = run(cmd.arg(case));
-    let stdout = out.success().to_owned();
-    assert!(
-        stdout.ends_with("children: none\ndescriptors: as before\n"),
-        "{case} left something behind: {out:?}"
-    );
-    stdout
-}
+use tests::{binary, example, faults, run};
 
 #[test]
 fn simple_process_squares_in_a_child_with_either_start_method() {
@@ -160,8 +148,7 @@ fn a_dead_worker_fails_map_within_a_second_and_breaks_the_pool() {
 
 #[test]
 fn a_hundred_thousand_items_come_back_in_order_in_few_chunks() {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_process-faults"));
-    let out = run(cmd.arg("pool-many"));
+    let out = run(binary("tests", "process-faults").arg("pool-many"));
     assert!(out.success().starts_with("in order: true\n"), "{out:?}");
     let chunks = out
         .stderr
