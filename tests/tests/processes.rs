@@ -191,6 +191,15 @@ fn many_writers_never_interleave_messages() {
 }
 
 #[test]
+fn the_shared_lock_excludes_other_processes_and_dies_with_its_holder() {
+    assert_eq!(
+        faults("shared-lock"),
+        "with lock: 80000\nholder: was killed by SIGKILL\nlock taken after its holder died: true\n\
+         children: none\ndescriptors: as before\n"
+    );
+}
+
+#[test]
 fn get_timeout_returns_none_while_a_writer_is_alive() {
     assert!(faults("queue-timeout").starts_with("get_timeout: None\n"));
 }

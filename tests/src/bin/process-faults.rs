@@ -13,7 +13,7 @@ use common::pool::ProcessPool;
 use common::process;
 use common::pyfmt::Py;
 use common::queue::IpcQueue;
-use common::shared::SharedArray;
+use common::shared::{SharedArray, SharedValue};
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, raise};
 use nix::sys::wait::{WaitPidFlag, waitpid};
@@ -36,6 +36,7 @@ fn main() -> Result<()> {
         "executor-broken" => executor_broken()?,
         "executor-cancel" => executor_cancel()?,
         "executor-map" => executor_map()?,
+        "shared-lock" => shared_lock()?,
         "shm-crash-before-attach" => shm_crash(false)?,
         "shm-crash-after-attach" => shm_crash(true)?,
         _ => bail!("unknown case {case:?}"),
@@ -163,6 +164,39 @@ fn queue_timeout() -> Result<()> {
         "get_timeout: {:?}",
         queue.get_timeout(Duration::from_millis(50))?
     );
+    Ok(())
+}
+
+/// Four processes increment a shared counter under its lock: no update is lost. Then a child is
+/// killed while holding the lock, and the parent can still take it.
+fn shared_lock() -> Result<()> {
+    let counter = &SharedValue::new(0i64)?;
+    let increment_20_000_times = || -> Result<()> {
+        for _ in 0..20_000 {
+            let _held = counter.lock()?;
+            counter.set(counter.get() + 1);
+        }
+        Ok(())
+    };
+    let children: Vec<_> = (0..4)
+        .map(|_| process::fork(increment_20_000_times))
+        .collect::<Result<_>>()?;
+    children.into_iter().try_for_each(process::Child::join)?;
+    println!("with lock: {}", counter.get());
+
+    let (has_lock, holder_has_lock) = IpcQueue::<()>::new()?;
+    let mut holder = process::fork(move || {
+        let _held = counter.lock()?;
+        has_lock.put(&())?;
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    })?;
+    holder_has_lock.get()?;
+    holder.kill()?;
+    println!("holder: {}", holder.wait()?);
+    let _held = counter.lock()?;
+    println!("lock taken after its holder died: true");
     Ok(())
 }
 
