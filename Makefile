@@ -1,7 +1,7 @@
 # rust-concurrency-notes: the Python concurrency notes as small, tested Rust programs.
 CARGO ?= cargo
 
-.PHONY: help test fmt-check clippy unit run-all
+.PHONY: help test fmt-check clippy unit doc run-all
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -16,6 +16,9 @@ clippy:
 
 unit:
 	$(CARGO) test --workspace
+
+doc: ## Build common's docs, broken links denied (open target/doc/common/index.html).
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p common --no-deps
 
 run-all: ## Run every program with fast flags, each output labelled.
 	$(CARGO) build --workspace --bins --quiet

@@ -3,6 +3,20 @@
 //! Each module is named after the thing it stands in for and says, in its docs, which Python object
 //! it mirrors and which pitfall it avoids. The examples stay as short as the Python snippets; the
 //! mechanism lives here.
+//!
+//! | Python | here |
+//! |---|---|
+//! | `multiprocessing.Process`, start methods, `if __name__ == '__main__':` | [`process`] |
+//! | `multiprocessing.Pool` | [`pool::ProcessPool`] |
+//! | `multiprocessing.Queue` | [`queue::IpcQueue`] |
+//! | `multiprocessing.Value`, `Array` | [`shared::SharedValue`], [`shared::SharedArray`] |
+//! | `multiprocessing.shared_memory.SharedMemory` | [`named::NamedSharedMemory`] |
+//! | `multiprocessing.Lock`, `get_lock()` | [`lock::ProcessLock`] |
+//! | pickling | [`frame`] (serde + postcard) |
+//! | `concurrent.futures` | [`futures`] |
+//! | `print` of lists and floats | [`pyfmt::Py`] |
+//! | a thread's exception | [`panic`](mod@panic) |
+//! | `time.sleep(1)` defaults, error exits | [`cli`] |
 
 pub mod cli;
 pub mod frame;

@@ -9,8 +9,8 @@
 //!   is ever an owner; the name is removed by the process that created it (checked by pid), or by
 //!   [`NamedSharedMemory::unlink`].
 //! - A name outlives every process that crashes before removing it. So remove it as soon as every
-//!   process that needs it has attached (the mapping stays valid): [`SharedArray::attach`]
-//!   (crate::shared::SharedArray::attach) does exactly that.
+//!   process that needs it has attached (the mapping stays valid):
+//!   [`SharedArray::attach`](crate::shared::SharedArray::attach) does exactly that.
 //!
 //! The crate's handle is not `Send`, and neither is this one: use it from the thread that made it.
 
