@@ -181,12 +181,16 @@ impl<R> Shared<R> {
 
     /// Records the result and wakes everyone waiting for it.
     fn finish(&self, result: Result<R, FutureError>) {
-        let mut inner = self.lock();
-        inner.state = State::Finished(Some(result));
-        for (watcher, position) in inner.watchers.drain(..) {
+        let watchers = {
+            let mut inner = self.lock();
+            inner.state = State::Finished(Some(result));
+            std::mem::take(&mut inner.watchers)
+        };
+        // Wake the waiters only once the lock is free, or each would wake just to wait for it.
+        self.finished.notify_all();
+        for (watcher, position) in watchers {
             _ = watcher.send(position); // The iterator may have been dropped: nobody to tell.
         }
-        self.finished.notify_all();
     }
 
     /// Tells `watcher` when the future is done (at once if it is).
