@@ -1,7 +1,7 @@
 # rust-concurrency-notes: the Python concurrency notes as small, tested Rust programs.
 CARGO ?= cargo
 
-.PHONY: help test fmt-check clippy unit doc run-all
+.PHONY: help test fmt-check clippy unit doc bench run-all
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,6 +19,10 @@ unit:
 
 doc: ## Build common's docs, broken links denied (open target/doc/common/index.html).
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p common --no-deps
+
+bench: ## Measure the notes' claims: threads vs processes, in Rust then in Python.
+	$(CARGO) bench -p tests --bench models
+	python3 tests/benches/models.py
 
 run-all: ## Run every program with fast flags, each output labelled.
 	$(CARGO) build --workspace --bins --quiet
