@@ -205,7 +205,17 @@ fn get_timeout_returns_none_while_a_writer_is_alive() {
 }
 
 #[test]
-fn squares_that_overflow_and_zero_workers_are_usage_errors() {
+fn non_numbers_squares_that_overflow_and_zero_workers_are_usage_errors() {
+    assert!(
+        run(example("process-pool").args(["3", "four"]))
+            .failure(2)
+            .contains("four")
+    );
+    assert!(
+        run(example("simple-process").arg("five"))
+            .failure(2)
+            .contains("five")
+    );
     let out = run(example("process-pool").arg("3037000500"));
     assert!(out.failure(2).contains("3037000500"), "{out:?}");
     assert!(
