@@ -56,11 +56,6 @@ impl ProcessPool {
         })
     }
 
-    /// The process ids of the workers.
-    pub fn pids(&self) -> Vec<Pid> {
-        self.workers.iter().map(Worker::pid).collect()
-    }
-
     /// When on, `map` reports on stderr which worker handled which items
     /// (in the spirit of Python's `multiprocessing.log_to_stderr()`).
     pub fn log_to_stderr(&mut self, on: bool) {

@@ -4,6 +4,8 @@
 //! forked child inherits. [`SharedValue`] and [`SharedArray`] do the same with a `memfd` mapped
 //! `MAP_SHARED`: it has no name, so nothing can leak, even if every process is killed with SIGKILL.
 //! [`SharedArray::named`] puts the elements in [named shared memory](crate::named) instead.
+//! Children get the memory by being forked; handing the memory file to a spawned (re-executed)
+//! child, which Python does by pickling, is not implemented.
 //!
 //! Elements are read and written through atomics, so every access is safe Rust and never tears.
 //! What atomics do not make safe is a read-modify-write spread over two calls
@@ -148,14 +150,6 @@ impl<T: Shareable> SharedArray<T> {
         })
     }
 
-    /// The name of the shared memory, if it is named.
-    pub fn name(&self) -> Option<&str> {
-        match &self.memory {
-            Memory::Named(named) => Some(named.name()),
-            Memory::Anonymous { .. } => None,
-        }
-    }
-
     /// The number of elements (Python's `len(a)`).
     pub fn len(&self) -> usize {
         self.len
@@ -248,11 +242,6 @@ impl<T: Shareable> SharedValue<T> {
     /// A new handle on the same memory; see [`SharedArray::attach`].
     pub fn attach(&self) -> Result<Self> {
         self.0.attach().map(Self)
-    }
-
-    /// The name of the shared memory, if it is named.
-    pub fn name(&self) -> Option<&str> {
-        self.0.name()
     }
 
     /// The value (Python's `v.value`).

@@ -4,7 +4,8 @@
 //! worker processes (the [`pool`](crate::pool) module's workers). Both have Python's shape:
 //!
 //! - `new(max_workers)`; `submit(f, arg)` returns a [`Future`]; `map(f, items)` yields results in
-//!   input order, lazily; [`as_completed`] yields futures in the order they finish.
+//!   input order, lazily; [`as_completed`] yields futures in the order they finish, each with its
+//!   position in the list it was given.
 //! - A [`Future`] has `result()`, `result_timeout(d)`, `done()` and `cancel()`, which succeeds only
 //!   while the task is still queued.
 //! - `shutdown(wait, cancel_futures)` takes the executor by value, so submitting after shutdown,
