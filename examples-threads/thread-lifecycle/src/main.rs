@@ -9,7 +9,7 @@
 use std::sync::{Mutex, mpsc};
 use std::thread;
 
-use anyhow::Context;
+use anyhow::{Context, anyhow};
 use clap::Parser;
 use common::cli;
 
@@ -19,15 +19,14 @@ struct Args {}
 
 /// The thread's scheduling state as Linux reports it (`R` running, `S` sleeping, …).
 fn kernel_state(tid: nix::unistd::Pid) -> anyhow::Result<char> {
-    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat"))
-        .with_context(|| format!("reading the state of thread {tid}"))?;
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat"))?;
     // The line reads `tid (name) S …`; the name may contain spaces, so look after its `)`.
-    let after_name = &stat[stat.rfind(')').context("malformed stat line")? + 1..];
+    let (_, after_name) = stat.rsplit_once(')').context("malformed stat line")?;
     after_name
         .trim_start()
         .chars()
         .next()
-        .context("stat line has no state")
+        .context("no state in stat line")
 }
 
 fn main() -> std::process::ExitCode {
@@ -44,9 +43,7 @@ fn main() -> std::process::ExitCode {
             let start_gate = &start_gate;
             let worker = builder.spawn_scoped(s, move || {
                 drop(start_gate.lock()); // Held here until main opens the gate.
-                report
-                    .send(nix::unistd::gettid())
-                    .expect("main is listening");
+                report.send(nix::unistd::gettid()).expect("main listens");
                 resumed.recv().expect("main sends resume"); // Blocks until main says go on.
             })?;
             println!("Runnable: spawned, waiting at the start gate before its work begins");
@@ -67,7 +64,7 @@ fn main() -> std::process::ExitCode {
             println!("Terminated: is_finished() is true; join collects its result");
             worker
                 .join()
-                .map_err(|p| anyhow::anyhow!(common::panic::message(&*p)))
+                .map_err(|p| anyhow!(common::panic::message(&*p)))
         })
     })
 }
