@@ -35,6 +35,6 @@ run-all: ## Run every program with fast flags, each output labelled.
 	run simple-process && run simple-process 7 --start-method spawn && \
 	run process-pool && run process-pool 3 4 -v && \
 	run queue-ipc && \
-	run shared-memory && run shared-memory --named && \
+	run shared-memory && run shared-memory --named --start-method spawn && \
 	run executors && \
 	run as-completed --unit-ms 50

@@ -8,7 +8,7 @@
 //! leave the parent waiting forever, which a spin lock in shared memory would. The `Mutex` excludes
 //! the threads of one process, which record locks do not.
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::{Mutex, MutexGuard};
 
 use anyhow::{Context, Result};
@@ -39,6 +39,19 @@ impl ProcessLock {
             file,
             threads: Mutex::new(()),
         })
+    }
+
+    /// The memory file the lock is taken on, to hand to another process.
+    pub(crate) fn file(&self) -> BorrowedFd<'_> {
+        self.file.as_fd()
+    }
+
+    /// The lock on a memory file another process created with [`ProcessLock::new`].
+    pub(crate) fn from_file(file: OwnedFd) -> Self {
+        Self {
+            file,
+            threads: Mutex::new(()),
+        }
     }
 
     /// Waits until no other thread or process holds the lock, then takes it.

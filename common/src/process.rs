@@ -6,6 +6,8 @@
 //! - [`spawn`] starts this same executable again in a child role, handing it one serialized
 //!   argument. The child must reach [`run_if_spawned`] first thing in `main`: that line is Rust's
 //!   counterpart of `if __name__ == '__main__':`, which Python's spawn method needs for the same reason.
+//!   A spawned child shares no memory with its parent; what it needs of the parent's descriptors
+//!   (shared memory files, say) is kept open across the exec by [`start_inheriting`].
 //!
 //! Both return a [`Child`], which reaps the process: [`Child::join`] waits and turns a non-zero exit
 //! or a signal into an error; dropping a `Child` that was not joined kills and reaps it, so an
@@ -20,10 +22,13 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::io::Write;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Pid};
@@ -150,9 +155,30 @@ pub fn start<T>(method: StartMethod, target: fn(T) -> Result<()>, arg: T) -> Res
 where
     T: Serialize + DeserializeOwned,
 {
+    start_inheriting(method, target, arg, &[])
+}
+
+/// Like [`start`], and the child also gets `fds`: descriptors that `arg` names by number, such as
+/// the memory file behind a [`SharedArray`](crate::shared::SharedArray). The child claims each
+/// with [`take_inherited`], whichever the start method.
+pub fn start_inheriting<T>(
+    method: StartMethod,
+    target: fn(T) -> Result<()>,
+    arg: T,
+    fds: &[BorrowedFd<'_>],
+) -> Result<Child>
+where
+    T: Serialize + DeserializeOwned,
+{
     match method {
-        StartMethod::Fork => fork(move || target(arg)),
-        StartMethod::Spawn => spawn(&arg),
+        StartMethod::Fork => fork(move || {
+            // A forked child has every descriptor already: hand `take_inherited` copies of these.
+            for fd in fds {
+                inherit(fd.as_raw_fd(), fd.try_clone_to_owned()?);
+            }
+            target(arg)
+        }),
+        StartMethod::Spawn => spawn_inheriting(&arg, fds),
     }
 }
 
@@ -213,17 +239,38 @@ pub fn ensure_single_threaded() -> Result<()> {
     )
 }
 
-/// The environment variable that tells a re-executed binary it is a spawned child, and carries
-/// its argument (postcard bytes, hex-encoded).
-const SPAWN_ARG: &str = "RUST_CONCURRENCY_NOTES_SPAWN_ARG";
+/// The first argument of a spawned child, as in Python, whose spawn method passes the same flag.
+/// Then come the child's argument (postcard bytes, hex-encoded) and the descriptors it inherits.
+const SPAWNED: &str = "--multiprocessing-fork";
 
 /// Starts this executable again as a child that runs the target given to [`run_if_spawned`] with `arg`.
 pub fn spawn<T: Serialize>(arg: &T) -> Result<Child> {
+    spawn_inheriting(arg, &[])
+}
+
+/// Like [`spawn`], keeping `fds` open in the child, under the same numbers, for [`take_inherited`].
+pub fn spawn_inheriting<T: Serialize>(arg: &T, fds: &[BorrowedFd<'_>]) -> Result<Child> {
     let bytes = postcard::to_allocvec(arg).context("serializing the child's argument")?;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let keep: Vec<RawFd> = fds.iter().map(AsRawFd::as_raw_fd).collect();
+    let listed: Vec<String> = keep.iter().map(RawFd::to_string).collect();
     let exe = std::env::current_exe().context("locating this executable to spawn it")?;
-    let child = std::process::Command::new(&exe)
-        .env(SPAWN_ARG, hex)
+    let mut command = std::process::Command::new(&exe);
+    command.args([SPAWNED, &hex, &listed.join(",")]);
+    // Every descriptor here is close-on-exec; these few must survive the exec.
+    let clear_close_on_exec = move || -> std::io::Result<()> {
+        for &fd in &keep {
+            // SAFETY: `fd` is open, lent by the caller for this whole call; F_SETFD sets its flags only.
+            if unsafe { nix::libc::fcntl(fd, nix::libc::F_SETFD, 0) } == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    };
+    // SAFETY: the hook runs in the child between fork and exec, where only async-signal-safe
+    // functions may be called: it calls fcntl, which is one, and allocates nothing.
+    unsafe { command.pre_exec(clear_close_on_exec) };
+    let child = command
         .spawn()
         .with_context(|| format!("spawning {}", exe.display()))?;
     // `std::process::Child` neither waits nor kills on drop: our handle takes over the pid.
@@ -240,10 +287,17 @@ pub fn spawn<T: Serialize>(arg: &T) -> Result<Child> {
 /// Call it first in `main`, before parsing arguments: it is the counterpart of Python's
 /// `if __name__ == '__main__':`, the line that keeps a spawned child from running the parent's code.
 pub fn run_if_spawned<T: DeserializeOwned>(target: fn(T) -> Result<()>) {
-    let Some(hex) = std::env::var_os(SPAWN_ARG) else {
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_none_or(|first| first != SPAWNED) {
         return;
-    };
-    let result = decode_spawn_arg(hex).and_then(target);
+    }
+    let (hex, listed) = (
+        args.next().unwrap_or_default(),
+        args.next().unwrap_or_default(),
+    );
+    let result = claim_spawned_fds(listed)
+        .and_then(|()| decode_spawn_arg(hex))
+        .and_then(target);
     let code = match result {
         Ok(()) => 0,
         Err(err) => {
@@ -252,6 +306,44 @@ pub fn run_if_spawned<T: DeserializeOwned>(target: fn(T) -> Result<()>) {
         }
     };
     std::process::exit(code);
+}
+
+/// Takes ownership of the descriptors `spawn_inheriting` kept open for this process.
+fn claim_spawned_fds(listed: OsString) -> Result<()> {
+    let listed = listed
+        .into_string()
+        .ok()
+        .context("descriptor list is not UTF-8")?;
+    for number in listed.split(',').filter(|n| !n.is_empty()) {
+        let fd: RawFd = number.parse().context("descriptor list is not numbers")?;
+        ensure!(fd > 2, "descriptor {fd} is standard input, output or error");
+        // SAFETY: the parent kept `fd` open across exec for this process and listed it, and nothing
+        // here has used it: `run_if_spawned` runs first in `main`, and claims each number once.
+        let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+        inherit(fd, owned);
+    }
+    Ok(())
+}
+
+/// Descriptors handed down by the parent, by the number the parent knew them by.
+static INHERITED: Mutex<Vec<(RawFd, OwnedFd)>> = Mutex::new(Vec::new());
+
+fn inherit(parent_number: RawFd, fd: OwnedFd) {
+    INHERITED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push((parent_number, fd));
+}
+
+/// In a child started with [`start_inheriting`], takes the descriptor the parent passed as number
+/// `parent_fd`. Each is taken once; a number the parent did not pass is an error.
+pub fn take_inherited(parent_fd: RawFd) -> Result<OwnedFd> {
+    let mut inherited = INHERITED.lock().unwrap_or_else(PoisonError::into_inner);
+    let index = inherited
+        .iter()
+        .position(|(number, _)| *number == parent_fd)
+        .with_context(|| format!("descriptor {parent_fd} was not handed to this process"))?;
+    Ok(inherited.swap_remove(index).1)
 }
 
 fn decode_spawn_arg<T: DeserializeOwned>(hex: OsString) -> Result<T> {

@@ -4,8 +4,9 @@
 //! forked child inherits. [`SharedValue`] and [`SharedArray`] do the same with a `memfd` mapped
 //! `MAP_SHARED`: it has no name, so nothing can leak, even if every process is killed with SIGKILL.
 //! [`SharedArray::named`] puts the elements in [named shared memory](crate::named) instead.
-//! Children get the memory by being forked; handing the memory file to a spawned (re-executed)
-//! child, which Python does by pickling, is not implemented.
+//! A child gets the memory through a [`SharedHandle`]: a forked child maps the memory file it
+//! inherited; a spawned (re-executed) child, which shares nothing with its parent, is handed the
+//! memory file across the exec, as Python pickles a `Value` for it.
 //!
 //! Elements are read and written through atomics, so every access is safe Rust and never tears.
 //! What atomics do not make safe is a read-modify-write spread over two calls
@@ -14,17 +15,19 @@
 
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64, Ordering::SeqCst};
 
 use anyhow::{Context, Result, ensure};
 use nix::sys::memfd::{MFdFlags, memfd_create};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 
+use serde::{Deserialize, Serialize};
+
 use crate::lock::{ProcessLock, ProcessLockGuard};
 use crate::named::NamedSharedMemory;
+use crate::process;
 
 /// A type that can live in shared memory: its values are held in an atomic of the same size.
 pub trait Shareable: Copy + sealed::Sealed {
@@ -72,8 +75,26 @@ shareable! {
 pub struct SharedArray<T: Shareable> {
     memory: Memory,
     len: usize,
-    lock: Arc<ProcessLock>,
+    lock: ProcessLock,
     _values: PhantomData<T>,
+}
+
+/// What another process needs to map the same memory: the counterpart of what Python pickles when
+/// it passes a `Value` or `Array` to a spawned child. Get one from [`SharedArray::share`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SharedHandle {
+    memory: Source,
+    /// The parent's descriptor number for the lock's memory file.
+    lock: RawFd,
+    len: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+enum Source {
+    /// The parent's descriptor number for the anonymous memory file.
+    File(RawFd),
+    /// The name of the named memory.
+    Name(String),
 }
 
 /// Where the elements live.
@@ -81,7 +102,7 @@ pub struct SharedArray<T: Shareable> {
 enum Memory {
     /// A mapping of an anonymous memory file, which we unmap on drop.
     Anonymous {
-        file: Arc<OwnedFd>,
+        file: OwnedFd,
         start: NonNull<u8>,
         size: usize,
     },
@@ -96,8 +117,8 @@ impl<T: Shareable> SharedArray<T> {
             .context("creating shared memory")?;
         let size = byte_size::<T>(values.len())?;
         nix::unistd::ftruncate(&file, size.get() as i64).context("sizing shared memory")?;
-        let memory = Memory::map_anonymous(Arc::new(file), size)?;
-        Self::filled(memory, values, Arc::new(ProcessLock::new()?))
+        let memory = Memory::map_anonymous(file, size)?;
+        Self::filled(memory, values, ProcessLock::new()?)
     }
 
     /// Named shared memory holding `values` (Python's `SharedMemory` with the values copied in).
@@ -106,10 +127,10 @@ impl<T: Shareable> SharedArray<T> {
         let memory = Memory::Named(NamedSharedMemory::create(
             byte_size::<T>(values.len())?.get(),
         )?);
-        Self::filled(memory, values, Arc::new(ProcessLock::new()?))
+        Self::filled(memory, values, ProcessLock::new()?)
     }
 
-    fn filled(memory: Memory, values: Vec<T>, lock: Arc<ProcessLock>) -> Result<Self> {
+    fn filled(memory: Memory, values: Vec<T>, lock: ProcessLock) -> Result<Self> {
         let array = Self {
             memory,
             len: values.len(),
@@ -122,30 +143,47 @@ impl<T: Shareable> SharedArray<T> {
         Ok(array)
     }
 
-    /// A new handle on the same memory, mapped again: named memory is opened by its name, as an
-    /// unrelated process would, and the name is then removed, so a crash of either process leaves
-    /// nothing in `/dev/shm`; anonymous memory is mapped again from the inherited memory file.
-    /// Both handles share one lock. Call it in a forked child.
-    pub fn attach(&self) -> Result<Self> {
-        let memory = match &self.memory {
-            Memory::Anonymous { file, size, .. } => {
-                Memory::map_anonymous(Arc::clone(file), NonZeroUsize::new(*size).expect("mapped"))?
-            }
-            Memory::Named(named) => {
-                let opened = NamedSharedMemory::open(named.name())?;
+    /// A handle for a child process, and the descriptors the child must inherit with it: pass
+    /// both to [`process::start_inheriting`], and have the child
+    /// call [`SharedArray::from_handle`]. This works for both start methods.
+    pub fn share(&self) -> (SharedHandle, Vec<BorrowedFd<'_>>) {
+        let (memory, mut fds) = match &self.memory {
+            Memory::Anonymous { file, .. } => (Source::File(file.as_raw_fd()), vec![file.as_fd()]),
+            Memory::Named(named) => (Source::Name(named.name().to_owned()), vec![]),
+        };
+        fds.push(self.lock.file());
+        let lock = self.lock.file().as_raw_fd();
+        (
+            SharedHandle {
+                memory,
+                lock,
+                len: self.len,
+            },
+            fds,
+        )
+    }
+
+    /// In a child process, maps the memory the parent [shared](SharedArray::share). Named memory is
+    /// opened by its name, as an unrelated process would, and the name is then removed, so a crash
+    /// of either process leaves nothing in `/dev/shm`.
+    pub fn from_handle(handle: SharedHandle) -> Result<Self> {
+        let size = byte_size::<T>(handle.len)?;
+        let memory = match handle.memory {
+            Source::File(fd) => Memory::map_anonymous(process::take_inherited(fd)?, size)?,
+            Source::Name(name) => {
+                let opened = NamedSharedMemory::open(&name)?;
                 opened.unlink()?;
                 ensure!(
-                    opened.len() >= named.len(),
-                    "named shared memory {} shrank",
-                    named.name()
+                    opened.len() >= size.get(),
+                    "named shared memory {name} is too small"
                 );
                 Memory::Named(opened)
             }
         };
         Ok(Self {
             memory,
-            len: self.len,
-            lock: Arc::clone(&self.lock),
+            len: handle.len,
+            lock: ProcessLock::from_file(process::take_inherited(handle.lock)?),
             _values: PhantomData,
         })
     }
@@ -193,11 +231,11 @@ impl<T: Shareable> SharedArray<T> {
 }
 
 impl Memory {
-    fn map_anonymous(file: Arc<OwnedFd>, size: NonZeroUsize) -> Result<Self> {
+    fn map_anonymous(file: OwnedFd, size: NonZeroUsize) -> Result<Self> {
         let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
         // SAFETY: a fresh shared mapping of a file sized to `size` bytes: it aliases no Rust
         // object, and we hand out only atomic cells inside it.
-        let start = unsafe { mmap(None, size, prot, MapFlags::MAP_SHARED, &*file, 0) }
+        let start = unsafe { mmap(None, size, prot, MapFlags::MAP_SHARED, &file, 0) }
             .context("mapping shared memory")?;
         Ok(Memory::Anonymous {
             file,
@@ -239,9 +277,14 @@ impl<T: Shareable> SharedValue<T> {
         SharedArray::named([value]).map(Self)
     }
 
-    /// A new handle on the same memory; see [`SharedArray::attach`].
-    pub fn attach(&self) -> Result<Self> {
-        self.0.attach().map(Self)
+    /// A handle for a child process; see [`SharedArray::share`].
+    pub fn share(&self) -> (SharedHandle, Vec<BorrowedFd<'_>>) {
+        self.0.share()
+    }
+
+    /// In a child process, maps the value the parent shared; see [`SharedArray::from_handle`].
+    pub fn from_handle(handle: SharedHandle) -> Result<Self> {
+        SharedArray::from_handle(handle).map(Self)
     }
 
     /// The value (Python's `v.value`).

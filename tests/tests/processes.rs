@@ -77,16 +77,17 @@ fn named_segments() -> BTreeSet<String> {
 
 /// The only test that creates named segments, so that nothing else changes `/dev/shm` meanwhile.
 #[test]
-fn shared_memory_anonymous_and_named_and_nothing_left_in_dev_shm() {
+fn shared_memory_anonymous_and_named_forked_and_spawned_leaves_nothing_in_dev_shm() {
     let before = named_segments();
-    assert_eq!(
-        run(&mut example("shared-memory")).success(),
-        "3.1415 [0, -1, -2, -3, -4]\n"
-    );
-    assert_eq!(
-        run(example("shared-memory").arg("--named")).success(),
-        "3.1415 [0, -1, -2, -3, -4]\n"
-    );
+    for flags in [
+        &[][..],
+        &["--named"],
+        &["--start-method", "spawn"],
+        &["--named", "--start-method", "spawn"],
+    ] {
+        let out = run(example("shared-memory").args(flags));
+        assert_eq!(out.success(), "3.1415 [0, -1, -2, -3, -4]\n", "{flags:?}");
+    }
     assert_eq!(named_segments(), before, "after a successful run");
 
     let out = faults("shm-crash-before-attach");

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use common::futures::{FutureError, ProcessPoolExecutor};
 use common::pool::ProcessPool;
-use common::process;
+use common::process::{self, StartMethod};
 use common::pyfmt::Py;
 use common::queue::IpcQueue;
-use common::shared::{SharedArray, SharedValue};
+use common::shared::{SharedArray, SharedHandle, SharedValue};
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, raise};
 use nix::sys::wait::{WaitPidFlag, waitpid};
@@ -203,15 +203,25 @@ fn shared_lock() -> Result<()> {
 /// A child crashes before or after attaching to named shared memory; `/dev/shm` is left clean.
 fn shm_crash(attach_first: bool) -> Result<()> {
     let array = SharedArray::named(0..5)?;
-    let child = process::fork(|| {
-        if attach_first {
-            array.attach()?.set(0, 42);
-        }
-        std::process::abort()
-    })?;
+    let (handle, fds) = array.share();
+    let target = if attach_first {
+        attach_then_crash
+    } else {
+        crash
+    };
+    let child = process::start_inheriting(StartMethod::Fork, target, handle, &fds)?;
     println!("join: {:#}", child.join().unwrap_err());
     println!("first element: {}", array.get(0));
     Ok(())
+}
+
+fn crash(_: SharedHandle) -> Result<()> {
+    std::process::abort()
+}
+
+fn attach_then_crash(handle: SharedHandle) -> Result<()> {
+    SharedArray::<i32>::from_handle(handle)?.set(0, 42);
+    std::process::abort()
 }
 
 /// A task that panics fails its own future; the process pool is not broken by it.
