@@ -142,8 +142,8 @@ impl Drop for Child {
     fn drop(&mut self) {
         if self.exit.is_none() {
             // Only error paths get here: the caller did not join. Don't leave a process behind.
-            let _ = kill(self.pid, Signal::SIGKILL); // ESRCH: it has just exited; waitpid reaps it.
-            let _ = waitpid(self.pid, None); // The only failure, ECHILD, means nothing is left to reap.
+            _ = kill(self.pid, Signal::SIGKILL); // ESRCH: it has just exited; waitpid reaps it.
+            _ = waitpid(self.pid, None); // The only failure, ECHILD, means nothing is left to reap.
         }
     }
 }
