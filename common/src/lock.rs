@@ -74,7 +74,7 @@ impl ProcessLock {
 impl Drop for ProcessLockGuard<'_> {
     fn drop(&mut self) {
         // Unlocking a lock we hold cannot fail on a valid descriptor; exit releases it regardless.
-        let _ = fcntl(&self.lock.file, FcntlArg::F_SETLK(&record(libc::F_UNLCK)));
+        _ = fcntl(&self.lock.file, FcntlArg::F_SETLK(&record(libc::F_UNLCK)));
     }
 }
 

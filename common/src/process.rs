@@ -209,7 +209,7 @@ pub fn fork(body: impl FnOnce() -> Result<()>) -> Result<Child> {
                 }
                 Err(_) => 101, // The panic hook has already printed the message.
             };
-            let _ = std::io::stdout().flush(); // Nowhere left to report a failed flush.
+            _ = std::io::stdout().flush(); // Nowhere left to report a failed flush.
             // `_exit`, not `exit`: never return into the parent's `main`, never run its destructors.
             // SAFETY: `_exit` has no preconditions; it is `unsafe` only because all of libc is.
             unsafe { nix::libc::_exit(code) }
