@@ -97,7 +97,7 @@ impl<T: Serialize + DeserializeOwned> IpcQueue<T> {
     /// Fails, instead of waiting forever, once the queue is empty and every writer is gone.
     pub fn get(&self) -> Result<T> {
         self.get_until(None)?
-            .context("no value was ever going to come")
+            .context("waiting without a deadline ended with no value")
     }
 
     /// Takes the next value, or returns `Ok(None)` if none arrives within `timeout`

@@ -320,16 +320,23 @@ impl<J: Job> JobQueue<J> {
                 job.control().cancel();
             }
         }
-        self.jobs = None; // The threads finish what is queued, then see the queue closed.
         if wait {
-            for thread in self.threads.drain(..) {
-                let joined = thread.join();
-                if joined.is_err() && !std::thread::panicking() {
-                    panic!("an executor thread panicked, though it catches every task's panic");
-                }
-            }
+            self.close_and_join();
         } else {
+            self.jobs = None;
             self.threads.clear(); // Detached: they end on their own once the queue is empty.
+        }
+    }
+}
+
+impl<J> JobQueue<J> {
+    /// Closes the queue and waits for the threads, which finish what is queued first.
+    fn close_and_join(&mut self) {
+        self.jobs = None;
+        for thread in self.threads.drain(..) {
+            if thread.join().is_err() && !std::thread::panicking() {
+                panic!("an executor thread panicked, though it catches every task's panic");
+            }
         }
     }
 }
@@ -345,11 +352,6 @@ impl<J> fmt::Debug for JobQueue<J> {
 
 impl<J> Drop for JobQueue<J> {
     fn drop(&mut self) {
-        self.jobs = None;
-        for thread in self.threads.drain(..) {
-            if thread.join().is_err() && !std::thread::panicking() {
-                panic!("an executor thread panicked, though it catches every task's panic");
-            }
-        }
+        self.close_and_join();
     }
 }
