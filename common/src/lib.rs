@@ -7,6 +7,9 @@
 //! | Python | here |
 //! |---|---|
 //! | `multiprocessing.Process`, start methods, `if __name__ == '__main__':` | [`process`] |
+//! | pickling a function by name | [`target`] |
+//! | the `forkserver` start method | [`forkserver`] |
+//! | pickling a queue or a `Value` for a child (`reduction.DupFd`) | [`handoff`] |
 //! | `multiprocessing.Pool` | [`pool::ProcessPool`] |
 //! | `multiprocessing.Queue` | [`queue::IpcQueue`] |
 //! | `multiprocessing.Value`, `Array` | [`shared::SharedValue`], [`shared::SharedArray`] |
@@ -19,8 +22,10 @@
 //! | `time.sleep(1)` defaults, error exits | [`cli`] |
 
 pub mod cli;
+pub mod forkserver;
 pub mod frame;
 pub mod futures;
+pub mod handoff;
 pub mod lock;
 pub mod named;
 pub mod panic;
@@ -29,3 +34,4 @@ pub mod process;
 pub mod pyfmt;
 pub mod queue;
 pub mod shared;
+pub mod target;

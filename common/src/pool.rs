@@ -1,21 +1,21 @@
 //! A pool of worker processes: the counterpart of `multiprocessing.Pool`.
 //!
-//! [`ProcessPool::new`] forks the workers once; they live as long as the pool and take batches of
-//! items over a socket, as length-prefixed postcard frames (Python pickles them). [`ProcessPool::map`]
-//! cuts the items into chunks (Python's default: about four per worker, so 100 000 tiny items cost
-//! a few dozen round trips, not 100 000), keeps every worker busy with one chunk at a time, and puts
-//! the results back in input order.
+//! [`ProcessPool::new`] starts the workers once, by any [`StartMethod`]; they live as long as the
+//! pool and take batches of items over a socket, as length-prefixed postcard frames (Python pickles
+//! them). [`ProcessPool::map`] cuts the items into chunks (Python's default: about four per worker,
+//! so 100 000 tiny items cost a few dozen round trips, not 100 000), keeps every worker busy with
+//! one chunk at a time, and puts the results back in input order.
 //!
-//! **Which function runs.** Like Python's fork-based pool, which pickles a function by its name and
-//! finds it again in the copied module, we send the function's address: a worker is a `fork` of this
-//! process that never calls `exec`, so the same code sits at the same address there. That is why
-//! `map` takes a plain `fn(T) -> R` (a closure's captured data would not exist in the worker).
+//! **Which function runs.** Like Python, which pickles a function by its qualified name, each job
+//! names its [`Target`]; the worker looks the name up in the program's target table (the list
+//! `main` gives [`process::run_if_child`]) and checks the types. That is why `map` takes a
+//! declared target, not a closure: a closure's captured data would not exist in the worker.
 //!
-//! **Failures are errors, never hangs.** A task that panics makes `map` return an error naming the
-//! item and the panic message, and the pool stays usable. A worker that dies (a signal, an `exit`)
-//! closes its socket, which the parent sees at once: `map` fails naming the worker and how it ended,
-//! and the pool is broken from then on. (Python's `Pool` waits forever in that case.) Dropping the
-//! pool, like leaving Python's `with` block, stops every worker and reaps it.
+//! **Failures are errors, never hangs.** A task that panics or returns `Err` makes `map` return an
+//! error naming the item and the message, and the pool stays usable. A worker that dies (a signal,
+//! an `exit`) closes its socket, which the parent sees at once: `map` fails naming the worker and
+//! how it ended, and the pool is broken from then on. (Python's `Pool` waits forever in that case.)
+//! Dropping the pool, like leaving Python's `with` block, stops every worker and reaps it.
 
 use std::fmt::Debug;
 use std::io::Write;
@@ -23,17 +23,18 @@ use std::net::Shutdown;
 use std::ops::Range;
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::unistd::Pid;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::frame;
-use crate::process::{self, Child};
+use crate::handoff;
+use crate::process::{self, Child, StartMethod};
+use crate::target::{Entry, Outcome, Reply, Target};
 
 /// A fixed set of worker processes that run functions on batches of items.
 #[derive(Debug)]
@@ -44,13 +45,14 @@ pub struct ProcessPool {
 }
 
 impl ProcessPool {
-    /// Forks `workers` worker processes (Python's `Pool(workers)`).
+    /// Starts `workers` worker processes by `method`
+    /// (Python's `multiprocessing.get_context(method).Pool(workers)`).
     ///
-    /// This process must have only one thread (see [`process::fork`]).
-    pub fn new(workers: usize) -> Result<Self> {
+    /// With [`StartMethod::Fork`] this process must have only one thread (see [`process::fork`]).
+    pub fn new(workers: usize, method: StartMethod) -> Result<Self> {
         ensure!(workers > 0, "a process pool needs at least one worker");
         Ok(Self {
-            workers: Worker::start(workers)?,
+            workers: Worker::start(workers, method)?,
             broken: None,
             log: false,
         })
@@ -64,27 +66,31 @@ impl ProcessPool {
 
     /// Applies `f` to every item in the worker processes and returns the results in input order
     /// (Python's `pool.map(f, items)`).
-    pub fn map<T, R>(&mut self, f: fn(T) -> R, items: impl IntoIterator<Item = T>) -> Result<Vec<R>>
+    pub fn map<T, R>(
+        &mut self,
+        f: &Target<T, R>,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<Vec<R::Value>>
     where
         T: Serialize + DeserializeOwned + Debug,
-        R: Serialize + DeserializeOwned,
+        R: Outcome,
     {
         if let Some(why) = &self.broken {
             bail!("the process pool is broken: {why}");
         }
+        let task = Task::of(f)?;
         let items: Vec<T> = items.into_iter().collect();
         let chunk = items.len().div_ceil(4 * self.workers.len()).max(1);
         let mut chunks = (0..items.len())
             .step_by(chunk)
             .map(|s| s..(s + chunk).min(items.len()));
-        let mut results: Vec<Option<R>> =
+        let mut results: Vec<Option<R::Value>> =
             std::iter::repeat_with(|| None).take(items.len()).collect();
-        let task = Task::new(f);
         let mut first_error = None;
 
         for index in 0..self.workers.len() {
             let Some(range) = chunks.next() else { break };
-            self.send(index, task, &items, range)?;
+            self.send(index, &task, &items, range)?;
         }
         while let Some(ready) = self.next_reply()? {
             let worker = &mut self.workers[ready];
@@ -95,11 +101,12 @@ impl ProcessPool {
             };
             if self.log {
                 eprintln!(
-                    "worker pid {} handled items {range:?}",
-                    self.workers[ready].pid()
+                    "worker pid {} handled {}",
+                    self.workers[ready].pid(),
+                    show(&range)
                 );
             }
-            match reply.into_results::<R>(&range) {
+            match into_results::<R::Value>(reply, &range) {
                 Ok(values) => {
                     for (slot, value) in results[range].iter_mut().zip(values) {
                         *slot = Some(value);
@@ -110,7 +117,7 @@ impl ProcessPool {
             }
             if first_error.is_none() {
                 if let Some(range) = chunks.next() {
-                    self.send(ready, task, &items, range)?;
+                    self.send(ready, &task, &items, range)?;
                 }
             }
         }
@@ -127,7 +134,7 @@ impl ProcessPool {
     fn send<T: Serialize>(
         &mut self,
         index: usize,
-        task: Task,
+        task: &Task,
         items: &[T],
         range: Range<usize>,
     ) -> Result<()> {
@@ -182,71 +189,31 @@ impl Drop for ProcessPool {
     }
 }
 
-/// A function the workers can run, by address (see the module docs).
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+/// A target as a job names it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Task {
-    /// [`run_batch`] for the function's item and result types.
-    runner: usize,
-    /// The `fn(T) -> R` itself.
-    function: usize,
+    name: String,
+    signature: String,
 }
-
-type Runner = fn(usize, &[u8]) -> Reply;
 
 impl Task {
-    pub(crate) fn new<T, R>(f: fn(T) -> R) -> Self
-    where
-        T: DeserializeOwned + Debug,
-        R: Serialize,
-    {
-        let runner: Runner = run_batch::<T, R>;
-        Task {
-            runner: runner as usize,
-            function: f as usize,
-        }
+    /// The task for `target`; fails unless the program's target table has it, since every
+    /// worker, whatever its start method, finds the function there.
+    pub(crate) fn of(target: &(impl Entry + ?Sized)) -> Result<Self> {
+        process::lookup(target.name(), target.signature())?;
+        Ok(Task {
+            name: target.name().to_owned(),
+            signature: target.signature().to_owned(),
+        })
     }
 
-    /// Runs the task on a batch in a worker.
-    fn run(self, batch: &[u8]) -> Reply {
-        // SAFETY: `runner` was made from a `Runner` by `Task::new` in the parent. This worker is a
-        // fork of the parent that has not called exec, so that code is at the same address here.
-        let runner = unsafe { std::mem::transmute::<usize, Runner>(self.runner) };
-        runner(self.function, batch)
-    }
-}
-
-/// Decodes a batch of `T`, applies the `fn(T) -> R` at `function` to each, encodes the `R`s.
-fn run_batch<T: DeserializeOwned + Debug, R: Serialize>(function: usize, batch: &[u8]) -> Reply {
-    // SAFETY: `Task::new::<T, R>` paired this runner with a `fn(T) -> R` of exactly these types,
-    // and this worker, a fork that never exec'd, has that function at the same address.
-    let f = unsafe { std::mem::transmute::<usize, fn(T) -> R>(function) };
-    let items: Vec<T> = match postcard::from_bytes(batch) {
-        Ok(items) => items,
-        Err(e) => return Reply::Failed(format!("decoding a batch: {e}")),
-    };
-    let mut results = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        match catch_unwind(AssertUnwindSafe(|| f(item))) {
-            Ok(result) => results.push(result),
-            Err(payload) => {
-                // The item was moved into `f`; decode the batch again to show it.
-                let items: Vec<T> = postcard::from_bytes(batch).unwrap_or_default();
-                let item = items
-                    .get(index)
-                    .map_or_else(String::new, |item| format!("{item:?}"));
-                let message = crate::panic::message(&*payload);
-                return Reply::Panicked {
-                    index,
-                    item,
-                    message,
-                };
-            }
+    /// Runs the task on a batch, in a worker.
+    fn run(&self, batch: &[u8]) -> Reply {
+        match process::lookup(&self.name, &self.signature) {
+            Ok(entry) => entry.run_batch(batch),
+            Err(e) => Reply::Failed(format!("{e:#}")),
         }
     }
-    postcard::to_allocvec(&results).map_or_else(
-        |e| Reply::Failed(format!("encoding results: {e}")),
-        Reply::Done,
-    )
 }
 
 /// A batch of items for a worker.
@@ -265,46 +232,48 @@ impl Job {
     }
 }
 
-/// A worker's answer to a [`Job`].
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) enum Reply {
-    /// The results, a postcard-encoded `Vec<R>`.
-    Done(Vec<u8>),
-    /// The function panicked on the batch's item number `index`.
-    Panicked {
-        index: usize,
-        item: String,
-        message: String,
-    },
-    /// The batch could not be decoded or its results encoded.
-    Failed(String),
+/// The results of the items in `range`, or the error `reply` reports.
+pub(crate) fn into_results<V: DeserializeOwned>(
+    reply: Reply,
+    range: &Range<usize>,
+) -> Result<Vec<V>> {
+    match reply {
+        Reply::Done(bytes) => {
+            let results: Vec<V> =
+                postcard::from_bytes(&bytes).context("decoding a worker's results")?;
+            ensure!(
+                results.len() == range.len(),
+                "a worker returned {} results for {} items",
+                results.len(),
+                range.len()
+            );
+            Ok(results)
+        }
+        Reply::Raised {
+            index,
+            item,
+            message,
+        } => Err(anyhow!(
+            "task failed on item {} ({item}): {message}",
+            range.start + index
+        )),
+        Reply::Panicked {
+            index,
+            item,
+            message,
+        } => Err(anyhow!(
+            "task panicked on item {} ({item}): {message}",
+            range.start + index
+        )),
+        Reply::Failed(why) => Err(anyhow!("worker failed on items {}: {why}", show(range))),
+    }
 }
 
-impl Reply {
-    /// The results of the items in `range`, or the error this reply reports.
-    pub(crate) fn into_results<R: DeserializeOwned>(self, range: &Range<usize>) -> Result<Vec<R>> {
-        match self {
-            Reply::Done(bytes) => {
-                let results: Vec<R> =
-                    postcard::from_bytes(&bytes).context("decoding a worker's results")?;
-                ensure!(
-                    results.len() == range.len(),
-                    "a worker returned {} results for {} items",
-                    results.len(),
-                    range.len()
-                );
-                Ok(results)
-            }
-            Reply::Panicked {
-                index,
-                item,
-                message,
-            } => Err(anyhow!(
-                "task panicked on item {} ({item}): {message}",
-                range.start + index
-            )),
-            Reply::Failed(why) => Err(anyhow!("worker failed on items {range:?}: {why}")),
-        }
+/// Items `range` as a reader counts them: `items 3 to 5`, or `item 3`.
+pub(crate) fn show(range: &Range<usize>) -> String {
+    match range.len() {
+        1 => format!("item {}", range.start),
+        _ => format!("items {} to {}", range.start, range.end.saturating_sub(1)),
     }
 }
 
@@ -321,25 +290,29 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    /// Forks `count` workers.
-    pub(crate) fn start(count: usize) -> Result<Vec<Worker>> {
+    /// Starts `count` workers by `method`.
+    pub(crate) fn start(count: usize, method: StartMethod) -> Result<Vec<Worker>> {
         let mut workers: Vec<Worker> = Vec::with_capacity(count);
         for index in 0..count {
             let (parent_end, child_end) =
                 UnixStream::pair().context("creating a worker's socket")?;
-            let mut parent_end = Some(parent_end);
-            let process = process::fork(|| {
-                // `fork` copied every descriptor. Close the parent's ends, this worker's and its
-                // siblings', so each socket has one process at each end and a death reads as EOF.
-                drop(parent_end.take());
-                workers.drain(..).for_each(Worker::abandon_in_child);
-                serve(child_end)
-            })
+            let process = if method == StartMethod::Fork {
+                let mut parent_end = Some(parent_end.try_clone()?);
+                process::fork(|| {
+                    // `fork` copied every descriptor. Close the parent's ends, this worker's and
+                    // its siblings', so each socket has one process at each end and a death
+                    // reads as EOF.
+                    drop(parent_end.take());
+                    workers.drain(..).for_each(Worker::abandon_in_child);
+                    serve(WorkerEnd(child_end))
+                })
+            } else {
+                process::start(method, &WORKER, WorkerEnd(child_end))
+            }
             .with_context(|| format!("starting worker {index}"))?;
-            let channel = parent_end.expect("only the child takes it");
             workers.push(Worker {
                 process,
-                channel,
+                channel: parent_end,
                 busy: None,
             });
         }
@@ -351,8 +324,8 @@ impl Worker {
     }
 
     /// Sends the worker the items in `range` to run `task` on.
-    fn send<T: Serialize>(&mut self, task: Task, items: &[T], range: Range<usize>) -> Result<()> {
-        let job = Job::new(task, &items[range.clone()])?;
+    fn send<T: Serialize>(&mut self, task: &Task, items: &[T], range: Range<usize>) -> Result<()> {
+        let job = Job::new(task.clone(), &items[range.clone()])?;
         self.busy = Some(range);
         self.send_job(&job)
     }
@@ -378,7 +351,7 @@ impl Worker {
     pub(crate) fn death(&mut self) -> anyhow::Error {
         let pid = self.pid();
         let doing = match &self.busy {
-            Some(range) => format!(" while working on items {range:?}"),
+            Some(range) => format!(" while working on {}", show(range)),
             None => String::new(),
         };
         match self.process.wait_or_kill(STOP_GRACE) {
@@ -422,8 +395,29 @@ impl Worker {
     }
 }
 
+/// The worker loop as a target, so that spawned and forkserver workers can find it by name.
+pub(crate) const WORKER: Target<WorkerEnd, Result<()>> = Target::new("common::pool::worker", serve);
+
+/// A worker's end of its socket; it crosses to a spawned worker as a descriptor.
+#[derive(Debug)]
+pub(crate) struct WorkerEnd(UnixStream);
+
+impl Serialize for WorkerEnd {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        handoff::send_fd(self.0.as_fd(), "a worker's socket")?.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for WorkerEnd {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let fd = std::os::fd::RawFd::deserialize(deserializer)?;
+        let fd = handoff::take_inherited(fd).map_err(|e| D::Error::custom(format!("{e:#}")))?;
+        Ok(WorkerEnd(UnixStream::from(fd)))
+    }
+}
+
 /// The worker's loop: run each job it is sent until the parent closes the socket.
-fn serve(mut channel: UnixStream) -> Result<()> {
+fn serve(WorkerEnd(mut channel): WorkerEnd) -> Result<()> {
     // A task's panic is sent back to the parent as an error; don't print it here as well.
     std::panic::set_hook(Box::new(|_| {}));
     while let Some(job) = frame::read::<Job>(&mut channel).context("reading a job")? {

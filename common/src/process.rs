@@ -1,47 +1,68 @@
-//! Starting a process: the counterpart of `multiprocessing.Process`.
+//! Starting a process: the counterpart of `multiprocessing.Process` and its start methods.
 //!
-//! Two start methods, as in Python:
-//! - [`fork`] copies this process with `fork(2)`; the child runs a closure and ends with `_exit`.
-//!   This is Python's default on Linux.
-//! - [`spawn`] starts this same executable again in a child role, handing it one serialized
-//!   argument. The child must reach [`run_if_spawned`] first thing in `main`: that line is Rust's
-//!   counterpart of `if __name__ == '__main__':`, which Python's spawn method needs for the same reason.
-//!   A spawned child shares no memory with its parent; what it needs of the parent's descriptors
-//!   (shared memory files, say) is kept open across the exec by [`start_inheriting`].
+//! [`start`]`(method, &TARGET, arg)` runs a [`Target`] in a new process and returns a [`Child`].
+//! The three start methods are Python's:
 //!
-//! Both return a [`Child`], which reaps the process: [`Child::join`] waits and turns a non-zero exit
-//! or a signal into an error; dropping a `Child` that was not joined kills and reaps it, so an
-//! error path leaves no zombie and no stray process (Python's `with` has no such guarantee).
+//! - [`StartMethod::Fork`] copies this process with `fork(2)`. Fast, but only safe while this
+//!   process has one thread (see *fork safety* below). Python's default on Linux up to 3.13.
+//! - [`StartMethod::Spawn`] runs this executable again. The new process starts from `main`, whose
+//!   first line, [`run_if_child`], recognises it, reads the target's name and argument from a socket
+//!   and runs it. Python's default on macOS (since 3.8) and Windows.
+//! - [`StartMethod::Forkserver`] asks a small server process for the child: the server is this
+//!   executable, spawned once on first use, and it stays single-threaded, so each `fork` it does
+//!   is safe whatever the caller runs. Python's default on Linux from 3.14.
 //!
-//! **Fork safety.** `fork` copies only the calling thread. A lock another thread held at that moment
-//! (the allocator's, stdout's) stays locked forever in the child. So [`fork`] refuses to run unless
-//! this process has exactly one thread, and the child never returns into the caller: it runs the
-//! closure, flushes stdout, and calls `_exit`, so it neither runs the parent's destructors nor
-//! flushes the parent's buffers a second time.
+//! `run_if_child(&[&TARGET, …])` is Rust's `if __name__ == '__main__':`: in the parent it records
+//! the program's target table and returns; in a spawned child or the fork server it never returns.
+//! A child finds its target in that table by name and checks its types (see [`crate::target`]).
+//! The argument travels as postcard bytes; descriptors inside it (a queue's writer, shared memory)
+//! go along as open descriptors ([`crate::handoff`]).
+//!
+//! A [`Child`] holds a *pidfd* for the process (Linux ≥ 5.3): [`Child::join`] blocks in `poll`
+//! until the child exits, so a parent that waits uses no CPU, and learns of the exit at once. While
+//! it waits it also drains every queue the child was handed, so a child blocked writing a large
+//! message can always finish (Python's *joining processes that use queues* deadlock). Dropping a
+//! `Child` that was not joined kills and reaps it, so an error path leaves no stray process.
+//! (Python's `Process` is not a context manager; at interpreter exit it joins the non-daemon
+//! children and terminates the daemon ones.)
+//!
+//! **Fork safety.** `fork` copies only the calling thread. A lock another thread held at that
+//! moment (stdout's, a logger's, a pool's queue) stays locked forever in the child. So [`fork`]
+//! refuses unless this process has exactly one thread. (CPython 3.12+ warns with a
+//! `DeprecationWarning` in that case, and goes on.) The forked child never returns into the
+//! caller: it runs its body, flushes stdout and calls `_exit`.
 
-use std::ffi::OsString;
+use std::ffi::OsStr;
 use std::fmt;
 use std::io::Write;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
-use nix::sys::signal::{Signal, kill};
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::Signal;
+use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
 use nix::unistd::{ForkResult, Pid};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::handoff::{self, WaitSource};
+use crate::target::{self, Entry, Failure, Outcome, Target};
 
 /// How a child process is started (`multiprocessing.set_start_method`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum StartMethod {
-    /// Copy the running process with `fork(2)` (Python's default on Linux).
+    /// Copy the running process with `fork(2)` (Python's default on Linux up to 3.13).
     Fork,
-    /// Run this executable again in a child role (Python's `spawn`).
+    /// Run this executable again in a child role (Python's default on macOS and Windows).
     Spawn,
+    /// Ask a single-threaded server process to fork the child (Python's default on Linux from 3.14).
+    Forkserver,
 }
 
 /// How a child process ended.
@@ -66,10 +87,34 @@ impl fmt::Display for Exit {
 #[derive(Debug)]
 pub struct Child {
     pid: Pid,
+    /// Readable once the process has exited; also how we reap and signal it, race-free.
+    pidfd: OwnedFd,
     exit: Option<Exit>,
+    /// Queues the child was handed, drained while we wait for it.
+    serving: Vec<Arc<dyn WaitSource>>,
 }
 
 impl Child {
+    /// Takes charge of `pid`, which must be an unreaped child of this process.
+    fn adopt(pid: Pid) -> Result<Self> {
+        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1; no memory.
+        let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, pid.as_raw(), 0) };
+        if fd < 0 {
+            let err = std::io::Error::last_os_error();
+            // Don't leave the process running with nobody to reap it.
+            _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+            _ = nix::sys::wait::waitpid(pid, None);
+            return Err(err).with_context(|| format!("pidfd_open({pid}) (needs Linux 5.3+)"));
+        }
+        Ok(Child {
+            pid,
+            // SAFETY: pidfd_open has just returned this new descriptor (close-on-exec), ours alone.
+            pidfd: unsafe { OwnedFd::from_raw_fd(fd as RawFd) },
+            exit: None,
+            serving: Vec::new(),
+        })
+    }
+
     /// The child's process id.
     pub fn pid(&self) -> Pid {
         self.pid
@@ -84,40 +129,85 @@ impl Child {
     }
 
     /// Waits for the child to end and reports how.
-    ///
-    /// While waiting it keeps reading every [`IpcQueue`](crate::queue::IpcQueue) this process
-    /// holds, so a child blocked writing a large message to us can always finish and exit.
     pub fn wait(&mut self) -> Result<Exit> {
-        loop {
-            if let Some(exit) = self.try_wait()? {
-                return Ok(exit);
-            }
-            crate::queue::drain_while_waiting(Duration::from_millis(5))?;
-        }
+        Ok(self.wait_until(None)?.expect("no deadline"))
     }
 
-    /// Reports how the child ended, or `None` if it is still running.
-    pub fn try_wait(&mut self) -> Result<Option<Exit>> {
-        if self.exit.is_none() {
-            let status = waitpid(self.pid, Some(WaitPidFlag::WNOHANG))
-                .with_context(|| format!("waiting for child process {}", self.pid))?;
-            self.exit = match status {
-                WaitStatus::Exited(_, code) => Some(Exit::Code(code)),
-                WaitStatus::Signaled(_, signal, _) => Some(Exit::Signal(signal)),
-                _ => None,
+    /// Waits at most `timeout` for the child to end (Python's `p.join(timeout)`); `None` if it
+    /// is still running.
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<Option<Exit>> {
+        self.wait_until(Some(Instant::now() + timeout))
+    }
+
+    fn wait_until(&mut self, deadline: Option<Instant>) -> Result<Option<Exit>> {
+        while self.exit.is_none() {
+            let timeout = match deadline {
+                None => PollTimeout::NONE,
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    // Round up, so we never wake just before the deadline and spin.
+                    Some(left) => PollTimeout::try_from(left + Duration::from_micros(999))
+                        .unwrap_or(PollTimeout::MAX),
+                    None => return Ok(None),
+                },
             };
+            let mut fds: Vec<PollFd> = std::iter::once(self.pidfd.as_fd())
+                .chain(self.serving.iter().map(|s| s.fd()))
+                .map(|fd| PollFd::new(fd, PollFlags::POLLIN))
+                .collect();
+            match poll(&mut fds, timeout) {
+                Ok(0) => return Ok(None),
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(e) => return Err(e).context("waiting for a child process"),
+            }
+            let ready: Vec<bool> = fds
+                .iter()
+                .map(|fd| fd.revents().is_some_and(|r| !r.is_empty()))
+                .collect();
+            drop(fds);
+            // Serve the queues first: a child's last message must be read before we say it ended.
+            let mut finished = Vec::new();
+            for (index, source) in self.serving.iter().enumerate() {
+                if ready[index + 1] && !source.service()? {
+                    finished.push(index);
+                }
+            }
+            for index in finished.into_iter().rev() {
+                self.serving.swap_remove(index);
+            }
+            if ready[0] {
+                self.reap(WaitPidFlag::WEXITED)?;
+            }
         }
         Ok(self.exit)
     }
 
+    /// Reports how the child ended, or `None` if it is still running; never blocks.
+    pub fn try_wait(&mut self) -> Result<Option<Exit>> {
+        if self.exit.is_none() {
+            self.reap(WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG)?;
+        }
+        Ok(self.exit)
+    }
+
+    fn reap(&mut self, flags: WaitPidFlag) -> Result<()> {
+        let status = loop {
+            match waitid(Id::PIDFd(self.pidfd.as_fd()), flags) {
+                Err(Errno::EINTR) => {}
+                other => break other,
+            }
+        };
+        self.exit = match status.with_context(|| format!("reaping child process {}", self.pid))? {
+            WaitStatus::Exited(_, code) => Some(Exit::Code(code)),
+            WaitStatus::Signaled(_, signal, _) => Some(Exit::Signal(signal)),
+            _ => None,
+        };
+        Ok(())
+    }
+
     /// Waits up to `grace` for the child to end, then kills it; reports how it ended.
     pub fn wait_or_kill(&mut self, grace: Duration) -> Result<Exit> {
-        let deadline = std::time::Instant::now() + grace;
-        while std::time::Instant::now() < deadline {
-            if let Some(exit) = self.try_wait()? {
-                return Ok(exit);
-            }
-            std::thread::sleep(Duration::from_millis(1));
+        if let Some(exit) = self.wait_timeout(grace)? {
+            return Ok(exit);
         }
         self.kill()?;
         self.wait()
@@ -125,9 +215,23 @@ impl Child {
 
     /// Sends `SIGKILL` to the child if it is still running (Python's `p.kill()`).
     pub fn kill(&mut self) -> Result<()> {
-        if self.try_wait()?.is_none() {
-            kill(self.pid, Signal::SIGKILL)
-                .with_context(|| format!("killing child process {}", self.pid))?;
+        if self.exit.is_some() {
+            return Ok(());
+        }
+        // SAFETY: pidfd_send_signal takes our pidfd, a signal number and a null siginfo.
+        let rc = unsafe {
+            nix::libc::syscall(
+                nix::libc::SYS_pidfd_send_signal,
+                self.pidfd.as_raw_fd(),
+                Signal::SIGKILL as i32,
+                std::ptr::null::<nix::libc::siginfo_t>(),
+                0,
+            )
+        };
+        // ESRCH: it has already exited (a zombie, or about to be one); `wait` reaps it.
+        if rc != 0 && Errno::last() != Errno::ESRCH {
+            return Err(Errno::last())
+                .with_context(|| format!("killing child process {}", self.pid));
         }
         Ok(())
     }
@@ -142,44 +246,150 @@ impl Drop for Child {
     fn drop(&mut self) {
         if self.exit.is_none() {
             // Only error paths get here: the caller did not join. Don't leave a process behind.
-            _ = kill(self.pid, Signal::SIGKILL); // ESRCH: it has just exited; waitpid reaps it.
-            _ = waitpid(self.pid, None); // The only failure, ECHILD, means nothing is left to reap.
+            _ = self.kill(); // Fails only if it has exited already; the reap below collects it.
+            _ = self.reap(WaitPidFlag::WEXITED); // Fails only if it is already reaped.
         }
     }
 }
 
-/// Starts `target(arg)` in a new process by `method` (Python's `Process(target, args).start()`).
-///
-/// With [`StartMethod::Spawn`] the child runs the target that `main` passed to [`run_if_spawned`].
-pub fn start<T>(method: StartMethod, target: fn(T) -> Result<()>, arg: T) -> Result<Child>
-where
-    T: Serialize + DeserializeOwned,
-{
-    start_inheriting(method, target, arg, &[])
+/// The program's target table, as `main` gave it to [`run_if_child`].
+static TABLE: OnceLock<&'static [&'static dyn Entry]> = OnceLock::new();
+
+/// The targets `common` itself starts: a pool's worker loop.
+fn builtin() -> [&'static dyn Entry; 1] {
+    [&crate::pool::WORKER]
 }
 
-/// Like [`start`], and the child also gets `fds`: descriptors that `arg` names by number, such as
-/// the memory file behind a [`SharedArray`](crate::shared::SharedArray). The child claims each
-/// with [`take_inherited`], whichever the start method.
-pub fn start_inheriting<T>(
-    method: StartMethod,
-    target: fn(T) -> Result<()>,
-    arg: T,
-    fds: &[BorrowedFd<'_>],
-) -> Result<Child>
-where
-    T: Serialize + DeserializeOwned,
-{
-    match method {
-        StartMethod::Fork => fork(move || {
-            // A forked child has every descriptor already: hand `take_inherited` copies of these.
-            for fd in fds {
-                inherit(fd.as_raw_fd(), fd.try_clone_to_owned()?);
-            }
-            target(arg)
-        }),
-        StartMethod::Spawn => spawn_inheriting(&arg, fds),
+/// Looks a target up in this program's table (and `common`'s own), checking its types.
+pub(crate) fn lookup(name: &str, signature: &str) -> Result<&'static dyn Entry> {
+    let table: Vec<&'static dyn Entry> = builtin()
+        .into_iter()
+        .chain(TABLE.get().copied().unwrap_or_default().iter().copied())
+        .collect();
+    target::find(&table, name, signature).map_err(|e| {
+        if TABLE.get().is_none() {
+            anyhow!("{e}; call process::run_if_child(&[…]) first in main")
+        } else {
+            anyhow!(e)
+        }
+    })
+}
+
+/// Rust's `if __name__ == '__main__':`. Call it first in `main`, with every [`Target`] the program
+/// starts in another process: `process::run_if_child(&[&SQUARE])`.
+///
+/// In the program's own process it records the table and returns. In a process this program
+/// spawned, or its fork server, it runs what the parent asked for and exits, so the child never
+/// runs the parent's `main`: the reason Python needs the guard under spawn and forkserver.
+pub fn run_if_child(targets: &'static [&'static dyn Entry]) {
+    _ = TABLE.set(targets); // Called twice: the first table stays.
+    let mut args = std::env::args_os().skip(1);
+    let role = args.next();
+    let mut fd = || -> Result<UnixStream> {
+        let number: RawFd = args
+            .next()
+            .and_then(|a| a.to_str()?.parse().ok())
+            .context("the child's socket argument is missing")?;
+        ensure!(number > 2, "descriptor {number} is a standard stream");
+        // SAFETY: the parent kept this socket open across exec for us and named it in our
+        // arguments; nothing in this fresh process has used it, and we take it once.
+        Ok(UnixStream::from(unsafe { OwnedFd::from_raw_fd(number) }))
+    };
+    match role.as_deref().and_then(OsStr::to_str) {
+        Some(SPAWNED) => in_child(move || run_spawned(fd()?)),
+        Some(FORKSERVER) => in_child(move || crate::forkserver::serve(fd()?)),
+        _ => {}
     }
+}
+
+/// The first argument of a spawned child (Python's spawn method passes the same flag), then the
+/// number of the socket it reads its target from.
+const SPAWNED: &str = "--multiprocessing-fork";
+/// The first argument of the fork server, then its socket's number.
+pub(crate) const FORKSERVER: &str = "--multiprocessing-forkserver";
+
+/// What a spawned or forkserver child is asked to run.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Launch {
+    target: String,
+    signature: String,
+    arg: Vec<u8>,
+    /// The parent's numbers for the descriptors sent alongside, in order.
+    fds: Vec<RawFd>,
+}
+
+impl Launch {
+    pub(crate) fn target(&self) -> &str {
+        &self.target
+    }
+
+    pub(crate) fn signature(&self) -> &str {
+        &self.signature
+    }
+
+    pub(crate) fn fds(&self) -> &[RawFd] {
+        &self.fds
+    }
+
+    /// Looks the target up and runs it on the argument, with the descriptors `received`.
+    pub(crate) fn run(self, received: Vec<OwnedFd>) -> Result<()> {
+        handoff::inherit(&self.fds, received)?;
+        let entry = lookup(&self.target, &self.signature)?;
+        run_entry(entry, &self.arg)
+    }
+}
+
+fn run_entry(entry: &dyn Entry, arg: &[u8]) -> Result<()> {
+    entry.run_once(arg).map_err(|failure| match failure {
+        Failure::Undecodable(why) => anyhow!("{}: {why}", entry.name()),
+        Failure::Raised(message) => anyhow!(message),
+    })
+}
+
+fn run_spawned(socket: UnixStream) -> Result<()> {
+    let (bytes, fds) =
+        handoff::recv_frame_with_fds(&socket)?.context("the parent sent no target")?;
+    drop(socket);
+    let launch: Launch = postcard::from_bytes(&bytes).context("decoding the launch request")?;
+    launch.run(fds)
+}
+
+/// Starts `target(arg)` in a new process by `method` (Python's `Process(target, args).start()`).
+///
+/// `arg` may hold queue writers and shared memory: they reach the child under every method.
+pub fn start<A, R>(method: StartMethod, target: &Target<A, R>, arg: A) -> Result<Child>
+where
+    A: Serialize + DeserializeOwned + fmt::Debug,
+    R: Outcome,
+{
+    let (bytes, outgoing) = handoff::encode_for_child(&arg)?;
+    let mut child = match method {
+        StartMethod::Fork => {
+            let (target, fds) = (*target, outgoing.fds.clone());
+            fork(move || {
+                handoff::inherit_forked(&fds)?;
+                run_entry(&target, &bytes)
+            })?
+        }
+        StartMethod::Spawn | StartMethod::Forkserver => {
+            // Refuse in the parent a target the child could not find.
+            lookup(target.name(), target.signature())?;
+            let launch = Launch {
+                target: target.name().to_owned(),
+                signature: target.signature().to_owned(),
+                arg: bytes,
+                fds: outgoing.fds.clone(),
+            };
+            if method == StartMethod::Spawn {
+                spawn(&launch)?
+            } else {
+                crate::forkserver::launch(&launch)?
+            }
+        }
+    };
+    child.serving = outgoing.wait_sources;
+    drop(arg); // Only now: the descriptors it holds had to stay open until the child had them.
+    Ok(child)
 }
 
 /// Runs `body` in a forked child process and returns the child's handle.
@@ -195,168 +405,123 @@ pub fn fork(body: impl FnOnce() -> Result<()>) -> Result<Child> {
     // SAFETY: fork(2) is unsound only if another thread could hold a lock the child then needs;
     // `ensure_single_threaded` has just checked that this process has no other thread.
     match unsafe { nix::unistd::fork() }.context("fork failed")? {
-        ForkResult::Parent { child } => Ok(Child {
-            pid: child,
-            exit: None,
-        }),
-        ForkResult::Child => {
-            crate::queue::forget_readers_after_fork();
-            let code = match catch_unwind(AssertUnwindSafe(body)) {
-                Ok(Ok(())) => 0,
-                Ok(Err(err)) => {
-                    eprintln!("error: {err:#}");
-                    1
-                }
-                Err(_) => 101, // The panic hook has already printed the message.
-            };
-            _ = std::io::stdout().flush(); // Nowhere left to report a failed flush.
-            // `_exit`, not `exit`: never return into the parent's `main`, never run its destructors.
-            // SAFETY: `_exit` has no preconditions; it is `unsafe` only because all of libc is.
-            unsafe { nix::libc::_exit(code) }
-        }
+        ForkResult::Parent { child } => Child::adopt(child),
+        ForkResult::Child => in_child(body),
     }
 }
 
-/// Fails unless this process has exactly one thread, the only state in which `fork` is safe.
-pub fn ensure_single_threaded() -> Result<()> {
-    let count = || -> Result<usize> {
-        Ok(std::fs::read_dir("/proc/self/task")
-            .context("listing /proc/self/task")?
-            .count())
-    };
-    // A thread that was just joined can stay listed for a moment after `join` returns.
-    for _ in 0..50 {
-        if count()? == 1 {
-            return Ok(());
+/// Ends a child process after `body`: code 0 on `Ok`, 1 after printing an `Err` as one line, 101
+/// on a panic (whose hook has printed it). `_exit`, not `exit`: a forked child must never run the
+/// parent's destructors or return into its `main`.
+pub(crate) fn in_child(body: impl FnOnce() -> Result<()>) -> ! {
+    let code = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => 0,
+        Ok(Err(err)) => {
+            eprintln!("error: {err:#}");
+            1
         }
-        std::thread::sleep(Duration::from_millis(1));
+        Err(_) => 101,
+    };
+    _ = std::io::stdout().flush(); // Nowhere left to report a failed flush.
+    // SAFETY: `_exit` has no preconditions; it is `unsafe` only because all of libc is.
+    unsafe { nix::libc::_exit(code) }
+}
+
+/// Fails unless this process has exactly one thread, the only state in which `fork` is safe.
+///
+/// A thread that was just joined can still be listed for a moment while the kernel tears it down,
+/// so each other thread gets up to 100 ms to finish exiting: we wait on a pidfd for it
+/// (`PIDFD_THREAD`, Linux ≥ 6.9), which the kernel wakes when the thread is gone.
+pub fn ensure_single_threaded() -> Result<()> {
+    let others = || -> Result<Vec<i32>> {
+        let me = nix::unistd::gettid().as_raw();
+        let mut tids = Vec::new();
+        for entry in std::fs::read_dir("/proc/self/task").context("listing /proc/self/task")? {
+            let tid = entry?
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<i32>().ok());
+            tids.extend(tid.filter(|&t| t != me));
+        }
+        Ok(tids)
+    };
+    let tids = others()?;
+    if tids.is_empty() {
+        return Ok(());
+    }
+    const PIDFD_THREAD: nix::libc::c_long = nix::libc::O_EXCL as nix::libc::c_long;
+    let pidfds: Vec<OwnedFd> = tids
+        .iter()
+        .filter_map(|&tid| {
+            // SAFETY: pidfd_open takes a tid and flags and returns a new descriptor or -1.
+            let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, tid, PIDFD_THREAD) };
+            // SAFETY: a descriptor pidfd_open has just returned is ours alone.
+            (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_millis(100);
+    for pidfd in &pidfds {
+        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+            break;
+        };
+        let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+        _ = poll(
+            &mut fds,
+            PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX),
+        );
+    }
+    let left = others()?.len();
+    if left == 0 {
+        return Ok(());
     }
     bail!(
         "cannot fork: this process has {} threads, and fork copies only the calling one, so a \
          lock held by another would stay locked in the child; fork before starting threads or \
-         use the spawn start method",
-        count()?
+         use the spawn or forkserver start method",
+        left + 1
     )
 }
 
-/// The first argument of a spawned child, as in Python, whose spawn method passes the same flag.
-/// Then come the child's argument (postcard bytes, hex-encoded) and the descriptors it inherits.
-const SPAWNED: &str = "--multiprocessing-fork";
-
-/// Starts this executable again as a child that runs the target given to [`run_if_spawned`] with `arg`.
-pub fn spawn<T: Serialize>(arg: &T) -> Result<Child> {
-    spawn_inheriting(arg, &[])
-}
-
-/// Like [`spawn`], keeping `fds` open in the child, under the same numbers, for [`take_inherited`].
-pub fn spawn_inheriting<T: Serialize>(arg: &T, fds: &[BorrowedFd<'_>]) -> Result<Child> {
-    let bytes = postcard::to_allocvec(arg).context("serializing the child's argument")?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let keep: Vec<RawFd> = fds.iter().map(AsRawFd::as_raw_fd).collect();
-    let listed: Vec<String> = keep.iter().map(RawFd::to_string).collect();
+/// Starts this executable again with `role` and the number of a socket it inherits; returns the
+/// child and our end of the socket.
+pub(crate) fn spawn_role(role: &str) -> Result<(Child, UnixStream)> {
+    let (ours, theirs) = UnixStream::pair().context("creating a socket for the child")?;
+    let number = theirs.as_raw_fd();
     let exe = std::env::current_exe().context("locating this executable to spawn it")?;
     let mut command = std::process::Command::new(&exe);
-    command.args([SPAWNED, &hex, &listed.join(",")]);
-    // Every descriptor here is close-on-exec; these few must survive the exec.
-    let clear_close_on_exec = move || -> std::io::Result<()> {
-        for &fd in &keep {
-            // SAFETY: `fd` is open, lent by the caller for this whole call; F_SETFD sets its flags only.
-            if unsafe { nix::libc::fcntl(fd, nix::libc::F_SETFD, 0) } == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
+    command.args([role, &number.to_string()]);
+    // Every descriptor of ours is close-on-exec; this one must survive the exec.
+    let keep_open = move || -> std::io::Result<()> {
+        // SAFETY: `number` is our end of a socket we own until `spawn` returns; F_SETFD sets flags only.
+        if unsafe { nix::libc::fcntl(number, nix::libc::F_SETFD, 0) } == -1 {
+            return Err(std::io::Error::last_os_error());
         }
         Ok(())
     };
     // SAFETY: the hook runs in the child between fork and exec, where only async-signal-safe
     // functions may be called: it calls fcntl, which is one, and allocates nothing.
-    unsafe { command.pre_exec(clear_close_on_exec) };
+    unsafe { command.pre_exec(keep_open) };
     let child = command
         .spawn()
         .with_context(|| format!("spawning {}", exe.display()))?;
+    drop(theirs);
     // `std::process::Child` neither waits nor kills on drop: our handle takes over the pid.
     let pid = i32::try_from(child.id()).context("child pid out of range")?;
-    Ok(Child {
-        pid: Pid::from_raw(pid),
-        exit: None,
-    })
+    Ok((Child::adopt(Pid::from_raw(pid))?, ours))
 }
 
-/// In a child started by [`spawn`], runs `target` with the parent's argument and exits;
-/// in any other process, returns at once.
-///
-/// Call it first in `main`, before parsing arguments: it is the counterpart of Python's
-/// `if __name__ == '__main__':`, the line that keeps a spawned child from running the parent's code.
-pub fn run_if_spawned<T: DeserializeOwned>(target: fn(T) -> Result<()>) {
-    let mut args = std::env::args_os().skip(1);
-    if args.next().is_none_or(|first| first != SPAWNED) {
-        return;
-    }
-    let (hex, listed) = (
-        args.next().unwrap_or_default(),
-        args.next().unwrap_or_default(),
-    );
-    let result = claim_spawned_fds(listed)
-        .and_then(|()| decode_spawn_arg(hex))
-        .and_then(target);
-    let code = match result {
-        Ok(()) => 0,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            1
-        }
-    };
-    std::process::exit(code);
+/// Spawns a child and sends it `launch`, with its descriptors.
+fn spawn(launch: &Launch) -> Result<Child> {
+    let (child, socket) = spawn_role(SPAWNED)?;
+    let bytes = postcard::to_allocvec(launch).context("encoding the launch request")?;
+    // If the child died before reading, this fails and dropping `child` reaps it.
+    handoff::send_frame_with_fds(&socket, &bytes, &launch.fds)?;
+    Ok(child)
 }
 
-/// Takes ownership of the descriptors `spawn_inheriting` kept open for this process.
-fn claim_spawned_fds(listed: OsString) -> Result<()> {
-    let listed = listed
-        .into_string()
-        .ok()
-        .context("descriptor list is not UTF-8")?;
-    for number in listed.split(',').filter(|n| !n.is_empty()) {
-        let fd: RawFd = number.parse().context("descriptor list is not numbers")?;
-        ensure!(fd > 2, "descriptor {fd} is standard input, output or error");
-        // SAFETY: the parent kept `fd` open across exec for this process and listed it, and nothing
-        // here has used it: `run_if_spawned` runs first in `main`, and claims each number once.
-        let owned = unsafe { OwnedFd::from_raw_fd(fd) };
-        inherit(fd, owned);
-    }
-    Ok(())
-}
-
-/// Descriptors handed down by the parent, by the number the parent knew them by.
-static INHERITED: Mutex<Vec<(RawFd, OwnedFd)>> = Mutex::new(Vec::new());
-
-fn inherit(parent_number: RawFd, fd: OwnedFd) {
-    INHERITED
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push((parent_number, fd));
-}
-
-/// In a child started with [`start_inheriting`], takes the descriptor the parent passed as number
-/// `parent_fd`. Each is taken once; a number the parent did not pass is an error.
-pub fn take_inherited(parent_fd: RawFd) -> Result<OwnedFd> {
-    let mut inherited = INHERITED.lock().unwrap_or_else(PoisonError::into_inner);
-    let index = inherited
-        .iter()
-        .position(|(number, _)| *number == parent_fd)
-        .with_context(|| format!("descriptor {parent_fd} was not handed to this process"))?;
-    Ok(inherited.swap_remove(index).1)
-}
-
-fn decode_spawn_arg<T: DeserializeOwned>(hex: OsString) -> Result<T> {
-    let hex = hex
-        .into_string()
-        .ok()
-        .context("spawn argument is not UTF-8")?;
-    let bytes = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("?"), 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .context("spawn argument is not hex")?;
-    postcard::from_bytes(&bytes).context("decoding the spawn argument")
+/// Adopts a child that the fork server created on our behalf (it is our child: see `forkserver`).
+pub(crate) fn adopt_served(pid: i32) -> Result<Child> {
+    Child::adopt(Pid::from_raw(pid))
 }
 
 #[cfg(test)]
@@ -372,16 +537,5 @@ mod tests {
             assert!(err.to_string().starts_with("cannot fork"), "{err}");
             drop(stop);
         });
-    }
-
-    #[test]
-    fn spawn_argument_round_trips_through_hex() {
-        let hex: String = postcard::to_allocvec(&-7i64)
-            .unwrap()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(decode_spawn_arg::<i64>(hex.into()).unwrap(), -7);
-        assert!(decode_spawn_arg::<i64>("zz".into()).is_err());
     }
 }

@@ -2,17 +2,21 @@
 //!
 //! Values travel through a pipe as length-prefixed postcard frames (Python pickles them).
 //! [`IpcQueue::new`] returns the two ends separately, a [`QueueWriter`] to `put` and an
-//! [`IpcQueue`] to `get`, because in Rust ownership decides who can write: move the writer into
-//! the child's closure and the parent's copy is closed the moment `fork` returns. That gives two
-//! guarantees Python's `Queue` lacks:
+//! [`IpcQueue`] to `get`, because in Rust ownership decides who can write: hand the writer to the
+//! child ([`process::start`](crate::process::start)`(method, &WORKER, writer)`, any start method)
+//! and the parent's copy is closed once the child has it. That gives two guarantees Python's
+//! `Queue` lacks:
 //!
 //! - **No hang on a dead writer.** Once every writer is gone, in every process, and nothing is left,
 //!   [`IpcQueue::get`] returns an error instead of blocking forever.
 //! - **No join-before-drain deadlock.** In Python, a parent that joins a child before taking what
-//!   the child put can deadlock: the child cannot exit while its data sits unflushed in a full pipe.
-//!   Here [`Child::wait`](crate::process::Child::wait) keeps reading every queue this process
-//!   holds into the queue's own buffer while it waits, so the child's `put` always completes and
-//!   the child can exit; the values wait in the buffer for the next `get`.
+//!   the child put can deadlock: the child cannot exit while its data sits in a full pipe. Here a
+//!   child handed a writer is joined with that queue drained: [`Child::wait`](crate::process::Child::wait)
+//!   waits in one `poll` for the child's exit *or* data on the queue, which it moves into the
+//!   queue's own buffer, so the child's `put` completes; the values wait there for the next `get`.
+//!
+//! No wake-up is lost when one thread joins while another `get`s: whoever moves bytes into the
+//! buffer wakes a waiting `get` through an eventfd it polls beside the pipe.
 //!
 //! Several writers (clones of one [`QueueWriter`], in several processes) take a [`ProcessLock`]
 //! around each message, so large messages never interleave in the pipe.
@@ -20,17 +24,19 @@
 use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::marker::PhantomData;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd, RawFd};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use nix::sys::eventfd::{EfdFlags, EventFd};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::frame;
+use crate::handoff::{self, WaitSource};
 use crate::lock::ProcessLock;
 
 /// The reading end of a queue between processes. Create one with [`IpcQueue::new`].
@@ -46,6 +52,8 @@ pub struct IpcQueue<T> {
 pub struct QueueWriter<T> {
     pipe: File,
     lock: Arc<ProcessLock>,
+    /// The reader, when it lives in this process: a child handed this writer keeps it drained.
+    reader: Weak<Reader>,
     _values: PhantomData<fn(T)>,
 }
 
@@ -53,6 +61,8 @@ pub struct QueueWriter<T> {
 #[derive(Debug)]
 struct Reader {
     pipe: File,
+    /// Written when someone other than a `get` moved bytes into the buffer while a `get` waits.
+    wake: EventFd,
     buffer: Mutex<Buffer>,
 }
 
@@ -60,10 +70,9 @@ struct Reader {
 struct Buffer {
     bytes: Vec<u8>,
     writers_gone: bool,
+    /// How many `get`s are blocked in `poll`.
+    waiting: usize,
 }
-
-/// Every reader this process holds, so that waiting for a child can keep them drained.
-static READERS: Mutex<Vec<Weak<Reader>>> = Mutex::new(Vec::new());
 
 impl<T: Serialize + DeserializeOwned> IpcQueue<T> {
     /// Creates a queue and returns its writing and reading ends.
@@ -73,14 +82,17 @@ impl<T: Serialize + DeserializeOwned> IpcQueue<T> {
         // The read end never blocks: `get` waits in `poll`, so it can honour a timeout.
         fcntl(&read_end, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
             .context("making the pipe non-blocking")?;
+        let wake = EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
+            .context("creating the queue's eventfd")?;
         let reader = Arc::new(Reader {
             pipe: read_end.into(),
+            wake,
             buffer: Mutex::default(),
         });
-        lock(&READERS).push(Arc::downgrade(&reader));
         let writer = QueueWriter {
             pipe: write_end.into(),
             lock: Arc::new(ProcessLock::new()?),
+            reader: Arc::downgrade(&reader),
             _values: PhantomData,
         };
         Ok((
@@ -107,10 +119,14 @@ impl<T: Serialize + DeserializeOwned> IpcQueue<T> {
     }
 
     fn get_until(&self, deadline: Option<Instant>) -> Result<Option<T>> {
+        let reader = &*self.reader;
         loop {
             {
-                let mut buffer = lock(&self.reader.buffer);
+                let mut buffer = lock(&reader.buffer);
                 if let Some(value) = frame::take(&mut buffer.bytes)? {
+                    if buffer.waiting > 0 && !buffer.bytes.is_empty() {
+                        reader.notify()?; // More may be there for another waiting `get`.
+                    }
                     return Ok(Some(value));
                 }
                 if buffer.writers_gone {
@@ -119,21 +135,20 @@ impl<T: Serialize + DeserializeOwned> IpcQueue<T> {
                     }
                     bail!("a writer closed the queue in the middle of a message");
                 }
+                // Counted under the buffer's lock, so a filler that comes after us sees it.
+                buffer.waiting += 1;
             }
-            let timeout = match deadline {
-                None => PollTimeout::NONE,
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(left) => PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX),
-                    None => return Ok(None),
-                },
-            };
-            let mut fds = [PollFd::new(self.reader.pipe.as_fd(), PollFlags::POLLIN)];
-            match poll(&mut fds, timeout) {
-                Ok(0) => return Ok(None),
-                Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-                Err(e) => return Err(e).context("waiting for the queue"),
+            let polled = reader.poll_until(deadline);
+            lock(&reader.buffer).waiting -= 1;
+            let (pipe_ready, woken) = polled?;
+            if woken {
+                _ = reader.wake.read(); // EAGAIN: another `get` took the wake-up; fine.
             }
-            self.reader.fill()?;
+            if pipe_ready {
+                reader.fill(false)?;
+            } else if !woken && deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(None);
+            }
         }
     }
 }
@@ -158,66 +173,103 @@ impl<T: Serialize> QueueWriter<T> {
         Ok(Self {
             pipe,
             lock: Arc::clone(&self.lock),
+            reader: Weak::clone(&self.reader),
+            _values: PhantomData,
+        })
+    }
+}
+
+/// A writer crosses to a child as its two descriptors (the pipe and the lock's file); see
+/// [`handoff`]. If its reader is in this process, the child's handle keeps the queue drained.
+impl<T> Serialize for QueueWriter<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let pipe = handoff::send_fd(self.pipe.as_fd(), "a queue writer")?;
+        let lock = handoff::send_fd(self.lock.file(), "a queue writer")?;
+        if let Some(reader) = self.reader.upgrade() {
+            handoff::keep_serving(reader);
+        }
+        (pipe, lock).serialize(serializer)
+    }
+}
+
+impl<'de, T> Deserialize<'de> for QueueWriter<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (pipe, lock) = <(RawFd, RawFd)>::deserialize(deserializer)?;
+        let take = |fd| handoff::take_inherited(fd).map_err(|e| D::Error::custom(format!("{e:#}")));
+        Ok(Self {
+            pipe: take(pipe)?.into(),
+            lock: Arc::new(ProcessLock::from_file(take(lock)?)),
+            reader: Weak::new(),
             _values: PhantomData,
         })
     }
 }
 
 impl Reader {
-    /// Moves everything the pipe holds now into the buffer, without blocking.
-    fn fill(&self) -> Result<()> {
+    /// Waits for the pipe or a wake-up; reports which are ready.
+    fn poll_until(&self, deadline: Option<Instant>) -> Result<(bool, bool)> {
+        let timeout = match deadline {
+            None => PollTimeout::NONE,
+            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                // Round up, so we never wake just before the deadline and spin.
+                Some(left) => PollTimeout::try_from(left + Duration::from_micros(999))
+                    .unwrap_or(PollTimeout::MAX),
+                None => return Ok((false, false)),
+            },
+        };
+        let mut fds = [
+            PollFd::new(self.pipe.as_fd(), PollFlags::POLLIN),
+            PollFd::new(self.wake.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(e).context("waiting for the queue"),
+        }
+        let ready = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
+        Ok((ready(&fds[0]), ready(&fds[1])))
+    }
+
+    /// Moves everything the pipe holds now into the buffer, without blocking. `notify`: wake a
+    /// waiting `get`, for a caller that is not itself a `get`.
+    fn fill(&self, notify: bool) -> Result<()> {
         let mut buffer = lock(&self.buffer);
+        let before = buffer.bytes.len();
         let mut chunk = vec![0; 64 * 1024];
         loop {
             match (&self.pipe).read(&mut chunk) {
                 Ok(0) => {
                     buffer.writers_gone = true;
-                    return Ok(());
+                    break;
                 }
                 Ok(n) => buffer.bytes.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) => return Err(e).context("reading from the queue"),
             }
         }
-    }
-}
-
-/// Waits up to `timeout` for data on any queue this process reads, and buffers what arrives.
-///
-/// Returns `false` at once if this process reads no queue, so the caller can block instead.
-pub(crate) fn drain_while_waiting(timeout: Duration) -> Result<bool> {
-    let readers: Vec<Arc<Reader>> = {
-        let mut all = lock(&READERS);
-        all.retain(|r| r.strong_count() > 0);
-        all.iter()
-            .filter_map(Weak::upgrade)
-            .filter(|r| !lock(&r.buffer).writers_gone)
-            .collect()
-    };
-    if readers.is_empty() {
-        return Ok(false);
-    }
-    let mut fds: Vec<PollFd> = readers
-        .iter()
-        .map(|r| PollFd::new(r.pipe.as_fd(), PollFlags::POLLIN))
-        .collect();
-    let timeout = PollTimeout::try_from(timeout).unwrap_or(PollTimeout::MAX);
-    match poll(&mut fds, timeout) {
-        Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-        Err(e) => return Err(e).context("waiting for queues"),
-    }
-    for (reader, fd) in readers.iter().zip(&fds) {
-        if fd.revents().is_some_and(|r| !r.is_empty()) {
-            reader.fill()?;
+        let changed = buffer.bytes.len() > before || buffer.writers_gone;
+        if notify && changed && buffer.waiting > 0 {
+            self.notify()?;
         }
+        Ok(())
     }
-    Ok(true)
+
+    fn notify(&self) -> Result<()> {
+        self.wake.write(1).context("waking a waiting get")?;
+        Ok(())
+    }
 }
 
-/// In a freshly forked child: the parent's queues are not ours to drain.
-pub(crate) fn forget_readers_after_fork() {
-    lock(&READERS).clear();
+/// A child's handle drains the queue while the parent waits for the child.
+impl WaitSource for Reader {
+    fn fd(&self) -> BorrowedFd<'_> {
+        self.pipe.as_fd()
+    }
+
+    fn service(&self) -> Result<bool> {
+        self.fill(true)?;
+        Ok(!lock(&self.buffer).writers_gone)
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -1,12 +1,16 @@
 //! Memory shared between processes: the counterparts of `multiprocessing.Value` and `Array`.
 //!
-//! Python backs `Value('d', 0.0)` and `Array('i', range(5))` with anonymous shared memory that a
-//! forked child inherits. [`SharedValue`] and [`SharedArray`] do the same with a `memfd` mapped
-//! `MAP_SHARED`: it has no name, so nothing can leak, even if every process is killed with SIGKILL.
-//! [`SharedArray::named`] puts the elements in [named shared memory](crate::named) instead.
-//! A child gets the memory through a [`SharedHandle`]: a forked child maps the memory file it
-//! inherited; a spawned (re-executed) child, which shares nothing with its parent, is handed the
-//! memory file across the exec, as Python pickles a `Value` for it.
+//! Python backs `Value('d', 0.0)` and `Array('i', range(5))` with a file it creates in `/dev/shm`
+//! (or a temporary directory) and unlinks at once, then maps `MAP_SHARED`: nameless from then on.
+//! [`SharedValue`] and [`SharedArray`] do the same with a `memfd`, which never has a name, so
+//! nothing can leak, even if every process is killed with SIGKILL. [`SharedArray::named`] puts the
+//! elements in [named shared memory](crate::named) instead.
+//!
+//! A clone is another handle on the same memory, as a Python name is another reference to the
+//! same `Value`. Pass one in the argument of [`process::start`](crate::process::start), as Python
+//! passes `args=(num, arr)`: it crosses to the child as its memory file ([`crate::handoff`]),
+//! under every start method; named memory crosses as its name, and the child, once attached,
+//! removes the name, so a crash of either process leaves nothing in `/dev/shm`.
 //!
 //! Elements are read and written through atomics, so every access is safe Rust and never tears.
 //! What atomics do not make safe is a read-modify-write spread over two calls
@@ -15,19 +19,21 @@
 
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64, Ordering::SeqCst};
 
 use anyhow::{Context, Result, ensure};
 use nix::sys::memfd::{MFdFlags, memfd_create};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::handoff;
 use crate::lock::{ProcessLock, ProcessLockGuard};
 use crate::named::NamedSharedMemory;
-use crate::process;
 
 /// A type that can live in shared memory: its values are held in an atomic of the same size.
 pub trait Shareable: Copy + sealed::Sealed {
@@ -70,19 +76,34 @@ shareable! {
     f64 => AtomicU64, f64::to_bits, f64::from_bits;
 }
 
-/// A fixed-length array in memory shared with forked children (Python's `multiprocessing.Array`).
+/// A fixed-length array in memory shared with child processes (Python's `multiprocessing.Array`).
+///
+/// A clone is another handle on the same memory.
 #[derive(Debug)]
 pub struct SharedArray<T: Shareable> {
-    memory: Memory,
-    len: usize,
-    lock: ProcessLock,
+    inner: Rc<Inner>,
     _values: PhantomData<T>,
 }
 
-/// What another process needs to map the same memory: the counterpart of what Python pickles when
-/// it passes a `Value` or `Array` to a spawned child. Get one from [`SharedArray::share`].
+impl<T: Shareable> Clone for SharedArray<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Rc::clone(&self.inner),
+            _values: PhantomData,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    memory: Memory,
+    len: usize,
+    lock: ProcessLock,
+}
+
+/// What crosses to a child: the counterpart of what Python pickles for a `Value` or `Array`.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct SharedHandle {
+struct Handle {
     memory: Source,
     /// The parent's descriptor number for the lock's memory file.
     lock: RawFd,
@@ -132,9 +153,11 @@ impl<T: Shareable> SharedArray<T> {
 
     fn filled(memory: Memory, values: Vec<T>, lock: ProcessLock) -> Result<Self> {
         let array = Self {
-            memory,
-            len: values.len(),
-            lock,
+            inner: Rc::new(Inner {
+                memory,
+                len: values.len(),
+                lock,
+            }),
             _values: PhantomData,
         };
         for (cell, value) in array.cells().iter().zip(values) {
@@ -143,33 +166,12 @@ impl<T: Shareable> SharedArray<T> {
         Ok(array)
     }
 
-    /// A handle for a child process, and the descriptors the child must inherit with it: pass
-    /// both to [`process::start_inheriting`], and have the child
-    /// call [`SharedArray::from_handle`]. This works for both start methods.
-    pub fn share(&self) -> (SharedHandle, Vec<BorrowedFd<'_>>) {
-        let (memory, mut fds) = match &self.memory {
-            Memory::Anonymous { file, .. } => (Source::File(file.as_raw_fd()), vec![file.as_fd()]),
-            Memory::Named(named) => (Source::Name(named.name().to_owned()), vec![]),
-        };
-        fds.push(self.lock.file());
-        let lock = self.lock.file().as_raw_fd();
-        (
-            SharedHandle {
-                memory,
-                lock,
-                len: self.len,
-            },
-            fds,
-        )
-    }
-
-    /// In a child process, maps the memory the parent [shared](SharedArray::share). Named memory is
-    /// opened by its name, as an unrelated process would, and the name is then removed, so a crash
-    /// of either process leaves nothing in `/dev/shm`.
-    pub fn from_handle(handle: SharedHandle) -> Result<Self> {
+    /// In a child process, maps the memory a parent handed over. Named memory is opened by its
+    /// name, as an unrelated process would, and the name is then removed (see the module docs).
+    fn from_handle(handle: Handle) -> Result<Self> {
         let size = byte_size::<T>(handle.len)?;
         let memory = match handle.memory {
-            Source::File(fd) => Memory::map_anonymous(process::take_inherited(fd)?, size)?,
+            Source::File(fd) => Memory::map_anonymous(handoff::take_inherited(fd)?, size)?,
             Source::Name(name) => {
                 let opened = NamedSharedMemory::open(&name)?;
                 opened.unlink()?;
@@ -181,21 +183,23 @@ impl<T: Shareable> SharedArray<T> {
             }
         };
         Ok(Self {
-            memory,
-            len: handle.len,
-            lock: ProcessLock::from_file(process::take_inherited(handle.lock)?),
+            inner: Rc::new(Inner {
+                memory,
+                len: handle.len,
+                lock: ProcessLock::from_file(handoff::take_inherited(handle.lock)?),
+            }),
             _values: PhantomData,
         })
     }
 
     /// The number of elements (Python's `len(a)`).
     pub fn len(&self) -> usize {
-        self.len
+        self.inner.len
     }
 
     /// Whether the array has no elements.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.inner.len == 0
     }
 
     /// Element `index` (Python's `a[index]`). Panics if out of range, as slice indexing does.
@@ -215,18 +219,39 @@ impl<T: Shareable> SharedArray<T> {
 
     /// Takes the array's lock (Python's `with a.get_lock():`); held until the guard is dropped.
     pub fn lock(&self) -> Result<ProcessLockGuard<'_>> {
-        self.lock.lock()
+        self.inner.lock.lock()
     }
 
     fn cells(&self) -> &[T::Cell] {
-        let start = match &self.memory {
+        let start = match &self.inner.memory {
             Memory::Anonymous { start, .. } => *start,
             Memory::Named(named) => named.as_ptr(),
         };
         // SAFETY: the mapping is page-aligned, at least `len` cells long (`byte_size`), was
         // zero-filled by the kernel (a valid value for every atomic) and lives as long as `self`.
         // Other processes touch it only through the same atomic cells.
-        unsafe { std::slice::from_raw_parts(start.as_ptr().cast::<T::Cell>(), self.len) }
+        unsafe { std::slice::from_raw_parts(start.as_ptr().cast::<T::Cell>(), self.inner.len) }
+    }
+}
+
+/// An array crosses to a child as its memory file (or name) and its lock's file; see [`handoff`].
+impl<T: Shareable> Serialize for SharedArray<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        const WHAT: &str = "shared memory";
+        let memory = match &self.inner.memory {
+            Memory::Anonymous { file, .. } => Source::File(handoff::send_fd(file.as_fd(), WHAT)?),
+            Memory::Named(named) => Source::Name(named.name().to_owned()),
+        };
+        let lock = handoff::send_fd(self.inner.lock.file(), WHAT)?;
+        let len = self.inner.len;
+        Handle { memory, lock, len }.serialize(serializer)
+    }
+}
+
+impl<'de, T: Shareable> Deserialize<'de> for SharedArray<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let handle = Handle::deserialize(deserializer)?;
+        Self::from_handle(handle).map_err(|e| D::Error::custom(format!("{e:#}")))
     }
 }
 
@@ -262,8 +287,11 @@ fn byte_size<T: Shareable>(len: usize) -> Result<NonZeroUsize> {
     Ok(NonZeroUsize::new(bytes).unwrap_or(NonZeroUsize::MIN)) // mmap refuses zero bytes.
 }
 
-/// One value in memory shared with forked children (Python's `multiprocessing.Value`).
-#[derive(Debug)]
+/// One value in memory shared with child processes (Python's `multiprocessing.Value`).
+///
+/// A clone is another handle on the same memory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
 pub struct SharedValue<T: Shareable>(SharedArray<T>);
 
 impl<T: Shareable> SharedValue<T> {
@@ -275,16 +303,6 @@ impl<T: Shareable> SharedValue<T> {
     /// Named shared memory holding `value`.
     pub fn named(value: T) -> Result<Self> {
         SharedArray::named([value]).map(Self)
-    }
-
-    /// A handle for a child process; see [`SharedArray::share`].
-    pub fn share(&self) -> (SharedHandle, Vec<BorrowedFd<'_>>) {
-        self.0.share()
-    }
-
-    /// In a child process, maps the value the parent shared; see [`SharedArray::from_handle`].
-    pub fn from_handle(handle: SharedHandle) -> Result<Self> {
-        SharedArray::from_handle(handle).map(Self)
     }
 
     /// The value (Python's `v.value`).

@@ -12,18 +12,25 @@ use std::time::Duration;
 
 use common::futures::{ProcessPoolExecutor, ThreadPoolExecutor};
 use common::pool::ProcessPool;
-use common::process;
+use common::process::{self, StartMethod};
+use common::target::Target;
 use divan::{Bencher, black_box};
 
 /// How many tasks each workload runs, and how many workers run them (this machine has 2 cores).
 const TASKS: u64 = 8;
 const WORKERS: usize = 2;
 
+const COUNT_PRIMES: Target<u64, u64> = common::target!(count_primes);
+const WAIT_FOR_IO: Target<u64, u64> = common::target!(wait_for_io);
+const TRIVIAL: Target<u64, u64> = common::target!(trivial);
+const NOTHING: Target<(), ()> = common::target!(nothing);
+
 fn main() {
-    // A child spawned by `overhead::spawn_and_reap` runs only this (see `process::run_if_spawned`).
-    process::run_if_spawned(|()| Ok(()));
+    process::run_if_child(&[&COUNT_PRIMES, &WAIT_FOR_IO, &TRIVIAL, &NOTHING]);
     divan::main();
 }
+
+fn nothing(_: ()) {}
 
 /// CPU-bound: counts the primes in block `n` of 20 000 numbers, by trial division.
 fn count_primes(n: u64) -> u64 {
@@ -64,9 +71,9 @@ mod cpu_bound {
 
     #[divan::bench]
     fn processes(bencher: Bencher) {
-        let mut pool = ProcessPool::new(WORKERS).unwrap();
+        let mut pool = ProcessPool::new(WORKERS, StartMethod::Fork).unwrap();
         bencher.bench_local(|| {
-            pool.map(count_primes, 0..TASKS)
+            pool.map(&COUNT_PRIMES, 0..TASKS)
                 .unwrap()
                 .iter()
                 .sum::<u64>()
@@ -95,8 +102,13 @@ mod io_bound {
 
     #[divan::bench(sample_count = 20)]
     fn processes(bencher: Bencher) {
-        let mut pool = ProcessPool::new(TASKS as usize).unwrap();
-        bencher.bench_local(|| pool.map(wait_for_io, 0..TASKS).unwrap().iter().sum::<u64>());
+        let mut pool = ProcessPool::new(TASKS as usize, StartMethod::Fork).unwrap();
+        bencher.bench_local(|| {
+            pool.map(&WAIT_FOR_IO, 0..TASKS)
+                .unwrap()
+                .iter()
+                .sum::<u64>()
+        });
     }
 }
 
@@ -112,13 +124,19 @@ mod overhead {
     /// `multiprocessing.Process` with the fork start method, then `join()`.
     #[divan::bench]
     fn fork_and_reap() {
-        process::fork(|| Ok(())).unwrap().join().unwrap();
+        process::start(StartMethod::Fork, &NOTHING, ())
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     /// `multiprocessing.Process` with the spawn start method: a fresh run of this binary.
     #[divan::bench(sample_count = 20)]
     fn spawn_and_reap() {
-        process::spawn(&()).unwrap().join().unwrap();
+        process::start(StartMethod::Spawn, &NOTHING, ())
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     /// One task to a pool and its result back: a thread pool passes a pointer.
@@ -131,21 +149,26 @@ mod overhead {
     /// One task to a process pool and its result back: serialize, two socket hops, deserialize.
     #[divan::bench]
     fn process_pool_round_trip(bencher: Bencher) {
-        let executor = ProcessPoolExecutor::new(WORKERS).unwrap();
-        bencher.bench_local(|| executor.submit(trivial, black_box(1)).result().unwrap());
+        let executor = ProcessPoolExecutor::new(WORKERS, StartMethod::Fork).unwrap();
+        bencher.bench_local(|| executor.submit(&TRIVIAL, black_box(1)).result().unwrap());
     }
 
     /// 10 000 trivial items through `ProcessPool::map`, which sends them in 8 chunks …
     #[divan::bench(sample_count = 20)]
     fn process_pool_map_chunked(bencher: Bencher) {
-        let mut pool = ProcessPool::new(WORKERS).unwrap();
-        bencher.bench_local(|| pool.map(trivial, 0..10_000).unwrap());
+        let mut pool = ProcessPool::new(WORKERS, StartMethod::Fork).unwrap();
+        bencher.bench_local(|| pool.map(&TRIVIAL, 0..10_000).unwrap());
     }
 
     /// … and through `ProcessPoolExecutor::map`, which, like Python's, sends them one at a time.
     #[divan::bench(sample_count = 20)]
     fn process_executor_map_one_by_one(bencher: Bencher) {
-        let executor = ProcessPoolExecutor::new(WORKERS).unwrap();
-        bencher.bench_local(|| executor.map(trivial, 0..10_000).map(Result::unwrap).count());
+        let executor = ProcessPoolExecutor::new(WORKERS, StartMethod::Fork).unwrap();
+        bencher.bench_local(|| {
+            executor
+                .map(&TRIVIAL, 0..10_000)
+                .map(Result::unwrap)
+                .count()
+        });
     }
 }

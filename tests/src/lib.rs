@@ -15,16 +15,24 @@ pub fn example(package: &str) -> Command {
     binary(package, package)
 }
 
-/// Runs `process-faults CASE` (this crate's driver for `common`'s failure cases), checks that it
-/// succeeded and left no child and no open descriptor behind, and returns its stdout.
-pub fn faults(case: &str) -> String {
-    let out = run(binary("tests", "process-faults").arg(case));
+/// Python's three start methods, as the programs' `--start-method` flag spells them.
+pub const START_METHODS: [&str; 3] = ["fork", "spawn", "forkserver"];
+
+/// Runs `process-faults CASE METHOD` (this crate's driver for `common`'s failure cases), checks
+/// that it succeeded and left no child and no open descriptor behind, and returns its stdout.
+pub fn faults(case: &str, method: &str) -> String {
+    let out = run(binary("tests", "process-faults").args([case, method]));
     let stdout = out.success().to_owned();
     assert!(
         stdout.ends_with("children: none\ndescriptors: as before\n"),
-        "{case} left something behind: {out:?}"
+        "{case} ({method}) left something behind: {out:?}"
     );
     stdout
+}
+
+/// [`faults`] under each start method in turn: `(method, stdout)`.
+pub fn faults_each_method(case: &str) -> impl Iterator<Item = (&'static str, String)> + '_ {
+    START_METHODS.into_iter().map(move |m| (m, faults(case, m)))
 }
 
 /// Builds binary `bin` of package `package` (once per test process) and returns a command for it.

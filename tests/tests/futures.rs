@@ -1,16 +1,37 @@
 //! The futures programs (notes § Using concurrent.futures) and the process-pool executor's
 //! failure cases, run in the single-threaded `process-faults` binary.
 
-use tests::{example, faults, run};
+use tests::{START_METHODS, example, faults, faults_each_method, run};
 
 #[test]
-fn executors_print_the_squares_from_both_pools() {
+fn executors_print_the_squares_from_both_pools_under_every_start_method() {
     assert_eq!(
         run(&mut example("executors")).success(),
         "[1, 4, 9, 16]\n[1, 4, 9, 16]\n"
     );
-    let out = run(example("executors").args(["5", "-6", "--workers", "1"]));
-    assert_eq!(out.success(), "[25, 36]\n[25, 36]\n");
+    for method in START_METHODS {
+        let out =
+            run(example("executors").args(["5", "-6", "--workers", "1", "--start-method", method]));
+        assert_eq!(out.success(), "[25, 36]\n[25, 36]\n", "{method}");
+    }
+}
+
+#[test]
+fn a_process_pool_beside_a_running_thread_pool_needs_forkserver_or_spawn() {
+    let out = run(example("executors").args(["--overlap", "--start-method", "fork"]));
+    assert!(
+        out.failure(1)
+            .contains("cannot fork: this process has 4 threads"),
+        "{out:?}"
+    );
+    assert_eq!(
+        out.stdout, "[1, 4, 9, 16]\n",
+        "the thread pool's line comes first"
+    );
+    for method in ["forkserver", "spawn"] {
+        let out = run(example("executors").args(["--overlap", "--start-method", method]));
+        assert_eq!(out.success(), "[1, 4, 9, 16]\n[1, 4, 9, 16]\n", "{method}");
+    }
 }
 
 #[test]
@@ -24,18 +45,24 @@ fn as_completed_prints_in_finishing_order_then_submission_order() {
 
 #[test]
 fn a_panicking_task_fails_only_its_future_in_the_process_pool() {
-    let out = faults("executor-panic");
-    assert!(
-        out.starts_with("panicking task: the task panicked: "),
-        "{out}"
-    );
-    assert!(out.contains("three is right out"), "{out}");
-    assert!(out.contains("\nnext task: Ok(42)\n"), "{out}");
+    for (method, out) in faults_each_method("executor-panic") {
+        assert!(
+            out.starts_with("panicking task: the task panicked: "),
+            "{method}: {out}"
+        );
+        assert!(out.contains("three is right out"), "{method}: {out}");
+        assert!(out.contains("\nnext task: Ok(42)\n"), "{method}: {out}");
+    }
 }
 
 #[test]
 fn a_dead_worker_process_breaks_every_pending_and_later_future_within_a_second() {
-    let out = faults("executor-broken");
+    for (_, out) in faults_each_method("executor-broken") {
+        broken_pool_report(&out);
+    }
+}
+
+fn broken_pool_report(out: &str) {
     let mut lines = out.lines();
     let killed = lines.next().unwrap();
     assert!(
@@ -57,15 +84,18 @@ fn a_dead_worker_process_breaks_every_pending_and_later_future_within_a_second()
 
 #[test]
 fn a_cancelled_task_never_runs_in_a_worker_process() {
-    let out = faults("executor-cancel");
-    assert_eq!(
-        out,
-        "cancel queued: true\nblocker: Ok(true)\ncancelled: Err(Cancelled)\nkept: Ok(true)\n\
-         times counted: 1\nchildren: none\ndescriptors: as before\n"
-    );
+    for (method, out) in faults_each_method("executor-cancel") {
+        assert_eq!(
+            out,
+            "cancel queued: true\nblocker: Ok(true)\ncancelled: Err(Cancelled)\nkept: Ok(true)\n\
+             times counted: 1\nchildren: none\ndescriptors: as before\n",
+            "{method}"
+        );
+    }
 }
 
 #[test]
 fn ten_thousand_items_come_back_in_order_from_the_process_pool_executor() {
-    assert!(faults("executor-map").starts_with("in order: true\n"));
+    assert!(faults("executor-map", "fork").starts_with("in order: true\n"));
+    assert!(faults("executor-map", "forkserver").starts_with("in order: true\n"));
 }

@@ -6,67 +6,77 @@
 
 use std::collections::BTreeSet;
 
-use tests::{binary, example, faults, run};
+use tests::{START_METHODS, binary, example, faults, faults_each_method, run};
 
 #[test]
-fn simple_process_squares_in_a_child_with_either_start_method() {
+fn simple_process_squares_in_a_child_under_every_start_method() {
     assert_eq!(run(&mut example("simple-process")).success(), "25\n");
     assert_eq!(run(example("simple-process").arg("7")).success(), "49\n");
-    for method in ["fork", "spawn"] {
+    for method in START_METHODS {
         let out = run(example("simple-process").args(["-3", "--start-method", method]));
         assert_eq!(out.success(), "9\n", "{method}");
     }
 }
 
 #[test]
-fn process_pool_squares_in_input_order() {
+fn process_pool_squares_in_input_order_under_every_start_method() {
     assert_eq!(
         run(&mut example("process-pool")).success(),
         "[1, 4, 9, 16, 25]\n"
     );
-    assert_eq!(
-        run(example("process-pool").args(["3", "4"])).success(),
-        "[9, 16]\n"
-    );
-    let out = run(example("process-pool").args(["--workers", "1", "5", "-6", "7", "0"]));
-    assert_eq!(out.success(), "[25, 36, 49, 0]\n");
+    for method in START_METHODS {
+        let out = run(example("process-pool").args(["3", "4", "--start-method", method]));
+        assert_eq!(out.success(), "[9, 16]\n", "{method}");
+        let out = run(example("process-pool").args(["--workers", "1", "5", "-6", "7", "0"]));
+        assert_eq!(out.success(), "[25, 36, 49, 0]\n", "{method}");
+    }
 }
 
 #[test]
 fn process_pool_work_is_spread_over_worker_processes() {
-    let out = run(example("process-pool").args(["-v", "--workers", "3"]));
-    assert_eq!(out.success(), "[1, 4, 9, 16, 25]\n");
-    let pid_after = |prefix: &str, line: &str| -> Option<u32> {
-        line.strip_prefix(prefix)?
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()
-    };
-    let parent = out
-        .stderr
-        .lines()
-        .find_map(|l| pid_after("parent pid ", l))
-        .expect("parent pid");
-    let workers: BTreeSet<u32> = out
-        .stderr
-        .lines()
-        .filter_map(|l| pid_after("worker pid ", l))
-        .collect();
-    // Every worker is given a chunk before any reply is read, so 5 chunks reach 3 workers.
-    assert_eq!(workers.len(), 3, "{}", out.stderr);
-    assert!(!workers.contains(&parent));
+    for method in START_METHODS {
+        let out =
+            run(example("process-pool").args(["-v", "--workers", "3", "--start-method", method]));
+        assert_eq!(out.success(), "[1, 4, 9, 16, 25]\n");
+        let pid_after = |prefix: &str, line: &str| -> Option<u32> {
+            line.strip_prefix(prefix)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        };
+        let parent = out
+            .stderr
+            .lines()
+            .find_map(|l| pid_after("parent pid ", l))
+            .expect("parent pid");
+        let workers: BTreeSet<u32> = out
+            .stderr
+            .lines()
+            .filter_map(|l| pid_after("worker pid ", l))
+            .collect();
+        // Every worker is given a chunk before any reply is read, so 5 chunks reach 3 workers.
+        assert_eq!(workers.len(), 3, "{method}: {}", out.stderr);
+        assert!(!workers.contains(&parent));
+        assert!(out.stderr.contains(" handled item 0\n"), "{}", out.stderr);
+    }
 }
 
 #[test]
-fn queue_ipc_passes_the_workers_message() {
+fn queue_ipc_passes_the_workers_message_under_every_start_method() {
     assert_eq!(
         run(&mut example("queue-ipc")).success(),
         "Hello from worker\n"
     );
+    for method in START_METHODS {
+        let out = run(example("queue-ipc").args(["--start-method", method]));
+        assert_eq!(out.success(), "Hello from worker\n", "{method}");
+    }
 }
 
-/// The entries `shared_memory` creates in `/dev/shm`.
+/// The named segments this program and the ones it starts could have made: `shared_memory`'s
+/// `shmem_` prefix. Other processes on the machine may create such names too, so the test only
+/// looks for names that appear during its own run *and* stay: a leak of ours.
 fn named_segments() -> BTreeSet<String> {
     let entries = std::fs::read_dir("/dev/shm").expect("listing /dev/shm");
     entries
@@ -75,54 +85,50 @@ fn named_segments() -> BTreeSet<String> {
         .collect()
 }
 
-/// The only test that creates named segments, so that nothing else changes `/dev/shm` meanwhile.
+/// The only test that creates named segments, so that nothing else here changes `/dev/shm`.
 #[test]
-fn shared_memory_anonymous_and_named_forked_and_spawned_leaves_nothing_in_dev_shm() {
+fn shared_memory_anonymous_and_named_under_every_start_method_leaves_nothing_in_dev_shm() {
     let before = named_segments();
-    for flags in [
-        &[][..],
-        &["--named"],
-        &["--start-method", "spawn"],
-        &["--named", "--start-method", "spawn"],
-    ] {
-        let out = run(example("shared-memory").args(flags));
-        assert_eq!(out.success(), "3.1415 [0, -1, -2, -3, -4]\n", "{flags:?}");
+    for method in START_METHODS {
+        for named in [false, true] {
+            let mut cmd = example("shared-memory");
+            cmd.args(["--start-method", method]);
+            if named {
+                cmd.arg("--named");
+            }
+            let out = run(&mut cmd);
+            assert_eq!(
+                out.success(),
+                "3.1415 [0, -1, -2, -3, -4]\n",
+                "{method} {named}"
+            );
+        }
+        for (case, first) in [
+            ("shm-crash-before-attach", 0),
+            ("shm-crash-after-attach", 42),
+        ] {
+            let out = faults(case, method);
+            assert!(out.starts_with("join: child process "), "{out}");
+            assert!(
+                out.contains(&format!("was killed by SIGABRT\nfirst element: {first}\n")),
+                "{case} {method}: {out}"
+            );
+        }
     }
-    assert_eq!(named_segments(), before, "after a successful run");
-
-    let out = faults("shm-crash-before-attach");
-    assert!(out.starts_with("join: child process "), "{out}");
-    assert!(
-        out.contains("was killed by SIGABRT\nfirst element: 0\n"),
-        "{out}"
-    );
-    assert_eq!(
-        named_segments(),
-        before,
-        "after a child crashed before attaching"
-    );
-
-    let out = faults("shm-crash-after-attach");
-    assert!(
-        out.contains("was killed by SIGABRT\nfirst element: 42\n"),
-        "{out}"
-    );
-    assert_eq!(
-        named_segments(),
-        before,
-        "after a child crashed after attaching"
-    );
+    let left: Vec<_> = named_segments().difference(&before).cloned().collect();
+    assert!(left.is_empty(), "left in /dev/shm: {left:?}");
 }
 
 #[test]
 fn a_panicking_task_is_an_error_naming_item_and_message_and_the_pool_lives_on() {
-    let out = faults("pool-panic");
-    assert!(
-        out.starts_with("map: task panicked on item 3 (3): "),
-        "{out}"
-    );
-    assert!(out.contains("three is right out"), "{out}");
-    assert!(out.contains("\nafter: [0, 2, 4, 6]\n"), "{out}");
+    for (method, out) in faults_each_method("pool-panic") {
+        assert!(
+            out.starts_with("map: task panicked on item 3 (3): "),
+            "{method}: {out}"
+        );
+        assert!(out.contains("three is right out"), "{out}");
+        assert!(out.contains("\nafter: [0, 2, 4, 6]\n"), "{out}");
+    }
 }
 
 #[test]
@@ -132,24 +138,28 @@ fn a_dead_worker_fails_map_within_a_second_and_breaks_the_pool() {
         ("pool-abort", "was killed by SIGABRT"),
         ("pool-exit", "exited with code 3"),
     ] {
-        let out = faults(case);
-        let first = out.lines().next().unwrap();
-        assert!(first.starts_with("map: worker process "), "{case}: {out}");
-        assert!(
-            first.ends_with(&format!("{how} while working on items 3..4")),
-            "{case}: {out}"
-        );
-        assert!(out.contains("\nwithin 1 s: true\n"), "{case}: {out}");
-        assert!(
-            out.contains("\nafter: the process pool is broken: worker process "),
-            "{case}: {out}"
-        );
+        for (method, out) in faults_each_method(case) {
+            let first = out.lines().next().unwrap();
+            assert!(
+                first.starts_with("map: worker process "),
+                "{case} {method}: {out}"
+            );
+            assert!(
+                first.ends_with(&format!("{how} while working on item 3")),
+                "{case} {method}: {out}"
+            );
+            assert!(out.contains("\nwithin 1 s: true\n"), "{case}: {out}");
+            assert!(
+                out.contains("\nafter: the process pool is broken: worker process "),
+                "{case} {method}: {out}"
+            );
+        }
     }
 }
 
 #[test]
 fn a_hundred_thousand_items_come_back_in_order_in_few_chunks() {
-    let out = run(binary("tests", "process-faults").arg("pool-many"));
+    let out = run(binary("tests", "process-faults").args(["pool-many", "forkserver"]));
     assert!(out.success().starts_with("in order: true\n"), "{out:?}");
     let chunks = out
         .stderr
@@ -163,26 +173,111 @@ fn a_hundred_thousand_items_come_back_in_order_in_few_chunks() {
 }
 
 #[test]
+fn an_unknown_or_mistyped_target_is_a_one_line_error_never_another_function() {
+    for (method, out) in faults_each_method("unknown-target") {
+        let lines: Vec<&str> = out.lines().collect();
+        let unknown = "this program has no target named process_faults::triple: add it to the \
+                       list main gives process::run_if_child (now common::pool::worker, ";
+        assert!(
+            lines[0].starts_with(&format!("pool: {unknown}")),
+            "{method}: {out}"
+        );
+        assert!(
+            lines[1].starts_with(&format!("executor: the task failed: {unknown}")),
+            "{method}: {out}"
+        );
+        // `fork` runs the function value it was handed; the others look the name up.
+        if method == "fork" {
+            assert_eq!(lines[2], "start: Ok(())", "{out}");
+        } else {
+            assert!(
+                lines[2].starts_with(&format!("start: {unknown}")),
+                "{method}: {out}"
+            );
+        }
+        assert_eq!(
+            lines[3],
+            "mistyped: target process_faults::double is fn(i64) -> i64 here, but the caller sent \
+             it as fn(u64) -> u64",
+            "{method}"
+        );
+    }
+}
+
+#[test]
 fn a_queue_whose_writers_are_gone_fails_get_instead_of_hanging() {
-    let out = faults("queue-no-put");
-    assert!(
-        out.starts_with("get: the queue is empty and every writer has closed it\n"),
-        "{out}"
-    );
+    for (method, out) in faults_each_method("queue-no-put") {
+        assert!(
+            out.starts_with("get: the queue is empty and every writer has closed it\n"),
+            "{method}: {out}"
+        );
+    }
 }
 
 #[test]
 fn joining_before_draining_a_ten_mib_message_does_not_deadlock() {
-    let out = faults("queue-join-first");
-    assert!(
-        out.starts_with("joined before getting: ok\nfirst intact: true\nsecond: and a small one\n"),
-        "{out}"
-    );
+    for (method, out) in faults_each_method("queue-join-first") {
+        assert!(
+            out.starts_with(
+                "joined before getting: ok\nfirst intact: true\nsecond: and a small one\n"
+            ),
+            "{method}: {out}"
+        );
+    }
+}
+
+/// Fails if waiting spins: CPU time, not wall time, so it holds on a loaded machine.
+#[test]
+fn joining_a_sleeping_child_costs_the_parent_no_cpu_with_or_without_a_queue() {
+    for (method, out) in faults_each_method("join-cpu") {
+        assert!(
+            out.starts_with("parent CPU while joining under 50 ms: true\n"),
+            "{method}: {out}"
+        );
+    }
+    for (method, out) in faults_each_method("join-cpu-queue") {
+        assert!(
+            out.starts_with("parent CPU while joining under 50 ms: true\nthen: after 500 ms\n"),
+            "{method}: {out}"
+        );
+    }
+}
+
+#[test]
+fn a_get_in_one_thread_wakes_while_another_thread_joins_the_writer() {
+    for (method, out) in faults_each_method("join-while-getting") {
+        assert!(
+            out.starts_with("getter woken: 20 of 20\n"),
+            "{method}: {out}"
+        );
+    }
+}
+
+#[test]
+fn a_multi_threaded_parent_gets_pools_from_forkserver_and_spawn_and_a_clear_error_from_fork() {
+    for (method, out) in faults_each_method("threaded-parent") {
+        if method == "fork" {
+            assert!(
+                out.starts_with("pool: starting worker 0: cannot fork: this process has 3 threads"),
+                "{out}"
+            );
+            assert!(
+                out.contains("\nexecutor: starting worker 0: cannot fork: "),
+                "{out}"
+            );
+        } else {
+            assert!(
+                out.starts_with("pool: [0, 2, 4, 6]\nexecutor: [0, 2, 4, 6]\n"),
+                "{method}: {out}"
+            );
+        }
+        assert!(out.contains("\nthread pool still alive: true\n"), "{out}");
+    }
 }
 
 #[test]
 fn many_writers_never_interleave_messages() {
-    let out = faults("queue-writers");
+    let out = faults("queue-writers", "fork");
     assert!(
         out.starts_with(
             "intact messages: 100\nthen: the queue is empty and every writer has closed it\n"
@@ -194,7 +289,7 @@ fn many_writers_never_interleave_messages() {
 #[test]
 fn the_shared_lock_excludes_other_processes_and_dies_with_its_holder() {
     assert_eq!(
-        faults("shared-lock"),
+        faults("shared-lock", "fork"),
         "with lock: 80000\nholder: was killed by SIGKILL\nlock taken after its holder died: true\n\
          children: none\ndescriptors: as before\n"
     );
@@ -202,7 +297,7 @@ fn the_shared_lock_excludes_other_processes_and_dies_with_its_holder() {
 
 #[test]
 fn get_timeout_returns_none_while_a_writer_is_alive() {
-    assert!(faults("queue-timeout").starts_with("get_timeout: None\n"));
+    assert!(faults("queue-timeout", "fork").starts_with("get_timeout: None\n"));
 }
 
 #[test]

@@ -36,7 +36,9 @@ pub enum FutureError {
     Cancelled,
     /// `result_timeout` gave up waiting (Python's `TimeoutError`); the task was not stopped.
     Timeout,
-    /// The task panicked with this message (Python re-raises the task's exception).
+    /// The task returned this error (Python's `result()` re-raises the task's exception).
+    Raised(String),
+    /// The task panicked with this message.
     Panicked(String),
     /// A worker process died, so the pool can run nothing more (Python's `BrokenProcessPool`).
     BrokenPool(String),
@@ -49,6 +51,7 @@ impl fmt::Display for FutureError {
         match self {
             FutureError::Cancelled => f.write_str("the task was cancelled"),
             FutureError::Timeout => f.write_str("timed out waiting for the task"),
+            FutureError::Raised(message) => write!(f, "the task failed: {message}"),
             FutureError::Panicked(message) => write!(f, "the task panicked: {message}"),
             FutureError::BrokenPool(why) => write!(f, "broken pool: {why}"),
             FutureError::Failed(why) => write!(f, "the task failed: {why}"),

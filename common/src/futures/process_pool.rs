@@ -1,4 +1,5 @@
-//! `ProcessPoolExecutor`: tasks run in the [`pool`](crate::pool) module's worker processes.
+//! `ProcessPoolExecutor`: tasks run in the [`pool`](crate::pool) module's worker processes,
+//! started by any [`StartMethod`]. Tasks are declared [`Target`]s, found by name in the workers.
 //!
 //! Each worker process has a dispatcher thread in the parent that takes the next queued task,
 //! sends it to its worker, and records the reply in the task's future. When a worker dies, its
@@ -17,7 +18,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{Control, Future, FutureError, Job, JobQueue};
-use crate::pool::{self, Reply, Task, Worker};
+use crate::pool::{self, Task, Worker};
+use crate::process::StartMethod;
+use crate::target::{Outcome, Reply, Target};
 
 /// Runs tasks in `max_workers` worker processes
 /// (Python's `concurrent.futures.ProcessPoolExecutor`).
@@ -63,13 +66,14 @@ impl Job for ProcessJob {
 }
 
 impl ProcessPoolExecutor {
-    /// Forks `max_workers` worker processes, then starts one dispatcher thread for each.
+    /// Starts `max_workers` worker processes by `method`, then one dispatcher thread for each
+    /// (Python's `ProcessPoolExecutor(max_workers, mp_context=get_context(method))`).
     ///
-    /// Like any fork, it needs this process to have only one thread: create it before other
-    /// executors' threads, or after they have been shut down.
-    pub fn new(max_workers: usize) -> Result<Self> {
+    /// With [`StartMethod::Fork`] this process must have only one thread: create the executor
+    /// before any other threads, or use [`StartMethod::Forkserver`] or [`StartMethod::Spawn`].
+    pub fn new(max_workers: usize, method: StartMethod) -> Result<Self> {
         ensure!(max_workers > 0, "an executor needs at least one worker");
-        let workers = Worker::start(max_workers)?;
+        let workers = Worker::start(max_workers, method)?;
         let sockets = workers.iter().map(Worker::socket).collect::<Result<_>>()?;
         let broken = Arc::new(Broken {
             why: OnceLock::new(),
@@ -86,23 +90,24 @@ impl ProcessPoolExecutor {
     }
 
     /// Queues `f(arg)` to run in a worker process and returns its future
-    /// (Python's `executor.submit(f, arg)`). `f` is a plain function, as `ProcessPool::map` explains.
-    pub fn submit<T, R>(&self, f: fn(T) -> R, arg: T) -> Future<R>
+    /// (Python's `executor.submit(f, arg)`). `f` is a declared target, as `ProcessPool::map` explains.
+    pub fn submit<T, R>(&self, f: &Target<T, R>, arg: T) -> Future<R::Value>
     where
         T: Serialize + DeserializeOwned + Debug,
-        R: Serialize + DeserializeOwned + Send + 'static,
+        R: Outcome,
     {
         if let Some(why) = self.broken.why() {
             return Future::failed(FutureError::BrokenPool(why));
         }
-        let job = match pool::Job::new(Task::new(f), std::slice::from_ref(&arg)) {
+        let job = Task::of(f).and_then(|task| pool::Job::new(task, std::slice::from_ref(&arg)));
+        let job = match job {
             Ok(job) => job,
             Err(e) => return Future::failed(FutureError::Failed(format!("{e:#}"))),
         };
         let (future, shared) = Future::queued();
         let finish = Arc::clone(&shared);
         let finish = Box::new(move |reply: Result<Reply, FutureError>| {
-            finish.finish(reply.and_then(single_result::<R>))
+            finish.finish(reply.and_then(single_result::<R::Value>))
         });
         self.queue.push(ProcessJob {
             control: shared,
@@ -116,14 +121,15 @@ impl ProcessPoolExecutor {
     /// (Python's `executor.map(f, items)`).
     pub fn map<T, R>(
         &self,
-        f: fn(T) -> R,
+        f: &Target<T, R>,
         items: impl IntoIterator<Item = T>,
-    ) -> impl Iterator<Item = Result<R, FutureError>>
+    ) -> impl Iterator<Item = Result<R::Value, FutureError>>
     where
         T: Serialize + DeserializeOwned + Debug,
-        R: Serialize + DeserializeOwned + Send + 'static,
+        R: Outcome,
     {
-        let futures: Vec<Future<R>> = items.into_iter().map(|item| self.submit(f, item)).collect();
+        let futures: Vec<Future<R::Value>> =
+            items.into_iter().map(|item| self.submit(f, item)).collect();
         futures.into_iter().map(Future::result)
     }
 
@@ -189,6 +195,7 @@ fn single_result<R: DeserializeOwned>(reply: Reply) -> Result<R, FutureError> {
                 .next()
                 .ok_or_else(|| FutureError::Failed("the worker sent no result".into()))
         }
+        Reply::Raised { message, .. } => Err(FutureError::Raised(message)),
         Reply::Panicked { message, .. } => Err(FutureError::Panicked(message)),
         Reply::Failed(why) => Err(FutureError::Failed(why)),
     }

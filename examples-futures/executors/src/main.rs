@@ -1,15 +1,22 @@
 //! Notes § *Using concurrent.futures*, *High-Level Abstraction for Threading & Processing*.
 //!
 //! The same `map` on two executors from `common::futures`: `ThreadPoolExecutor` (threads fed by a
-//! crossbeam channel) and `ProcessPoolExecutor` (forked worker processes, postcard messages).
-//! Each `with` block becomes a scope: dropping the executor at its end waits for its workers.
+//! crossbeam channel) and `ProcessPoolExecutor` (worker processes, postcard messages, `task` found
+//! by name). Each `with` block becomes a scope: dropping the executor at its end waits for it.
 //!
-//! Run: `cargo run -p executors` prints `[1, 4, 9, 16]` twice; `cargo run -p executors -- 5 6 --workers 2`.
+//! `--overlap` keeps the thread pool running while the process pool starts: then `fork` is unsafe
+//! (it would copy one thread of several) and fails with a clear error, while `forkserver`, Python
+//! 3.14's default on Linux, and `spawn` work. `fork` is the default, as in Python up to 3.13.
+//!
+//! Run: `cargo run -p executors` prints `[1, 4, 9, 16]` twice; `cargo run -p executors -- 5 6 --workers 2`;
+//! `cargo run -p executors -- --overlap --start-method forkserver`.
 
 use clap::Parser;
 use common::cli;
 use common::futures::{ProcessPoolExecutor, ThreadPoolExecutor};
+use common::process::{self, StartMethod};
 use common::pyfmt::Py;
+use common::target::Target;
 
 /// Square numbers with a thread-pool executor, then with a process-pool executor.
 #[derive(Parser)]
@@ -20,28 +27,35 @@ struct Args {
     /// Workers in each executor.
     #[arg(long, default_value_t = 3, value_parser = cli::worker_count())]
     workers: usize,
+    /// How the process pool's workers are started.
+    #[arg(long, value_enum, default_value_t = StartMethod::Fork)]
+    start_method: StartMethod,
+    /// Keep the thread pool running while the process pool starts.
+    #[arg(long)]
+    overlap: bool,
 }
 
 fn task(n: i64) -> i64 {
     n * n
 }
+const TASK: Target<i64, i64> = common::target!(task);
 
 fn main() -> std::process::ExitCode {
+    process::run_if_child(&[&TASK]); // Rust's `if __name__ == '__main__':`
+
     let args = Args::parse();
     cli::run(|| {
         // Thread Pool
-        {
-            let executor = ThreadPoolExecutor::new(args.workers)?;
-            let results = executor.map(task, args.numbers.clone());
-            println!("{}", Py(results.collect::<Result<Vec<_>, _>>()?));
+        let threads = ThreadPoolExecutor::new(args.workers)?;
+        let results = threads.map(task, args.numbers.clone());
+        println!("{}", Py(results.collect::<Result<Vec<_>, _>>()?));
+        if !args.overlap {
+            drop(threads); // The end of the `with` block: its threads are joined.
         }
-        // Process Pool. It forks, which is safe only once the thread pool's threads are gone:
-        // they are, because the scope above ended by joining them.
-        {
-            let executor = ProcessPoolExecutor::new(args.workers)?;
-            let results = executor.map(task, args.numbers);
-            println!("{}", Py(results.collect::<Result<Vec<_>, _>>()?));
-        }
+        // Process Pool. With `fork`, safe only once the thread pool's threads are gone.
+        let processes = ProcessPoolExecutor::new(args.workers, args.start_method)?;
+        let results = processes.map(&TASK, args.numbers);
+        println!("{}", Py(results.collect::<Result<Vec<_>, _>>()?));
         Ok(())
     })
 }

@@ -1,15 +1,18 @@
 //! Notes § *Using a Process Pool*.
 //!
-//! `ProcessPool` (in `common::pool`) forks worker processes once and `map` sends them chunks of
+//! `ProcessPool` (in `common::pool`) starts worker processes once and `map` sends them chunks of
 //! the list, serialized with postcard as Python pickles them; results come back in input order.
-//! Forked workers do not re-run `main`, so no `if __name__ == '__main__':` guard is needed here.
+//! `square` is a declared `Target`: each chunk names it, and every worker finds it by that name in
+//! the table `main` gives `run_if_child`, whatever the `--start-method` (`fork` by default).
 //!
 //! Run: `cargo run -p process-pool` prints `[1, 4, 9, 16, 25]`; `cargo run -p process-pool -- 3 4 -v`.
 
 use clap::Parser;
 use common::cli;
 use common::pool::ProcessPool;
+use common::process::{self, StartMethod};
 use common::pyfmt::Py;
+use common::target::Target;
 
 /// Square numbers in a pool of worker processes.
 #[derive(Parser)]
@@ -20,6 +23,9 @@ struct Args {
     /// How many worker processes.
     #[arg(long, default_value_t = 4, value_parser = cli::worker_count())]
     workers: usize,
+    /// How the worker processes are started.
+    #[arg(long, value_enum, default_value_t = StartMethod::Fork)]
+    start_method: StartMethod,
     /// Report on stderr which worker process handled which items.
     #[arg(short, long)]
     verbose: bool,
@@ -28,16 +34,19 @@ struct Args {
 fn square(x: i64) -> i64 {
     x * x
 }
+const SQUARE: Target<i64, i64> = common::target!(square);
 
 fn main() -> std::process::ExitCode {
+    process::run_if_child(&[&SQUARE]); // Rust's `if __name__ == '__main__':`
+
     let args = Args::parse();
     cli::run(|| {
-        let mut pool = ProcessPool::new(args.workers)?;
+        let mut pool = ProcessPool::new(args.workers, args.start_method)?;
         if args.verbose {
             eprintln!("parent pid {}", std::process::id());
             pool.log_to_stderr(true);
         }
-        let results = pool.map(square, args.numbers)?;
+        let results = pool.map(&SQUARE, args.numbers)?;
         println!("{}", Py(&results));
         Ok(())
     }) // `pool` was dropped at the end of the closure: workers stopped and reaped, like `with`.

@@ -1,30 +1,38 @@
 //! Notes § *Inter-Process Communication (IPC)*, *Using Queue*.
 //!
-//! A forked child puts a message on an `IpcQueue` (in `common::queue`: a pipe carrying postcard
-//! frames); the parent gets it, then joins the child. Unlike Python's `Queue`, the writing end is a
-//! separate value: moved into the child, it is closed in the parent as soon as `fork` returns, so
-//! if the child died without writing, `get` would fail instead of waiting forever.
+//! A child puts a message on an `IpcQueue` (in `common::queue`: a pipe carrying postcard frames);
+//! the parent gets it, then joins the child. Unlike Python's `Queue`, the writing end is a separate
+//! value: handed to the child, it is closed in the parent, so if the child died without writing,
+//! `get` would fail instead of waiting forever. Any `--start-method`; `fork` is the default.
 //!
 //! Run: `cargo run -p queue-ipc` prints `Hello from worker`.
 
 use clap::Parser;
 use common::cli;
-use common::process;
+use common::process::{self, StartMethod};
 use common::queue::{IpcQueue, QueueWriter};
+use common::target::Target;
 
 /// Pass a message from a child process to its parent.
 #[derive(Parser)]
-struct Args {}
+struct Args {
+    /// How the child process is started.
+    #[arg(long, value_enum, default_value_t = StartMethod::Fork)]
+    start_method: StartMethod,
+}
 
 fn worker(q: QueueWriter<String>) -> anyhow::Result<()> {
     q.put(&"Hello from worker".to_owned())
 }
+const WORKER: Target<QueueWriter<String>, anyhow::Result<()>> = common::target!(worker);
 
 fn main() -> std::process::ExitCode {
-    Args::parse();
+    process::run_if_child(&[&WORKER]); // Rust's `if __name__ == '__main__':`
+
+    let args = Args::parse();
     cli::run(|| {
         let (q_writer, q) = IpcQueue::new()?;
-        let p = process::fork(move || worker(q_writer))?;
+        let p = process::start(args.start_method, &WORKER, q_writer)?;
         println!("{}", q.get()?);
         p.join()
     })

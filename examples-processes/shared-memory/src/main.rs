@@ -1,11 +1,12 @@
 //! Notes § *Shared Memory with `Value` and `Array`*.
 //!
-//! `SharedValue` and `SharedArray` (in `common::shared`) live in anonymous shared memory, as
-//! Python's `Value` and `Array` do; a child process writes to them and the parent prints them
-//! after joining. The child is given handles to the memory, as Python pickles `num` and `arr` for
-//! it: a forked child maps the memory file it inherited, a spawned one is handed the file across
-//! the exec. `--named` uses named shared memory instead (Python's `shared_memory.SharedMemory`):
-//! the child opens it by name and removes the name at once, so nothing is left in `/dev/shm`.
+//! `SharedValue` and `SharedArray` (in `common::shared`) live in anonymous shared memory (a
+//! `memfd`), as Python's `Value` and `Array` live in an unlinked file; a child process writes to
+//! them and the parent prints them after joining. The child gets clones, handles on the same
+//! memory, as Python passes references in `args`; they reach it under every `--start-method`
+//! (`fork` by default). `--named` uses named shared memory instead (Python's
+//! `shared_memory.SharedMemory`): the child removes the name once attached, so nothing is left in
+//! `/dev/shm`.
 //!
 //! Run: `cargo run -p shared-memory` prints `3.1415 [0, -1, -2, -3, -4]`, and so do
 //! `-- --named` and `-- --start-method spawn`.
@@ -14,7 +15,8 @@ use clap::Parser;
 use common::cli;
 use common::process::{self, StartMethod};
 use common::pyfmt::Py;
-use common::shared::{SharedArray, SharedHandle, SharedValue};
+use common::shared::{SharedArray, SharedValue};
+use common::target::Target;
 
 /// A child process writes to memory its parent shares with it.
 #[derive(Parser)]
@@ -31,21 +33,16 @@ struct Args {
     clippy::approx_constant,
     reason = "3.1415 is the notes' value, not an attempt at π"
 )]
-fn f((n, a): (SharedHandle, SharedHandle)) -> anyhow::Result<()> {
-    let (n, a) = (
-        SharedValue::<f64>::from_handle(n)?,
-        SharedArray::<i32>::from_handle(a)?,
-    );
+fn f((n, a): (SharedValue<f64>, SharedArray<i32>)) {
     n.set(3.1415);
     for i in 0..a.len() {
         a.set(i, -a.get(i));
     }
-    Ok(())
 }
+const F: Target<(SharedValue<f64>, SharedArray<i32>), ()> = common::target!(f);
 
 fn main() -> std::process::ExitCode {
-    // Rust's `if __name__ == '__main__':` for `--start-method spawn` (see simple-process).
-    process::run_if_spawned(f);
+    process::run_if_child(&[&F]); // Rust's `if __name__ == '__main__':`
 
     let args = Args::parse();
     cli::run(|| {
@@ -54,9 +51,7 @@ fn main() -> std::process::ExitCode {
         } else {
             (SharedValue::new(0.0)?, SharedArray::new(0..5)?)
         };
-        let ((n, n_fds), (a, a_fds)) = (num.share(), arr.share());
-        let fds = [n_fds, a_fds].concat();
-        let p = process::start_inheriting(args.start_method, f, (n, a), &fds)?;
+        let p = process::start(args.start_method, &F, (num.clone(), arr.clone()))?;
         p.join()?;
         println!("{} {}", Py(num.get()), Py(arr.to_vec()));
         Ok(())

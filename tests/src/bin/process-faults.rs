@@ -1,51 +1,104 @@
 //! Drives `common`'s process machinery through its failure cases, for `tests/tests/processes.rs`.
 //!
 //! The test harness is multi-threaded, where `fork` is not allowed, so each case runs here, in a
-//! single-threaded process of its own: `process-faults CASE`. Each case prints what happened on
-//! stdout, one fact a line, and ends with two lines about what it left behind:
-//! `children: none` (every child reaped) and `descriptors: as before` (every pipe closed).
+//! process of its own: `process-faults CASE [fork|spawn|forkserver]` (fork by default). Each case
+//! prints what happened on stdout, one fact a line, and ends with two lines about what it left
+//! behind: `children: none` (every child reaped, the fork server too) and `descriptors: as before`.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
-use common::futures::{FutureError, ProcessPoolExecutor};
+use common::futures::{FutureError, ProcessPoolExecutor, ThreadPoolExecutor};
 use common::pool::ProcessPool;
 use common::process::{self, StartMethod};
 use common::pyfmt::Py;
-use common::queue::IpcQueue;
-use common::shared::{SharedArray, SharedHandle, SharedValue};
+use common::queue::{IpcQueue, QueueWriter};
+use common::shared::{SharedArray, SharedValue};
+use common::target;
+use common::target::Target;
 use nix::errno::Errno;
+use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::signal::{Signal, raise};
 use nix::sys::wait::{WaitPidFlag, waitpid};
 use nix::unistd::Pid;
 
+const DOUBLE: Target<i64, i64> = target!(double);
+const PANIC_ON_3: Target<i64, i64> = target!(panic_on_3);
+const KILL_ON_3: Target<i64, i64> = target!(kill_on_3);
+const ABORT_ON_3: Target<i64, i64> = target!(abort_on_3);
+const EXIT_ON_3: Target<i64, i64> = target!(exit_on_3);
+const SLEEP_MS: Target<u64, u64> = target!(sleep_ms);
+const WAIT_FOR_FILE: Target<String, bool> = target!(wait_for_file);
+const COUNT_IN_FILE: Target<String, bool> = target!(count_in_file);
+const PUT_NOTHING: Target<QueueWriter<String>, ()> = target!(put_nothing);
+const PUT_BIG: Target<QueueWriter<Vec<u8>>, Result<()>> = target!(put_big);
+const SLEEP_THEN_PUT: Target<(u64, QueueWriter<String>), Result<()>> = target!(sleep_then_put);
+const CRASH: Target<SharedArray<i32>, ()> = target!(crash);
+const ATTACH_THEN_CRASH: Target<SharedArray<i32>, ()> = target!(attach_then_crash);
+/// Deliberately missing from the table below.
+const UNLISTED: Target<i64, i64> = target!(triple);
+/// DOUBLE's name with other types: what a child must refuse, not run.
+const MISTYPED: Target<u64, u64> = Target::new("process_faults::double", sleep_ms);
+
 fn main() -> Result<()> {
-    let case = std::env::args().nth(1).unwrap_or_default();
+    process::run_if_child(&[
+        &DOUBLE,
+        &PANIC_ON_3,
+        &KILL_ON_3,
+        &ABORT_ON_3,
+        &EXIT_ON_3,
+        &SLEEP_MS,
+        &WAIT_FOR_FILE,
+        &COUNT_IN_FILE,
+        &PUT_NOTHING,
+        &PUT_BIG,
+        &SLEEP_THEN_PUT,
+        &CRASH,
+        &ATTACH_THEN_CRASH,
+    ]);
+    let mut args = std::env::args().skip(1);
+    let case = args.next().unwrap_or_default();
+    let method = match args.next().as_deref() {
+        None | Some("fork") => StartMethod::Fork,
+        Some("spawn") => StartMethod::Spawn,
+        Some("forkserver") => StartMethod::Forkserver,
+        Some(other) => bail!("unknown start method {other:?}"),
+    };
     let descriptors = open_descriptors()?;
     match case.as_str() {
-        "pool-panic" => pool_panic()?,
-        "pool-kill" => pool_dies(kill_on_3)?,
-        "pool-abort" => pool_dies(abort_on_3)?,
-        "pool-exit" => pool_dies(exit_on_3)?,
-        "pool-many" => pool_many()?,
-        "queue-no-put" => queue_no_put()?,
-        "queue-join-first" => queue_join_first()?,
+        "pool-panic" => pool_panic(method)?,
+        "pool-kill" => pool_dies(method, &KILL_ON_3)?,
+        "pool-abort" => pool_dies(method, &ABORT_ON_3)?,
+        "pool-exit" => pool_dies(method, &EXIT_ON_3)?,
+        "pool-many" => pool_many(method)?,
+        "unknown-target" => unknown_target(method)?,
+        "queue-no-put" => queue_no_put(method)?,
+        "queue-join-first" => queue_join_first(method)?,
         "queue-writers" => queue_writers()?,
         "queue-timeout" => queue_timeout()?,
-        "executor-panic" => executor_panic()?,
-        "executor-broken" => executor_broken()?,
-        "executor-cancel" => executor_cancel()?,
-        "executor-map" => executor_map()?,
+        "join-cpu" => join_cpu(method, false)?,
+        "join-cpu-queue" => join_cpu(method, true)?,
+        "join-while-getting" => join_while_getting(method)?,
+        "threaded-parent" => threaded_parent(method)?,
+        "executor-panic" => executor_panic(method)?,
+        "executor-broken" => executor_broken(method)?,
+        "executor-cancel" => executor_cancel(method)?,
+        "executor-map" => executor_map(method)?,
         "shared-lock" => shared_lock()?,
-        "shm-crash-before-attach" => shm_crash(false)?,
-        "shm-crash-after-attach" => shm_crash(true)?,
+        "shm-crash-before-attach" => shm_crash(method, &CRASH)?,
+        "shm-crash-after-attach" => shm_crash(method, &ATTACH_THEN_CRASH)?,
         _ => bail!("unknown case {case:?}"),
     }
+    common::forkserver::stop()?;
     report_leftovers(descriptors)
 }
 
 fn double(x: i64) -> i64 {
     2 * x
+}
+
+fn triple(x: i64) -> i64 {
+    3 * x
 }
 
 fn panic_on_3(x: i64) -> i64 {
@@ -75,30 +128,30 @@ fn exit_on_3(x: i64) -> i64 {
 }
 
 /// A task panics: `map` reports it, and the pool still works.
-fn pool_panic() -> Result<()> {
-    let mut pool = ProcessPool::new(2)?;
-    println!("map: {:#}", pool.map(panic_on_3, 0..8).unwrap_err());
-    println!("after: {}", Py(pool.map(double, 0..4)?));
+fn pool_panic(method: StartMethod) -> Result<()> {
+    let mut pool = ProcessPool::new(2, method)?;
+    println!("map: {:#}", pool.map(&PANIC_ON_3, 0..8).unwrap_err());
+    println!("after: {}", Py(pool.map(&DOUBLE, 0..4)?));
     Ok(())
 }
 
 /// A worker dies mid-map: `map` fails at once, naming how; the pool is broken from then on.
-fn pool_dies(task: fn(i64) -> i64) -> Result<()> {
-    let mut pool = ProcessPool::new(2)?;
+fn pool_dies(method: StartMethod, task: &Target<i64, i64>) -> Result<()> {
+    let mut pool = ProcessPool::new(2, method)?;
     let started = Instant::now();
     let err = pool.map(task, 0..8).unwrap_err();
     eprintln!("detected after {:?}", started.elapsed());
     println!("map: {err:#}");
     println!("within 1 s: {}", started.elapsed() < Duration::from_secs(1));
-    println!("after: {:#}", pool.map(double, 0..4).unwrap_err());
+    println!("after: {:#}", pool.map(&DOUBLE, 0..4).unwrap_err());
     Ok(())
 }
 
 /// 100 000 items come back in order, in a few dozen chunks (the chunks are logged on stderr).
-fn pool_many() -> Result<()> {
-    let mut pool = ProcessPool::new(4)?;
+fn pool_many(method: StartMethod) -> Result<()> {
+    let mut pool = ProcessPool::new(4, method)?;
     pool.log_to_stderr(true);
-    let results = pool.map(double, 0..100_000)?;
+    let results = pool.map(&DOUBLE, 0..100_000)?;
     println!(
         "in order: {}",
         results.iter().copied().eq((0..100_000).map(double))
@@ -106,24 +159,46 @@ fn pool_many() -> Result<()> {
     Ok(())
 }
 
+/// A target missing from the table is refused with one line, by a pool, an executor and `start`
+/// (with `fork`, `start` calls the function value it was given, so it runs).
+fn unknown_target(method: StartMethod) -> Result<()> {
+    let mut pool = ProcessPool::new(1, method)?;
+    println!("pool: {:#}", pool.map(&UNLISTED, [1]).unwrap_err());
+    let executor = ProcessPoolExecutor::new(1, method)?;
+    println!(
+        "executor: {}",
+        executor.submit(&UNLISTED, 1).result().unwrap_err()
+    );
+    drop(executor); // Its dispatcher threads would make `fork` refuse.
+    match process::start(method, &UNLISTED, 1) {
+        Ok(child) => println!("start: {:?}", child.join()),
+        Err(e) => println!("start: {e:#}"),
+    }
+    println!("mistyped: {:#}", pool.map(&MISTYPED, [1]).unwrap_err());
+    Ok(())
+}
+
+fn put_nothing(writer: QueueWriter<String>) {
+    drop(writer);
+}
+
 /// A child exits without putting anything: `get` fails instead of waiting forever.
-fn queue_no_put() -> Result<()> {
+fn queue_no_put(method: StartMethod) -> Result<()> {
     let (writer, queue) = IpcQueue::<String>::new()?;
-    let child = process::fork(move || {
-        drop(writer);
-        Ok(())
-    })?;
+    let child = process::start(method, &PUT_NOTHING, writer)?;
     println!("get: {:#}", queue.get().unwrap_err());
     child.join()
 }
 
+fn put_big(writer: QueueWriter<Vec<u8>>) -> Result<()> {
+    writer.put(&big_message(7))?;
+    writer.put(&b"and a small one".to_vec())
+}
+
 /// The deadlock Python warns about: join a child before taking the 10 MiB it put.
-fn queue_join_first() -> Result<()> {
+fn queue_join_first(method: StartMethod) -> Result<()> {
     let (writer, queue) = IpcQueue::<Vec<u8>>::new()?;
-    let child = process::fork(move || {
-        writer.put(&big_message(7))?;
-        writer.put(&b"and a small one".to_vec())
-    })?;
+    let child = process::start(method, &PUT_BIG, writer)?;
     child.join()?;
     println!("joined before getting: ok");
     println!("first intact: {}", queue.get()? == big_message(7));
@@ -167,6 +242,90 @@ fn queue_timeout() -> Result<()> {
     Ok(())
 }
 
+fn sleep_ms(ms: u64) -> u64 {
+    std::thread::sleep(Duration::from_millis(ms));
+    ms
+}
+
+fn sleep_then_put((ms, writer): (u64, QueueWriter<String>)) -> Result<()> {
+    std::thread::sleep(Duration::from_millis(ms));
+    writer.put(&format!("after {ms} ms"))
+}
+
+fn cpu_time() -> Result<Duration> {
+    let usage = getrusage(UsageWho::RUSAGE_SELF)?;
+    let micros = |t: nix::sys::time::TimeVal| t.tv_sec() as u64 * 1_000_000 + t.tv_usec() as u64;
+    Ok(Duration::from_micros(
+        micros(usage.user_time()) + micros(usage.system_time()),
+    ))
+}
+
+/// Joining a child that sleeps 500 ms costs the parent almost no CPU: the wait blocks in the
+/// kernel. CPU time, not wall time, so the verdict does not depend on the machine's load.
+fn join_cpu(method: StartMethod, with_queue: bool) -> Result<()> {
+    let (writer, queue) = IpcQueue::<String>::new()?;
+    let before = cpu_time()?;
+    let child = if with_queue {
+        process::start(method, &SLEEP_THEN_PUT, (500, writer))?
+    } else {
+        drop(writer);
+        process::start(method, &SLEEP_MS, 500)?
+    };
+    let started = cpu_time()?;
+    child.join()?;
+    let waiting = cpu_time()? - started;
+    eprintln!("start {:?}, join {waiting:?}", started - before);
+    println!(
+        "parent CPU while joining under 50 ms: {}",
+        waiting < Duration::from_millis(50)
+    );
+    if with_queue {
+        println!("then: {}", queue.get()?);
+    }
+    Ok(())
+}
+
+/// One thread joins a child while another `get`s from the queue the child writes to: the join
+/// drains the queue into its buffer, and the getter must still wake. Twenty times.
+fn join_while_getting(method: StartMethod) -> Result<()> {
+    let mut received = 0;
+    for round in 0..20 {
+        let (writer, queue) = IpcQueue::<String>::new()?;
+        let child = process::start(method, &SLEEP_THEN_PUT, (round % 3, writer))?;
+        std::thread::scope(|s| -> Result<()> {
+            let getter = s.spawn(|| queue.get_timeout(Duration::from_secs(5)));
+            child.join()?;
+            let got = getter
+                .join()
+                .map_err(|_| anyhow::anyhow!("the getter panicked"))??;
+            received += usize::from(got.is_some());
+            Ok(())
+        })?;
+    }
+    println!("getter woken: {received} of 20");
+    Ok(())
+}
+
+/// A process that already runs threads (a live thread pool) starts a process pool and an
+/// executor: `fork` refuses with a clear error, `spawn` and `forkserver` work.
+fn threaded_parent(method: StartMethod) -> Result<()> {
+    let threads = ThreadPoolExecutor::new(2)?;
+    let from_threads: i64 = threads.map(double, 0..4).map(|r| r.unwrap()).sum();
+    match ProcessPool::new(2, method) {
+        Ok(mut pool) => println!("pool: {}", Py(pool.map(&DOUBLE, 0..4)?)),
+        Err(e) => println!("pool: {e:#}"),
+    }
+    match ProcessPoolExecutor::new(2, method) {
+        Ok(executor) => {
+            let results: Result<Vec<i64>, _> = executor.map(&DOUBLE, 0..4).collect();
+            println!("executor: {}", Py(results?));
+        }
+        Err(e) => println!("executor: {e:#}"),
+    }
+    println!("thread pool still alive: {}", from_threads == 12);
+    Ok(())
+}
+
 /// Four processes increment a shared counter under its lock: no update is lost. Then a child is
 /// killed while holding the lock, and the parent can still take it.
 fn shared_lock() -> Result<()> {
@@ -189,7 +348,7 @@ fn shared_lock() -> Result<()> {
         let _held = counter.lock()?;
         has_lock.put(&())?;
         loop {
-            std::thread::sleep(Duration::from_secs(1));
+            std::thread::park();
         }
     })?;
     holder_has_lock.get()?;
@@ -201,53 +360,42 @@ fn shared_lock() -> Result<()> {
 }
 
 /// A child crashes before or after attaching to named shared memory; `/dev/shm` is left clean.
-fn shm_crash(attach_first: bool) -> Result<()> {
+fn shm_crash(method: StartMethod, target: &Target<SharedArray<i32>, ()>) -> Result<()> {
     let array = SharedArray::named(0..5)?;
-    let (handle, fds) = array.share();
-    let target = if attach_first {
-        attach_then_crash
-    } else {
-        crash
-    };
-    let child = process::start_inheriting(StartMethod::Fork, target, handle, &fds)?;
+    let child = process::start(method, target, array.clone())?;
     println!("join: {:#}", child.join().unwrap_err());
     println!("first element: {}", array.get(0));
     Ok(())
 }
 
-fn crash(_: SharedHandle) -> Result<()> {
+fn crash(_: SharedArray<i32>) {
     std::process::abort()
 }
 
-fn attach_then_crash(handle: SharedHandle) -> Result<()> {
-    SharedArray::<i32>::from_handle(handle)?.set(0, 42);
+fn attach_then_crash(array: SharedArray<i32>) {
+    array.set(0, 42);
     std::process::abort()
 }
 
 /// A task that panics fails its own future; the process pool is not broken by it.
-fn executor_panic() -> Result<()> {
-    let executor = ProcessPoolExecutor::new(2)?;
+fn executor_panic(method: StartMethod) -> Result<()> {
+    let executor = ProcessPoolExecutor::new(2, method)?;
     println!(
         "panicking task: {}",
-        executor.submit(panic_on_3, 3).result().unwrap_err()
+        executor.submit(&PANIC_ON_3, 3).result().unwrap_err()
     );
-    println!("next task: {:?}", executor.submit(double, 21).result());
+    println!("next task: {:?}", executor.submit(&DOUBLE, 21).result());
     Ok(())
-}
-
-fn sleep_ms(ms: u64) -> u64 {
-    std::thread::sleep(Duration::from_millis(ms));
-    ms
 }
 
 /// One worker is killed: the task on the other worker, the queued tasks and later ones all fail
 /// with "broken pool" at once, although the other task had seconds left to run.
-fn executor_broken() -> Result<()> {
-    let executor = ProcessPoolExecutor::new(2)?;
+fn executor_broken(method: StartMethod) -> Result<()> {
+    let executor = ProcessPoolExecutor::new(2, method)?;
     let started = Instant::now();
-    let long = executor.submit(sleep_ms, 10_000);
-    let killer = executor.submit(kill_on_3, 3);
-    let queued: Vec<_> = (0..4).map(|n| executor.submit(double, n)).collect();
+    let long = executor.submit(&SLEEP_MS, 10_000);
+    let killer = executor.submit(&KILL_ON_3, 3);
+    let queued: Vec<_> = (0..4).map(|n| executor.submit(&DOUBLE, n)).collect();
     println!("killed task: {}", killer.result().unwrap_err());
     let long = long.result();
     let queued: Vec<_> = queued.into_iter().map(|f| f.result()).collect();
@@ -260,7 +408,7 @@ fn executor_broken() -> Result<()> {
     println!("queued tasks broken: {}", queued.iter().all(broken));
     println!(
         "later task: {}",
-        executor.submit(double, 1).result().unwrap_err()
+        executor.submit(&DOUBLE, 1).result().unwrap_err()
     );
     Ok(())
 }
@@ -286,16 +434,16 @@ fn count_in_file(path: String) -> bool {
 }
 
 /// A queued task that is cancelled never runs in any worker process.
-fn executor_cancel() -> Result<()> {
+fn executor_cancel(method: StartMethod) -> Result<()> {
     let dir = std::env::temp_dir().join(format!("process-faults-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let (release, counter) = (dir.join("release"), dir.join("counter"));
     let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
 
-    let executor = ProcessPoolExecutor::new(1)?;
-    let blocker = executor.submit(wait_for_file, path(&release));
-    let cancelled = executor.submit(count_in_file, path(&counter));
-    let kept = executor.submit(count_in_file, path(&counter));
+    let executor = ProcessPoolExecutor::new(1, method)?;
+    let blocker = executor.submit(&WAIT_FOR_FILE, path(&release));
+    let cancelled = executor.submit(&COUNT_IN_FILE, path(&counter));
+    let kept = executor.submit(&COUNT_IN_FILE, path(&counter));
     println!("cancel queued: {}", cancelled.cancel());
     std::fs::write(&release, "")?;
     executor.shutdown(true, false);
@@ -308,9 +456,9 @@ fn executor_cancel() -> Result<()> {
 }
 
 /// 10 000 items through the process-pool executor come back in input order.
-fn executor_map() -> Result<()> {
-    let executor = ProcessPoolExecutor::new(3)?;
-    let results: Result<Vec<i64>, FutureError> = executor.map(double, 0..10_000).collect();
+fn executor_map(method: StartMethod) -> Result<()> {
+    let executor = ProcessPoolExecutor::new(3, method)?;
+    let results: Result<Vec<i64>, FutureError> = executor.map(&DOUBLE, 0..10_000).collect();
     println!(
         "in order: {}",
         results? == (0..10_000).map(double).collect::<Vec<_>>()

@@ -1,0 +1,189 @@
+//! Handing open descriptors to a child process: what Python's `multiprocessing.reduction` does when
+//! it pickles a `Queue`, a `Value` or a `Lock` for a child.
+//!
+//! A value that owns a descriptor (a queue's pipe, the memory file behind a shared array) serializes
+//! as the descriptor's *number in the parent*, and records the descriptor in the [`Outgoing`] list
+//! that [`process::start`](crate::process::start) keeps while it encodes the child's argument. The
+//! child then receives the descriptors themselves, whatever the start method:
+//!
+//! - **fork**: the child already has every descriptor; it takes a duplicate of each listed one;
+//! - **spawn** and **forkserver**: the parent sends them over a Unix socket with `SCM_RIGHTS`, which
+//!   installs copies in the receiving process under new numbers.
+//!
+//! Either way the child records them in its [`inherited`] table by the parent's number, and the
+//! value's `Deserialize` takes its descriptor from there. Serializing such a value anywhere else (to
+//! a queue, say) is an error, as Python refuses to pickle a `Queue` outside of starting a process.
+//!
+//! A value may also ask to be *kept moving* while the parent waits for the child: a queue handed to
+//! a child must be drained while the parent joins it, or a child blocked on a full pipe could never
+//! exit. It registers a [`WaitSource`] next to its descriptors, and the child's handle keeps it.
+
+use std::cell::RefCell;
+use std::io::{IoSlice, IoSliceMut, Read, Write};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use anyhow::{Context, Result, bail, ensure};
+use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recvmsg, sendmsg};
+
+/// Something the parent must keep serving while it waits for a child: readable `fd()` means
+/// `service()` has work to do and will not block.
+pub(crate) trait WaitSource: Send + Sync + std::fmt::Debug {
+    /// The descriptor to wait on.
+    fn fd(&self) -> BorrowedFd<'_>;
+    /// Does the work `fd()` announced; returns `false` once the source is finished for good.
+    fn service(&self) -> Result<bool>;
+}
+
+/// What encoding a child's argument collected: descriptors to hand over and sources to keep serving.
+#[derive(Debug, Default)]
+pub(crate) struct Outgoing {
+    /// Parent descriptor numbers, in the order they were serialized.
+    pub fds: Vec<RawFd>,
+    pub wait_sources: Vec<Arc<dyn WaitSource>>,
+}
+
+thread_local! {
+    static OUTGOING: RefCell<Option<Outgoing>> = const { RefCell::new(None) };
+}
+
+/// Serializes `value` for a child, collecting the descriptors and wait sources it names.
+pub(crate) fn encode_for_child<T: serde::Serialize>(value: &T) -> Result<(Vec<u8>, Outgoing)> {
+    OUTGOING.with_borrow_mut(|o| *o = Some(Outgoing::default()));
+    let bytes = postcard::to_allocvec(value);
+    let outgoing = OUTGOING.with_borrow_mut(Option::take).unwrap_or_default();
+    Ok((bytes.context("serializing the child's argument")?, outgoing))
+}
+
+/// Called by a value's `Serialize`: hand `fd` to the child being started; returns the number the
+/// child will know it by. Fails outside of [`encode_for_child`].
+pub(crate) fn send_fd<E: serde::ser::Error>(fd: BorrowedFd<'_>, what: &str) -> Result<RawFd, E> {
+    OUTGOING.with_borrow_mut(|o| match o {
+        Some(outgoing) => {
+            outgoing.fds.push(fd.as_raw_fd());
+            Ok(fd.as_raw_fd())
+        }
+        None => Err(E::custom(format!(
+            "{what} can only be handed to a child process as it starts (as an argument of \
+             process::start), not sent as a message"
+        ))),
+    })
+}
+
+/// Called by a value's `Serialize`: keep `source` served while the parent waits for the child.
+pub(crate) fn keep_serving(source: Arc<dyn WaitSource>) {
+    OUTGOING.with_borrow_mut(|o| {
+        if let Some(outgoing) = o {
+            outgoing.wait_sources.push(source);
+        }
+    });
+}
+
+/// Descriptors handed to this process, by the number the parent knew them by.
+static INHERITED: Mutex<Vec<(RawFd, OwnedFd)>> = Mutex::new(Vec::new());
+
+/// Records descriptors handed to this process: `received[i]` was the parent's `numbers[i]`.
+pub(crate) fn inherit(numbers: &[RawFd], received: Vec<OwnedFd>) -> Result<()> {
+    ensure!(
+        numbers.len() == received.len(),
+        "expected {} descriptors from the parent, got {}",
+        numbers.len(),
+        received.len()
+    );
+    let mut table = INHERITED.lock().unwrap_or_else(PoisonError::into_inner);
+    table.extend(numbers.iter().copied().zip(received));
+    Ok(())
+}
+
+/// In a forked child: duplicate the listed descriptors, which `fork` copied, into the table.
+pub(crate) fn inherit_forked(numbers: &[RawFd]) -> Result<()> {
+    let copies = numbers
+        .iter()
+        .map(|&fd| {
+            // SAFETY: `fd` was open in the parent at `fork`, lent by the argument that named it, and
+            // this child has the same descriptor table; we only duplicate it here.
+            let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+            borrowed.try_clone_to_owned()
+        })
+        .collect::<std::io::Result<Vec<_>>>()
+        .context("duplicating inherited descriptors")?;
+    inherit(numbers, copies)
+}
+
+/// In a child: takes the descriptor the parent passed as number `parent_fd`. Each is taken once.
+pub(crate) fn take_inherited(parent_fd: RawFd) -> Result<OwnedFd> {
+    let mut table = INHERITED.lock().unwrap_or_else(PoisonError::into_inner);
+    let index = table
+        .iter()
+        .position(|(number, _)| *number == parent_fd)
+        .with_context(|| format!("descriptor {parent_fd} was not handed to this process"))?;
+    Ok(table.swap_remove(index).1)
+}
+
+/// The most descriptors one message may carry (the kernel's `SCM_MAX_FD` is 253).
+const MAX_FDS: usize = 250;
+
+/// Sends `bytes` as one length-prefixed frame, with `fds` attached to its first byte.
+pub(crate) fn send_frame_with_fds(socket: &UnixStream, bytes: &[u8], fds: &[RawFd]) -> Result<()> {
+    ensure!(fds.len() <= MAX_FDS, "too many descriptors for one child");
+    let len = u32::try_from(bytes.len()).context("message too large")?;
+    let header = len.to_le_bytes();
+    let rights = [ControlMessage::ScmRights(fds)];
+    let cmsgs: &[ControlMessage] = if fds.is_empty() { &[] } else { &rights };
+    let iov = [IoSlice::new(&header)];
+    let sent = sendmsg::<()>(socket.as_raw_fd(), &iov, cmsgs, MsgFlags::empty(), None)
+        .context("sending to the child")?;
+    ensure!(sent == header.len(), "short write of a message header");
+    (&mut &*socket)
+        .write_all(bytes)
+        .context("sending to the child")
+}
+
+/// Receives one frame sent by [`send_frame_with_fds`]; `None` if the socket closed before it.
+pub(crate) fn recv_frame_with_fds(socket: &UnixStream) -> Result<Option<(Vec<u8>, Vec<OwnedFd>)>> {
+    let mut header = [0u8; 4];
+    let mut space = nix::cmsg_space!([RawFd; MAX_FDS]);
+    let (read, fds) = loop {
+        let mut iov = [IoSliceMut::new(&mut header)];
+        match recvmsg::<()>(
+            socket.as_raw_fd(),
+            &mut iov,
+            Some(&mut space),
+            MsgFlags::MSG_CMSG_CLOEXEC | MsgFlags::MSG_WAITALL,
+        ) {
+            Ok(msg) => {
+                let mut fds = Vec::new();
+                for cmsg in msg.cmsgs().context("reading passed descriptors")? {
+                    if let ControlMessageOwned::ScmRights(raw) = cmsg {
+                        // SAFETY: the kernel has just installed these descriptors in this process
+                        // for us; nothing else knows their numbers.
+                        fds.extend(
+                            raw.into_iter()
+                                .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
+                        );
+                    }
+                }
+                break (msg.bytes, fds);
+            }
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(e).context("receiving from the parent"),
+        }
+    };
+    if read == 0 {
+        return Ok(None);
+    }
+    ensure!(
+        read == header.len(),
+        "the sender stopped in a message header"
+    );
+    let len = u32::from_le_bytes(header) as usize;
+    if len > crate::frame::MAX_FRAME {
+        bail!("corrupt message: length {len}");
+    }
+    let mut bytes = vec![0; len];
+    (&mut &*socket)
+        .read_exact(&mut bytes)
+        .context("the sender stopped in the middle of a message")?;
+    Ok(Some((bytes, fds)))
+}

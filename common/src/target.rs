@@ -1,0 +1,325 @@
+//! Functions another process can run: the counterpart of pickling a function by its name.
+//!
+//! Python sends a function to a child process or a pool worker as its qualified name
+//! (`__main__.square`); the child imports the module and looks the name up. A [`Target`] is the
+//! same idea with the types kept: a plain `fn(A) -> R`, the name the binary knows it by, and, in its
+//! type, the argument and result types. Declare one per function, once:
+//!
+//! ```
+//! use common::target::Target;
+//!
+//! fn square(n: i64) -> i64 {
+//!     n * n
+//! }
+//! const SQUARE: Target<i64, i64> = common::target!(square);
+//! ```
+//!
+//! The parent passes `&SQUARE` to [`process::start`](crate::process::start),
+//! [`ProcessPool::map`](crate::pool::ProcessPool::map) or
+//! [`ProcessPoolExecutor::submit`](crate::futures::ProcessPoolExecutor::submit); a process that
+//! is not a plain `fork` of the parent finds it again in the binary's *target table*, the list
+//! `main` gives [`process::run_if_child`](crate::process::run_if_child) on its first line. The
+//! name travels with a signature (the type names of `fn(A) -> R`): a child that does not know the
+//! name, or knows it with other types, refuses with a one-line error, never runs something else.
+//! Only a fork-started process may run a target missing from the table, since it calls the very
+//! function value it was given.
+//!
+//! What a target returns decides what counts as failure ([`Outcome`]): `Err` of a `Result` is the
+//! counterpart of a Python exception; any other value is the result.
+
+use std::fmt::{Debug, Display};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// A function another process can run, known by name (see the module docs).
+pub struct Target<A, R> {
+    name: &'static str,
+    f: fn(A) -> R,
+}
+
+impl<A, R> Clone for Target<A, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<A, R> Copy for Target<A, R> {}
+
+impl<A, R> Debug for Target<A, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Target({})", self.name)
+    }
+}
+
+/// Declares a [`Target`] for the function `f`, named after its module path: `target!(square)`.
+#[macro_export]
+macro_rules! target {
+    ($f:ident) => {
+        $crate::target::Target::new(concat!(module_path!(), "::", stringify!($f)), $f)
+    };
+}
+
+impl<A, R> Target<A, R> {
+    /// A target called `name` that runs `f`. Prefer [`target!`](crate::target!), which names it.
+    pub const fn new(name: &'static str, f: fn(A) -> R) -> Self {
+        Self { name, f }
+    }
+
+    /// The name a child looks the target up by.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Runs the function here, in this process.
+    pub fn call(&self, arg: A) -> R {
+        (self.f)(arg)
+    }
+}
+
+/// What a target may return. `Result<T, E>` fails with `E`; any other listed type is the value.
+pub trait Outcome {
+    /// The value that crosses back to the parent.
+    type Value: Serialize + DeserializeOwned + Send + 'static;
+    /// The value, or the error message (Python: the exception).
+    fn into_value(self) -> Result<Self::Value, String>;
+}
+
+impl<T, E> Outcome for Result<T, E>
+where
+    T: Serialize + DeserializeOwned + Send + 'static,
+    E: Display,
+{
+    type Value = T;
+    fn into_value(self) -> Result<T, String> {
+        self.map_err(|e| format!("{e:#}"))
+    }
+}
+
+macro_rules! plain_outcome {
+    ($($t:ty)*) => {$(
+        impl Outcome for $t {
+            type Value = $t;
+            fn into_value(self) -> Result<$t, String> {
+                Ok(self)
+            }
+        }
+    )*};
+}
+
+plain_outcome! { () bool char String i8 i16 i32 i64 i128 isize u8 u16 u32 u64 u128 usize f32 f64 }
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> Outcome for Vec<T> {
+    type Value = Vec<T>;
+    fn into_value(self) -> Result<Vec<T>, String> {
+        Ok(self)
+    }
+}
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> Outcome for Option<T> {
+    type Value = Option<T>;
+    fn into_value(self) -> Result<Option<T>, String> {
+        Ok(self)
+    }
+}
+
+impl<A, B> Outcome for (A, B)
+where
+    (A, B): Serialize + DeserializeOwned + Send + 'static,
+{
+    type Value = (A, B);
+    fn into_value(self) -> Result<(A, B), String> {
+        Ok(self)
+    }
+}
+
+/// A target with its types erased, as the target table holds it.
+pub trait Entry: Sync {
+    /// The name it is looked up by.
+    fn name(&self) -> &'static str;
+    /// The type names of `fn(A) -> R`, checked against the parent's.
+    fn signature(&self) -> &'static str;
+    /// Decodes one argument, runs the function, and reports a failure as its message.
+    #[doc(hidden)]
+    fn run_once(&self, arg: &[u8]) -> Result<(), Failure>;
+    /// Decodes a batch of arguments, runs the function on each, and encodes the results.
+    #[doc(hidden)]
+    fn run_batch(&self, batch: &[u8]) -> Reply;
+}
+
+impl<A, R> Entry for Target<A, R>
+where
+    A: DeserializeOwned + Debug,
+    R: Outcome,
+{
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn signature(&self) -> &'static str {
+        std::any::type_name::<fn(A) -> R>()
+    }
+
+    fn run_once(&self, arg: &[u8]) -> Result<(), Failure> {
+        let arg: A = postcard::from_bytes(arg)
+            .map_err(|e| Failure::Undecodable(format!("decoding the argument: {e}")))?;
+        // A panic is not caught: it ends the child with the panic's own message and code 101.
+        self.call(arg)
+            .into_value()
+            .map(drop)
+            .map_err(Failure::Raised)
+    }
+
+    fn run_batch(&self, batch: &[u8]) -> Reply {
+        let items: Vec<A> = match postcard::from_bytes(batch) {
+            Ok(items) => items,
+            Err(e) => return Reply::Failed(format!("decoding a batch: {e}")),
+        };
+        let mut results = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            // Show the item in an error message: decode it again, since `f` consumed it.
+            let describe = || {
+                let items: Vec<A> = postcard::from_bytes(batch).unwrap_or_default();
+                items
+                    .get(index)
+                    .map_or_else(String::new, |i| format!("{i:?}"))
+            };
+            match catch_unwind(AssertUnwindSafe(|| self.call(item))) {
+                Ok(outcome) => match outcome.into_value() {
+                    Ok(value) => results.push(value),
+                    Err(message) => {
+                        return Reply::Raised {
+                            index,
+                            item: describe(),
+                            message,
+                        };
+                    }
+                },
+                Err(payload) => {
+                    return Reply::Panicked {
+                        index,
+                        item: describe(),
+                        message: crate::panic::message(&*payload),
+                    };
+                }
+            }
+        }
+        postcard::to_allocvec(&results).map_or_else(
+            |e| Reply::Failed(format!("encoding results: {e}")),
+            Reply::Done,
+        )
+    }
+}
+
+/// Why a target run once in a child did not succeed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The argument could not be decoded.
+    Undecodable(String),
+    /// The target returned an error.
+    Raised(String),
+}
+
+/// A worker's answer to a batch.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Reply {
+    /// The results, a postcard-encoded `Vec<R::Value>`.
+    Done(Vec<u8>),
+    /// The function returned an error on the batch's item number `index`.
+    Raised {
+        /// Position in the batch.
+        index: usize,
+        /// The item, as `{:?}`.
+        item: String,
+        /// The error.
+        message: String,
+    },
+    /// The function panicked on the batch's item number `index`.
+    Panicked {
+        /// Position in the batch.
+        index: usize,
+        /// The item, as `{:?}`.
+        item: String,
+        /// The panic message.
+        message: String,
+    },
+    /// The batch could not be decoded or its results encoded, or the target is unknown.
+    Failed(String),
+}
+
+/// Finds `name` in `table`, with the expected `signature`.
+pub(crate) fn find<'t>(
+    table: &[&'t dyn Entry],
+    name: &str,
+    signature: &str,
+) -> Result<&'t dyn Entry, String> {
+    let entry = table.iter().find(|e| e.name() == name).ok_or_else(|| {
+        let known: Vec<&str> = table.iter().map(|e| e.name()).take(4).collect();
+        let more = table.len().saturating_sub(known.len());
+        format!(
+            "this program has no target named {name}: add it to the list main gives \
+                 process::run_if_child (now {}{})",
+            known.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    })?;
+    if entry.signature() != signature {
+        return Err(format!(
+            "target {name} is {} here, but the caller sent it as {signature}",
+            entry.signature()
+        ));
+    }
+    Ok(*entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn double(x: i64) -> i64 {
+        2 * x
+    }
+    fn halve(x: i64) -> Result<i64, String> {
+        if x % 2 == 0 {
+            Ok(x / 2)
+        } else {
+            Err(format!("{x} is odd"))
+        }
+    }
+    const DOUBLE: Target<i64, i64> = crate::target!(double);
+    const HALVE: Target<i64, Result<i64, String>> = crate::target!(halve);
+
+    #[test]
+    fn names_carry_the_module_path_and_lookups_check_the_types() {
+        assert_eq!(DOUBLE.name(), "common::target::tests::double");
+        let table: &[&dyn Entry] = &[&DOUBLE, &HALVE];
+        assert!(find(table, DOUBLE.name(), DOUBLE.signature()).is_ok());
+        let err = find(table, "nope", "x").err().unwrap();
+        assert!(err.contains("no target named nope"), "{err}");
+        assert!(err.contains("(now common::target::tests::double, common::target::tests::halve)"));
+        let err = find(table, DOUBLE.name(), HALVE.signature()).err().unwrap();
+        assert!(err.contains("but the caller sent it as"), "{err}");
+    }
+
+    #[test]
+    fn a_batch_stops_at_the_first_error() {
+        let batch = postcard::to_allocvec(&vec![4i64, 6, 7, 8]).unwrap();
+        match HALVE.run_batch(&batch) {
+            Reply::Raised {
+                index,
+                item,
+                message,
+            } => assert_eq!((index, &*item, &*message), (2, "7", "7 is odd")),
+            other => panic!("{other:?}"),
+        }
+        let batch = postcard::to_allocvec(&vec![4i64, 6]).unwrap();
+        let Reply::Done(bytes) = HALVE.run_batch(&batch) else {
+            panic!()
+        };
+        assert_eq!(postcard::from_bytes::<Vec<i64>>(&bytes).unwrap(), [2, 3]);
+    }
+}
