@@ -20,7 +20,9 @@ unit:
 doc: ## Build common's docs, broken links denied (open target/doc/common/index.html).
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p common --no-deps
 
-bench: ## Measure the notes' claims: threads vs processes, in Rust then in Python.
+bench: ## Measure: the process core vs raw syscalls vs Python (spread, then pinned), then the notes' claims.
+	$(CARGO) bench -p tests --bench process_core
+	$(CARGO) bench -p tests --bench process_core -- --pinned
 	$(CARGO) bench -p tests --bench models
 	python3 tests/benches/models.py
 
@@ -33,8 +35,8 @@ run-all: ## Run every program with fast flags, each output labelled.
 	run daemon-thread --interval-ms 20 --run-for-ms 100 && \
 	run thread-lifecycle && \
 	run simple-process && run simple-process 7 --start-method spawn && \
-	run process-pool && run process-pool 3 4 -v && \
-	run queue-ipc && \
+	run process-pool && run process-pool 3 4 -v --start-method forkserver && \
+	run queue-ipc && run queue-ipc --start-method forkserver && \
 	run shared-memory && run shared-memory --named --start-method spawn && \
-	run executors && \
+	run executors && run executors --overlap --start-method forkserver && \
 	run as-completed --unit-ms 50

@@ -174,18 +174,14 @@ impl ProcessPool {
     /// A worker died: stop the rest and refuse further work.
     fn break_pool(&mut self, death: anyhow::Error) -> anyhow::Error {
         self.broken = Some(format!("{death:#}"));
-        for worker in self.workers.drain(..) {
-            worker.stop();
-        }
+        Worker::stop_all(self.workers.drain(..));
         death
     }
 }
 
 impl Drop for ProcessPool {
     fn drop(&mut self) {
-        for worker in self.workers.drain(..) {
-            worker.stop();
-        }
+        Worker::stop_all(self.workers.drain(..));
     }
 }
 
@@ -376,6 +372,17 @@ impl Worker {
             STOP_GRACE
         };
         self.stop_within(grace);
+    }
+
+    /// Stops several workers: tells them all first, then reaps each, so they exit in parallel.
+    pub(crate) fn stop_all(workers: impl IntoIterator<Item = Worker>) {
+        let told: Vec<Worker> = workers
+            .into_iter()
+            .inspect(|worker| {
+                _ = worker.channel.shutdown(Shutdown::Both); // Fails only if already closed.
+            })
+            .collect();
+        told.into_iter().for_each(Worker::stop);
     }
 
     /// Kills the worker, whatever it is doing, and reaps it.

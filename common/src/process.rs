@@ -140,6 +140,10 @@ impl Child {
     }
 
     fn wait_until(&mut self, deadline: Option<Instant>) -> Result<Option<Exit>> {
+        if deadline.is_none() && self.serving.is_empty() && self.exit.is_none() {
+            // Nothing else to watch: block in `waitid` itself, one syscall.
+            self.reap(WaitPidFlag::WEXITED)?;
+        }
         while self.exit.is_none() {
             let timeout = match deadline {
                 None => PollTimeout::NONE,
@@ -184,7 +188,10 @@ impl Child {
     /// Reports how the child ended, or `None` if it is still running; never blocks.
     pub fn try_wait(&mut self) -> Result<Option<Exit>> {
         if self.exit.is_none() {
-            self.reap(WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG)?;
+            let mut fds = [PollFd::new(self.pidfd.as_fd(), PollFlags::POLLIN)];
+            if poll(&mut fds, PollTimeout::ZERO).context("checking a child process")? > 0 {
+                self.reap(WaitPidFlag::WEXITED)?; // It has exited: this returns at once.
+            }
         }
         Ok(self.exit)
     }
@@ -367,7 +374,10 @@ where
         StartMethod::Fork => {
             let (target, fds) = (*target, outgoing.fds.clone());
             fork(move || {
-                handoff::inherit_forked(&fds)?;
+                if !fds.is_empty() {
+                    // (Skipped when empty: every page a forked child writes is a copy to make.)
+                    handoff::inherit_forked(&fds)?;
+                }
                 run_entry(&target, &bytes)
             })?
         }
@@ -433,24 +443,26 @@ pub(crate) fn in_child(body: impl FnOnce() -> Result<()>) -> ! {
 /// so each other thread gets up to 100 ms to finish exiting: we wait on a pidfd for it
 /// (`PIDFD_THREAD`, Linux ≥ 6.9), which the kernel wakes when the thread is gone.
 pub fn ensure_single_threaded() -> Result<()> {
-    let others = || -> Result<Vec<i32>> {
-        let me = nix::unistd::gettid().as_raw();
-        let mut tids = Vec::new();
-        for entry in std::fs::read_dir("/proc/self/task").context("listing /proc/self/task")? {
-            let tid = entry?
-                .file_name()
-                .to_str()
-                .and_then(|n| n.parse::<i32>().ok());
-            tids.extend(tid.filter(|&t| t != me));
-        }
-        Ok(tids)
+    // One `stat`: procfs gives `/proc/self/task` a link count of 2 plus the number of threads.
+    let threads = || -> Result<u64> {
+        use std::os::unix::fs::MetadataExt;
+        let task = std::fs::metadata("/proc/self/task").context("reading /proc/self/task")?;
+        Ok(task.nlink().saturating_sub(2))
     };
-    let tids = others()?;
-    if tids.is_empty() {
+    if threads()? <= 1 {
         return Ok(());
     }
+    let me = nix::unistd::gettid().as_raw();
+    let mut others = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/task").context("listing /proc/self/task")? {
+        let tid = entry?
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok());
+        others.extend(tid.filter(|&t| t != me));
+    }
     const PIDFD_THREAD: nix::libc::c_long = nix::libc::O_EXCL as nix::libc::c_long;
-    let pidfds: Vec<OwnedFd> = tids
+    let pidfds: Vec<OwnedFd> = others
         .iter()
         .filter_map(|&tid| {
             // SAFETY: pidfd_open takes a tid and flags and returns a new descriptor or -1.
@@ -470,15 +482,14 @@ pub fn ensure_single_threaded() -> Result<()> {
             PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX),
         );
     }
-    let left = others()?.len();
-    if left == 0 {
+    let count = threads()?;
+    if count <= 1 {
         return Ok(());
     }
     bail!(
-        "cannot fork: this process has {} threads, and fork copies only the calling one, so a \
-         lock held by another would stay locked in the child; fork before starting threads or \
-         use the spawn or forkserver start method",
-        left + 1
+        "cannot fork: this process has {count} threads, and fork copies only the calling one, so \
+         a lock held by another would stay locked in the child; fork before starting threads or \
+         use the spawn or forkserver start method"
     )
 }
 
