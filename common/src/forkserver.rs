@@ -1,7 +1,7 @@
 //! The fork server: Python's `forkserver` start method, the default on Linux from Python 3.14.
 //!
 //! `fork` is only safe in a process with one thread, but a real program soon has threads (a thread
-//! pool, a logger). The fork server sidesteps that: on first use, [`launch`] spawns this executable
+//! pool, a logger). The fork server sidesteps that: on first use, the first forkserver start spawns this executable
 //! once more as a small server that never starts a thread. Each request (a target's name, its
 //! argument and the descriptors it needs, sent with `SCM_RIGHTS`) is answered by forking the
 //! server, which is always safe, and running the target in the new process.

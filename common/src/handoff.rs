@@ -2,7 +2,7 @@
 //! it pickles a `Queue`, a `Value` or a `Lock` for a child.
 //!
 //! A value that owns a descriptor (a queue's pipe, the memory file behind a shared array) serializes
-//! as the descriptor's *number in the parent*, and records the descriptor in the [`Outgoing`] list
+//! as the descriptor's *number in the parent*, and records the descriptor in the list
 //! that [`process::start`](crate::process::start) keeps while it encodes the child's argument. The
 //! child then receives the descriptors themselves, whatever the start method:
 //!
@@ -10,13 +10,13 @@
 //! - **spawn** and **forkserver**: the parent sends them over a Unix socket with `SCM_RIGHTS`, which
 //!   installs copies in the receiving process under new numbers.
 //!
-//! Either way the child records them in its [`inherited`] table by the parent's number, and the
+//! Either way the child records them in its table of inherited descriptors by the parent's number, and the
 //! value's `Deserialize` takes its descriptor from there. Serializing such a value anywhere else (to
 //! a queue, say) is an error, as Python refuses to pickle a `Queue` outside of starting a process.
 //!
 //! A value may also ask to be *kept moving* while the parent waits for the child: a queue handed to
 //! a child must be drained while the parent joins it, or a child blocked on a full pipe could never
-//! exit. It registers a [`WaitSource`] next to its descriptors, and the child's handle keeps it.
+//! exit. It registers itself as a *wait source* next to its descriptors, and the child's handle keeps it.
 
 use std::cell::RefCell;
 use std::io::{IoSlice, IoSliceMut, Read, Write};

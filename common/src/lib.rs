@@ -7,7 +7,7 @@
 //! | Python | here |
 //! |---|---|
 //! | `multiprocessing.Process`, start methods, `if __name__ == '__main__':` | [`process`] |
-//! | pickling a function by name | [`target`] |
+//! | pickling a function by name | [`target`](mod@target) |
 //! | the `forkserver` start method | [`forkserver`] |
 //! | pickling a queue or a `Value` for a child (`reduction.DupFd`) | [`handoff`] |
 //! | `multiprocessing.Pool` | [`pool::ProcessPool`] |

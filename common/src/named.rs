@@ -10,7 +10,7 @@
 //!   [`NamedSharedMemory::unlink`].
 //! - A name outlives every process that crashes before removing it. So remove it as soon as every
 //!   process that needs it has attached (the mapping stays valid):
-//!   [`SharedArray::from_handle`](crate::shared::SharedArray::from_handle) does exactly that.
+//!   a [`SharedArray`](crate::shared::SharedArray) handed to a child does exactly that.
 //!
 //! The crate's handle is not `Send`, and neither is this one: use it from the thread that made it.
 

@@ -14,7 +14,7 @@
 //!
 //! `run_if_child(&[&TARGET, …])` is Rust's `if __name__ == '__main__':`: in the parent it records
 //! the program's target table and returns; in a spawned child or the fork server it never returns.
-//! A child finds its target in that table by name and checks its types (see [`crate::target`]).
+//! A child finds its target in that table by name and checks its types (see [`crate::target`](mod@crate::target)).
 //! The argument travels as postcard bytes; descriptors inside it (a queue's writer, shared memory)
 //! go along as open descriptors ([`crate::handoff`]).
 //!
