@@ -31,6 +31,9 @@ static SERVER: Mutex<Option<Server>> = Mutex::new(None);
 struct Server {
     process: Child,
     socket: UnixStream,
+    /// The process that started it. A process forked from that one inherits this value but must
+    /// not share the socket: it starts a server of its own.
+    owner: u32,
 }
 
 fn server() -> MutexGuard<'static, Option<Server>> {
@@ -42,9 +45,17 @@ fn server() -> MutexGuard<'static, Option<Server>> {
 pub(crate) fn launch(launch: &Launch) -> Result<Child> {
     let bytes = postcard::to_allocvec(launch).context("encoding the launch request")?;
     let mut guard = server();
+    if let Some(inherited) = guard.take_if(|s| s.owner != std::process::id()) {
+        inherited.process.forget(); // Not our child: the parent reaps it.
+    }
     if guard.is_none() {
         let (process, socket) = process::spawn_role(process::FORKSERVER)?;
-        *guard = Some(Server { process, socket });
+        let owner = std::process::id();
+        *guard = Some(Server {
+            process,
+            socket,
+            owner,
+        });
     }
     let Some(server) = guard.as_mut() else {
         unreachable!("started above")
@@ -65,7 +76,7 @@ pub(crate) fn launch(launch: &Launch) -> Result<Child> {
 
 /// Stops this process's fork server, if it runs, and reaps it.
 pub fn stop() -> Result<()> {
-    if let Some(server) = server().take() {
+    if let Some(server) = server().take_if(|s| s.owner == std::process::id()) {
         _ = server.socket.shutdown(std::net::Shutdown::Both); // Fails only if already closed.
         server.process.join().context("stopping the fork server")?;
     }

@@ -60,6 +60,9 @@ pub struct QueueWriter<T> {
 /// The pipe's read end and what has been read from it but not yet taken by `get`.
 #[derive(Debug)]
 struct Reader {
+    /// The process that made the queue. A forked child has a copy of this `Reader` in its memory,
+    /// but what it drained into that copy would be lost to the owner: only the owner drains.
+    owner: u32,
     pipe: File,
     /// Written when someone other than a `get` moved bytes into the buffer while a `get` waits.
     wake: EventFd,
@@ -85,6 +88,7 @@ impl<T: Serialize + DeserializeOwned> IpcQueue<T> {
         let wake = EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
             .context("creating the queue's eventfd")?;
         let reader = Arc::new(Reader {
+            owner: std::process::id(),
             pipe: read_end.into(),
             wake,
             buffer: Mutex::default(),
@@ -186,7 +190,9 @@ impl<T> Serialize for QueueWriter<T> {
         let pipe = handoff::send_fd(self.pipe.as_fd(), "a queue writer")?;
         let lock = handoff::send_fd(self.lock.file(), "a queue writer")?;
         if let Some(reader) = self.reader.upgrade() {
-            handoff::keep_serving(reader);
+            if reader.owner == std::process::id() {
+                handoff::keep_serving(reader);
+            }
         }
         (pipe, lock).serialize(serializer)
     }

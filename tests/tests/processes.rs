@@ -276,6 +276,15 @@ fn a_multi_threaded_parent_gets_pools_from_forkserver_and_spawn_and_a_clear_erro
 }
 
 #[test]
+fn a_forked_child_starts_its_own_fork_server() {
+    assert_eq!(
+        faults("forkserver-in-forked-child", "fork"),
+        "parent: after 0 ms\nforked child: after 1 ms\nparent again: after 2 ms\n\
+         children: none\ndescriptors: as before\n"
+    );
+}
+
+#[test]
 fn many_writers_never_interleave_messages() {
     let out = faults("queue-writers", "fork");
     assert!(

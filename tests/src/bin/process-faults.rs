@@ -80,6 +80,7 @@ fn main() -> Result<()> {
         "join-cpu-queue" => join_cpu(method, true)?,
         "join-while-getting" => join_while_getting(method)?,
         "threaded-parent" => threaded_parent(method)?,
+        "forkserver-in-forked-child" => forkserver_in_forked_child()?,
         "executor-panic" => executor_panic(method)?,
         "executor-broken" => executor_broken(method)?,
         "executor-cancel" => executor_cancel(method)?,
@@ -323,6 +324,29 @@ fn threaded_parent(method: StartMethod) -> Result<()> {
         Err(e) => println!("executor: {e:#}"),
     }
     println!("thread pool still alive: {}", from_threads == 12);
+    Ok(())
+}
+
+/// A child forked after the fork server started does not share the parent's server: it starts
+/// its own, and the parent's keeps working.
+fn forkserver_in_forked_child() -> Result<()> {
+    let (writer, queue) = IpcQueue::<String>::new()?;
+    process::start(
+        StartMethod::Forkserver,
+        &SLEEP_THEN_PUT,
+        (0, writer.try_clone()?),
+    )?
+    .join()?;
+    let child = process::fork(move || {
+        process::start(StartMethod::Forkserver, &SLEEP_THEN_PUT, (1, writer))?.join()?;
+        common::forkserver::stop()
+    })?;
+    child.join()?;
+    let (writer, again) = IpcQueue::<String>::new()?;
+    process::start(StartMethod::Forkserver, &SLEEP_THEN_PUT, (2, writer))?.join()?;
+    println!("parent: {}", queue.get()?);
+    println!("forked child: {}", queue.get()?);
+    println!("parent again: {}", again.get()?);
     Ok(())
 }
 
