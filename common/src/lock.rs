@@ -54,6 +54,14 @@ impl ProcessLock {
         }
     }
 
+    /// Excludes only the other threads of this process, for a caller that knows no other process
+    /// can be contending.
+    pub(crate) fn lock_threads(&self) -> MutexGuard<'_, ()> {
+        self.threads
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Waits until no other thread or process holds the lock, then takes it.
     pub fn lock(&self) -> Result<ProcessLockGuard<'_>> {
         // A thread that panicked while holding the guard left no broken state behind: the data

@@ -408,6 +408,7 @@ where
 /// and 101 if `body` panics. Fails if this process has more than one thread (see the module docs).
 pub fn fork(body: impl FnOnce() -> Result<()>) -> Result<Child> {
     ensure_single_threaded()?;
+    FORKS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     // Anything still buffered would otherwise be printed twice: once by each process.
     std::io::stdout()
         .flush()
@@ -418,6 +419,15 @@ pub fn fork(body: impl FnOnce() -> Result<()>) -> Result<Child> {
         ForkResult::Parent { child } => Child::adopt(child),
         ForkResult::Child => in_child(body),
     }
+}
+
+/// How many times this process (or its forked ancestors) called [`fork`]: a value made before the
+/// last fork may have a copy in another process.
+static FORKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// See [`FORKS`].
+pub(crate) fn forks_so_far() -> u64 {
+    FORKS.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Ends a child process after `body`: code 0 on `Ok`, 1 after printing an `Err` as one line, 101

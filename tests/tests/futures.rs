@@ -96,6 +96,13 @@ fn a_cancelled_task_never_runs_in_a_worker_process() {
 
 #[test]
 fn ten_thousand_items_come_back_in_order_from_the_process_pool_executor() {
-    assert!(faults("executor-map", "fork").starts_with("in order: true\n"));
-    assert!(faults("executor-map", "forkserver").starts_with("in order: true\n"));
+    for method in ["fork", "forkserver"] {
+        assert!(
+            faults("executor-map", method).starts_with(
+                "chunksize 1, in order: true\nchunksize 625, in order: true\n\
+                 with a panic at 3, chunksize 2: 0 1 error\n"
+            ),
+            "{method}"
+        );
+    }
 }

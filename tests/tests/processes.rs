@@ -296,6 +296,18 @@ fn many_writers_never_interleave_messages() {
 }
 
 #[test]
+fn small_and_large_messages_from_two_writers_never_interleave() {
+    for (method, out) in faults_each_method("queue-mixed-writers") {
+        assert!(
+            out.starts_with(
+                "intact messages: 200 of 200\nthen: the queue is empty and every writer has closed it\n"
+            ),
+            "{method}: {out}"
+        );
+    }
+}
+
+#[test]
 fn the_shared_lock_excludes_other_processes_and_dies_with_its_holder() {
     assert_eq!(
         faults("shared-lock", "fork"),

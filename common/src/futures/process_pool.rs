@@ -96,18 +96,37 @@ impl ProcessPoolExecutor {
         T: Serialize + DeserializeOwned + Debug,
         R: Outcome,
     {
+        self.submit_job(f, std::slice::from_ref(&arg), |reply| {
+            batch_results(reply)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| FutureError::Failed("the worker sent no result".into()))
+        })
+    }
+
+    /// Queues `f` on every item of `batch` as one job; `decode` turns the reply into the
+    /// future's value.
+    fn submit_job<T, R, V: Send + 'static>(
+        &self,
+        f: &Target<T, R>,
+        batch: &[T],
+        decode: fn(Reply) -> Result<V, FutureError>,
+    ) -> Future<V>
+    where
+        T: Serialize + DeserializeOwned + Debug,
+        R: Outcome,
+    {
         if let Some(why) = self.broken.why() {
             return Future::failed(FutureError::BrokenPool(why));
         }
-        let job = Task::of(f).and_then(|task| pool::Job::new(task, std::slice::from_ref(&arg)));
-        let job = match job {
+        let job = match Task::of(f).and_then(|task| pool::Job::new(task, batch)) {
             Ok(job) => job,
             Err(e) => return Future::failed(FutureError::Failed(format!("{e:#}"))),
         };
         let (future, shared) = Future::queued();
         let finish = Arc::clone(&shared);
         let finish = Box::new(move |reply: Result<Reply, FutureError>| {
-            finish.finish(reply.and_then(single_result::<R::Value>))
+            finish.finish(reply.and_then(decode))
         });
         self.queue.push(ProcessJob {
             control: shared,
@@ -117,20 +136,34 @@ impl ProcessPoolExecutor {
         future
     }
 
-    /// Queues `f(item)` for every item and yields the results in input order as they are needed
-    /// (Python's `executor.map(f, items)`).
+    /// Queues `f(item)` for every item, `chunksize` items to a job, and yields the results in
+    /// input order as they are needed (Python's `executor.map(f, items, chunksize=…)`; Python's
+    /// default is 1, one round trip per item, which is why a larger one pays off for small tasks).
+    ///
+    /// As in Python, a failed item ends the results: its error is the last thing yielded.
     pub fn map<T, R>(
         &self,
         f: &Target<T, R>,
         items: impl IntoIterator<Item = T>,
+        chunksize: usize,
     ) -> impl Iterator<Item = Result<R::Value, FutureError>>
     where
         T: Serialize + DeserializeOwned + Debug,
         R: Outcome,
     {
-        let futures: Vec<Future<R::Value>> =
-            items.into_iter().map(|item| self.submit(f, item)).collect();
-        futures.into_iter().map(Future::result)
+        let items: Vec<T> = items.into_iter().collect();
+        let futures: Vec<Future<Vec<R::Value>>> = items
+            .chunks(chunksize.max(1))
+            .map(|chunk| self.submit_job(f, chunk, batch_results::<R::Value>))
+            .collect();
+        let mut failed = false;
+        futures
+            .into_iter()
+            .flat_map(|future| match future.result() {
+                Ok(values) => values.into_iter().map(Ok).collect::<Vec<_>>(),
+                Err(e) => vec![Err(e)],
+            })
+            .take_while(move |result| !std::mem::replace(&mut failed, result.is_err()))
     }
 
     /// Stops taking work (Python's `executor.shutdown(wait, cancel_futures)`); every worker
@@ -184,17 +217,11 @@ fn dispatch(worker: Worker, jobs: &Receiver<ProcessJob>, broken: &Broken) {
     }
 }
 
-/// The one result of a single-item job.
-fn single_result<R: DeserializeOwned>(reply: Reply) -> Result<R, FutureError> {
+/// The results of a job.
+fn batch_results<R: DeserializeOwned>(reply: Reply) -> Result<Vec<R>, FutureError> {
     match reply {
-        Reply::Done(bytes) => {
-            let results: Vec<R> = postcard::from_bytes(&bytes)
-                .map_err(|e| FutureError::Failed(format!("decoding the result: {e}")))?;
-            results
-                .into_iter()
-                .next()
-                .ok_or_else(|| FutureError::Failed("the worker sent no result".into()))
-        }
+        Reply::Done(bytes) => postcard::from_bytes(&bytes)
+            .map_err(|e| FutureError::Failed(format!("decoding the result: {e}"))),
         Reply::Raised { message, .. } => Err(FutureError::Raised(message)),
         Reply::Panicked { message, .. } => Err(FutureError::Panicked(message)),
         Reply::Failed(why) => Err(FutureError::Failed(why)),

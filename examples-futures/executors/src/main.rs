@@ -54,7 +54,7 @@ fn main() -> std::process::ExitCode {
         }
         // Process Pool. With `fork`, safe only once the thread pool's threads are gone.
         let processes = ProcessPoolExecutor::new(args.workers, args.start_method)?;
-        let results = processes.map(&TASK, args.numbers);
+        let results = processes.map(&TASK, args.numbers, 1); // chunksize=1, Python's default
         println!("{}", Py(results.collect::<Result<Vec<_>, _>>()?));
         Ok(())
     })

@@ -33,6 +33,9 @@ const COUNT_IN_FILE: Target<String, bool> = target!(count_in_file);
 const PUT_NOTHING: Target<QueueWriter<String>, ()> = target!(put_nothing);
 const PUT_BIG: Target<QueueWriter<Vec<u8>>, Result<()>> = target!(put_big);
 const SLEEP_THEN_PUT: Target<(u64, QueueWriter<String>), Result<()>> = target!(sleep_then_put);
+/// A tag byte, a message size, and where to put the messages.
+type SizedPuts = (u8, usize, QueueWriter<Vec<u8>>);
+const PUT_SIZED: Target<SizedPuts, Result<()>> = target!(put_sized);
 const CRASH: Target<SharedArray<i32>, ()> = target!(crash);
 const ATTACH_THEN_CRASH: Target<SharedArray<i32>, ()> = target!(attach_then_crash);
 /// Deliberately missing from the table below.
@@ -53,6 +56,7 @@ fn main() -> Result<()> {
         &PUT_NOTHING,
         &PUT_BIG,
         &SLEEP_THEN_PUT,
+        &PUT_SIZED,
         &CRASH,
         &ATTACH_THEN_CRASH,
     ]);
@@ -75,6 +79,7 @@ fn main() -> Result<()> {
         "queue-no-put" => queue_no_put(method)?,
         "queue-join-first" => queue_join_first(method)?,
         "queue-writers" => queue_writers()?,
+        "queue-mixed-writers" => queue_mixed_writers(method)?,
         "queue-timeout" => queue_timeout()?,
         "join-cpu" => join_cpu(method, false)?,
         "join-cpu-queue" => join_cpu(method, true)?,
@@ -233,6 +238,34 @@ fn queue_writers() -> Result<()> {
     children.into_iter().try_for_each(process::Child::join)
 }
 
+/// Puts 100 messages of `size` bytes, each byte `tag`.
+fn put_sized((tag, size, writer): SizedPuts) -> Result<()> {
+    (0..100).try_for_each(|_| writer.put(&vec![tag; size]))
+}
+
+/// Two children write to one queue, one small messages and one large ones: a small message never
+/// lands inside a large one, and once one writer is gone the other goes on alone.
+fn queue_mixed_writers(method: StartMethod) -> Result<()> {
+    let (writer, queue) = IpcQueue::<Vec<u8>>::new()?;
+    let small = process::start(method, &PUT_SIZED, (1, 10, writer.try_clone()?))?;
+    let large = process::start(method, &PUT_SIZED, (2, 300 * 1024, writer))?;
+    let mut intact = 0;
+    for _ in 0..200 {
+        let message = queue.get()?;
+        let size = if message.first() == Some(&1) {
+            10
+        } else {
+            300 * 1024
+        };
+        intact += usize::from(message.len() == size && message.iter().all(|&b| b == message[0]));
+    }
+    small.join()?;
+    large.join()?;
+    println!("intact messages: {intact} of 200");
+    println!("then: {:#}", queue.get().unwrap_err());
+    Ok(())
+}
+
 /// `get_timeout` on an empty queue whose writer is alive returns `None`.
 fn queue_timeout() -> Result<()> {
     let (_writer, queue) = IpcQueue::<String>::new()?;
@@ -318,7 +351,7 @@ fn threaded_parent(method: StartMethod) -> Result<()> {
     }
     match ProcessPoolExecutor::new(2, method) {
         Ok(executor) => {
-            let results: Result<Vec<i64>, _> = executor.map(&DOUBLE, 0..4).collect();
+            let results: Result<Vec<i64>, _> = executor.map(&DOUBLE, 0..4, 1).collect();
             println!("executor: {}", Py(results?));
         }
         Err(e) => println!("executor: {e:#}"),
@@ -479,14 +512,25 @@ fn executor_cancel(method: StartMethod) -> Result<()> {
     Ok(())
 }
 
-/// 10 000 items through the process-pool executor come back in input order.
+/// 10 000 items through the process-pool executor come back in input order, one job per item
+/// or 625 to a job; a panicking item ends the results with its error, as in Python.
 fn executor_map(method: StartMethod) -> Result<()> {
     let executor = ProcessPoolExecutor::new(3, method)?;
-    let results: Result<Vec<i64>, FutureError> = executor.map(&DOUBLE, 0..10_000).collect();
-    println!(
-        "in order: {}",
-        results? == (0..10_000).map(double).collect::<Vec<_>>()
-    );
+    let expected: Vec<i64> = (0..10_000).map(double).collect();
+    for chunksize in [1, 625] {
+        let results: Result<Vec<i64>, FutureError> =
+            executor.map(&DOUBLE, 0..10_000, chunksize).collect();
+        println!("chunksize {chunksize}, in order: {}", results? == expected);
+    }
+    let results: Vec<_> = executor.map(&PANIC_ON_3, 0..10, 2).collect();
+    let shown: Vec<String> = results
+        .iter()
+        .map(|r| {
+            r.as_ref()
+                .map_or_else(|_| "error".to_owned(), i64::to_string)
+        })
+        .collect();
+    println!("with a panic at 3, chunksize 2: {}", shown.join(" "));
     Ok(())
 }
 

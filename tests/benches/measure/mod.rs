@@ -1,0 +1,248 @@
+#![allow(
+    dead_code,
+    reason = "each benchmark that includes this module uses part of it"
+)]
+
+//! What `make bench`'s interleaved benchmarks share: a row per workload with three columns (this
+//! project, the raw primitive it wraps, Python's counterpart), sampled in a rotating order, and a
+//! Markdown table of medians, min–max, ratios and targets. Python's samples come from a helper
+//! script that answers one measurement per line it reads, so Rust and Python share the load alike.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+/// How a row's samples read.
+#[derive(Clone, Copy)]
+pub enum Unit {
+    /// Seconds, shown in microseconds.
+    Micros,
+    /// Seconds per item, shown in nanoseconds.
+    Nanos,
+    /// A fraction of one core, shown in percent.
+    ShareOfCore,
+}
+
+/// A row's target.
+#[derive(Clone, Copy)]
+pub enum Goal {
+    None,
+    /// The project's median at most this many times the raw primitive's.
+    Raw(f64),
+    /// The project's median at most this many times Python's.
+    Python(f64),
+    /// The project's median at most this, in the row's shown unit.
+    Below(f64),
+}
+
+/// One workload, sampled in three columns.
+pub struct Row {
+    name: String,
+    unit: Unit,
+    goal: Goal,
+    ours: Vec<f64>,
+    raw: Vec<f64>,
+    python: Vec<f64>,
+}
+
+impl Row {
+    pub fn new(name: impl Into<String>, unit: Unit, goal: Goal) -> Row {
+        Row {
+            name: name.into(),
+            unit,
+            goal,
+            ours: vec![],
+            raw: vec![],
+            python: vec![],
+        }
+    }
+
+    /// One sample of each column, in an order that rotates with `round`, so no column always
+    /// pays for coming first after another workload.
+    pub fn sample(
+        &mut self,
+        round: usize,
+        ours: impl FnOnce() -> Result<f64>,
+        raw: Option<impl FnOnce() -> Result<f64>>,
+        python: Option<impl FnOnce() -> Result<f64>>,
+    ) -> Result<()> {
+        let name = self.name.clone();
+        let mut ours = Some(ours);
+        let (mut raw, mut python) = (raw, python);
+        for column in (0..3).map(|i| (i + round) % 3) {
+            match column {
+                0 => {
+                    let f = ours.take().expect("once");
+                    self.ours.push(f().with_context(|| name.clone())?);
+                }
+                1 => {
+                    if let Some(f) = raw.take() {
+                        self.raw.push(f().with_context(|| format!("{name} (raw)"))?);
+                    }
+                }
+                _ => {
+                    if let Some(f) = python.take() {
+                        self.python
+                            .push(f().with_context(|| format!("{name} (python)"))?);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn show(&self, samples: &[f64]) -> String {
+        let Some((median, min, max)) = summary(samples) else {
+            return "—".to_owned();
+        };
+        let (scale, digits, unit) = self.scale();
+        let f = |v: f64| format!("{:.*}", digits, v * scale);
+        format!("{} {unit} ({}–{})", f(median), f(min), f(max))
+    }
+
+    fn scale(&self) -> (f64, usize, &'static str) {
+        match self.unit {
+            Unit::Micros => (1e6, 0, "µs"),
+            Unit::Nanos => (1e9, 0, "ns"),
+            Unit::ShareOfCore => (100.0, 2, "%"),
+        }
+    }
+}
+
+fn summary(samples: &[f64]) -> Option<(f64, f64, f64)> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    Some((
+        sorted[sorted.len() / 2],
+        sorted[0],
+        sorted[sorted.len() - 1],
+    ))
+}
+
+fn ratio(ours: &[f64], other: &[f64]) -> Option<f64> {
+    let (ours, other) = (summary(ours)?.0, summary(other)?.0);
+    (other > 0.0).then(|| ours / other)
+}
+
+/// Prints the rows as a Markdown table.
+pub fn print_table(rows: &[Row], python: Option<&Python>) {
+    let python = python.map_or("Python", |p| p.version.as_str());
+    println!(
+        "| workload (lower is better) | this project | raw primitive | {python} | ÷ raw | ÷ Python | target | met |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for row in rows {
+        let show_ratio = |r: Option<f64>| r.map_or("—".to_owned(), |r| format!("{r:.2}×"));
+        let met = |ok: bool| if ok { "yes" } else { "**no**" };
+        let (target, met) = match row.goal {
+            Goal::None => ("—".to_owned(), "—"),
+            Goal::Raw(limit) => (
+                format!("≤ {limit}× raw"),
+                met(ratio(&row.ours, &row.raw).is_some_and(|r| r <= limit)),
+            ),
+            Goal::Python(limit) => (
+                format!("≤ {limit}× Python"),
+                met(ratio(&row.ours, &row.python).is_some_and(|r| r <= limit)),
+            ),
+            Goal::Below(limit) => {
+                let (scale, _, unit) = row.scale();
+                let median = summary(&row.ours).map(|s| s.0 * scale);
+                (
+                    format!("≤ {limit} {unit}"),
+                    met(median.is_some_and(|m| m <= limit)),
+                )
+            }
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {target} | {met} |",
+            row.name,
+            row.show(&row.ours),
+            row.show(&row.raw),
+            row.show(&row.python),
+            show_ratio(ratio(&row.ours, &row.raw)),
+            show_ratio(ratio(&row.ours, &row.python)),
+        );
+    }
+    println!();
+}
+
+/// The Python helper, asked for one sample at a time.
+pub struct Python {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: BufReader<std::process::ChildStdout>,
+    pub version: String,
+}
+
+impl Python {
+    /// Starts `python3 SCRIPT`, or `None` if there is no python3.
+    pub fn start(script: &str) -> Option<Python> {
+        let version = Command::new("python3").arg("--version").output().ok()?;
+        let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+        let mut child = Command::new("python3")
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .ok()?;
+        let stdin = child.stdin.take()?;
+        let stdout = BufReader::new(child.stdout.take()?);
+        Some(Python {
+            child,
+            stdin,
+            stdout,
+            version,
+        })
+    }
+
+    /// Sends one command line; returns the number the helper answers.
+    pub fn ask(&mut self, command: &str) -> Result<f64> {
+        writeln!(self.stdin, "{command}")?;
+        let mut line = String::new();
+        self.stdout.read_line(&mut line)?;
+        line.trim()
+            .parse()
+            .with_context(|| format!("python answered {line:?} to {command}"))
+    }
+
+    /// Closes the helper's input and waits for it.
+    pub fn stop(self) -> Result<()> {
+        drop(self.stdin);
+        let mut child = self.child;
+        let status = child.wait()?;
+        if !status.success() {
+            bail!("the python helper failed: {status}");
+        }
+        Ok(())
+    }
+}
+
+/// `--pinned` on the command line: run on CPU 0 only (children inherit it).
+pub fn pin_if_asked() -> Result<bool> {
+    let pinned = std::env::args().any(|a| a == "--pinned");
+    if pinned {
+        let mut cpus = nix::sched::CpuSet::new();
+        cpus.set(0)?;
+        nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &cpus)?;
+    }
+    Ok(pinned)
+}
+
+/// `BENCH_ROUNDS` from the environment, or `default`.
+pub fn rounds(default: usize) -> usize {
+    std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Seconds `body` took.
+pub fn seconds(body: impl FnOnce() -> Result<()>) -> Result<f64> {
+    let started = std::time::Instant::now();
+    body()?;
+    Ok(started.elapsed().as_secs_f64())
+}
