@@ -3,7 +3,7 @@
 //! Values travel through a pipe as length-prefixed postcard frames (Python pickles them).
 //! [`IpcQueue::new`] returns the two ends separately, a [`QueueWriter`] to `put` and an
 //! [`IpcQueue`] to `get`, because in Rust ownership decides who can write: hand the writer to the
-//! child ([`process::start`](crate::process::start)`(method, &WORKER, writer)`, any start method)
+//! child ([`process::start`]`(method, &WORKER, writer)`, any start method)
 //! and the parent's copy is closed once the child has it. That gives two guarantees Python's
 //! `Queue` lacks:
 //!
