@@ -366,7 +366,7 @@ fn run_spawned(socket: UnixStream) -> Result<()> {
 /// `arg` may hold queue writers and shared memory: they reach the child under every method.
 pub fn start<A, R>(method: StartMethod, target: &Target<A, R>, arg: A) -> Result<Child>
 where
-    A: Serialize + DeserializeOwned + fmt::Debug,
+    A: Serialize + DeserializeOwned + fmt::Debug + 'static,
     R: Outcome,
 {
     let (bytes, outgoing) = handoff::encode_for_child(&arg)?;

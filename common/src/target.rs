@@ -33,6 +33,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::frame::BatchReader;
+
 /// A function another process can run, known by name (see the module docs).
 pub struct Target<A, R> {
     name: &'static str,
@@ -142,14 +144,15 @@ pub trait Entry: Sync {
     /// Decodes one argument, runs the function, and reports a failure as its message.
     #[doc(hidden)]
     fn run_once(&self, arg: &[u8]) -> Result<(), Failure>;
-    /// Decodes a batch of arguments, runs the function on each, and encodes the results.
+    /// Decodes a batch of arguments, runs the function on each and, if all succeed, appends the
+    /// encoded results to `results` and returns [`Reply::Done`].
     #[doc(hidden)]
-    fn run_batch(&self, batch: &[u8]) -> Reply;
+    fn run_batch(&self, batch: &[u8], results: &mut Vec<u8>) -> Reply;
 }
 
 impl<A, R> Entry for Target<A, R>
 where
-    A: DeserializeOwned + Debug,
+    A: DeserializeOwned + Debug + 'static,
     R: Outcome,
 {
     fn name(&self) -> &'static str {
@@ -170,44 +173,68 @@ where
             .map_err(Failure::Raised)
     }
 
-    fn run_batch(&self, batch: &[u8]) -> Reply {
-        let items: Vec<A> = match postcard::from_bytes(batch) {
-            Ok(items) => items,
-            Err(e) => return Reply::Failed(format!("decoding a batch: {e}")),
+    fn run_batch(&self, batch: &[u8], out: &mut Vec<u8>) -> Reply {
+        // One item at a time: decode it, run it, append its result. Items and results are
+        // batches as `frame::append_batch` writes them.
+        let start = out.len();
+        let failed = |out: &mut Vec<u8>, reply: Reply| {
+            out.truncate(start);
+            reply
         };
-        let mut results = Vec::with_capacity(items.len());
-        for (index, item) in items.into_iter().enumerate() {
-            // Show the item in an error message: decode it again, since `f` consumed it.
-            let describe = || {
-                let items: Vec<A> = postcard::from_bytes(batch).unwrap_or_default();
-                items
-                    .get(index)
-                    .map_or_else(String::new, |i| format!("{i:?}"))
+        let mut items = match BatchReader::<A>::new(batch) {
+            Ok(items) => items,
+            Err(e) => return failed(out, Reply::Failed(format!("{e:#}"))),
+        };
+        let count = items.len();
+        if let Err(e) = crate::frame::append(&count, out) {
+            return failed(out, Reply::Failed(format!("encoding results: {e:#}")));
+        }
+        // Show an item in an error message: decode the batch again, since `f` consumed it.
+        let describe = |index: usize| {
+            let items = BatchReader::<A>::new(batch).and_then(BatchReader::collect_all);
+            let item = items.ok().and_then(|items| items.into_iter().nth(index));
+            item.map_or_else(String::new, |i| format!("{i:?}"))
+        };
+        for index in 0..count {
+            let item = match items.next_item() {
+                Ok(Some(item)) => item,
+                Ok(None) => unreachable!("`count` items"),
+                Err(e) => return failed(out, Reply::Failed(format!("{e:#}"))),
             };
-            match catch_unwind(AssertUnwindSafe(|| self.call(item))) {
-                Ok(outcome) => match outcome.into_value() {
-                    Ok(value) => results.push(value),
-                    Err(message) => {
-                        return Reply::Raised {
-                            index,
-                            item: describe(),
-                            message,
-                        };
-                    }
-                },
+            let value = match catch_unwind(AssertUnwindSafe(|| self.call(item))) {
+                Ok(outcome) => outcome.into_value(),
                 Err(payload) => {
-                    return Reply::Panicked {
-                        index,
-                        item: describe(),
-                        message: crate::panic::message(&*payload),
-                    };
+                    let message = crate::panic::message(&*payload);
+                    let item = describe(index);
+                    return failed(
+                        out,
+                        Reply::Panicked {
+                            index,
+                            item,
+                            message,
+                        },
+                    );
                 }
+            };
+            let appended = match value {
+                Ok(value) => crate::frame::append_item(&value, out),
+                Err(message) => {
+                    let item = describe(index);
+                    return failed(
+                        out,
+                        Reply::Raised {
+                            index,
+                            item,
+                            message,
+                        },
+                    );
+                }
+            };
+            if let Err(e) = appended {
+                return failed(out, Reply::Failed(format!("encoding results: {e:#}")));
             }
         }
-        postcard::to_allocvec(&results).map_or_else(
-            |e| Reply::Failed(format!("encoding results: {e}")),
-            Reply::Done,
-        )
+        Reply::Done
     }
 }
 
@@ -223,8 +250,8 @@ pub enum Failure {
 /// A worker's answer to a batch.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Reply {
-    /// The results, a postcard-encoded `Vec<R::Value>`.
-    Done(Vec<u8>),
+    /// Every item succeeded; the results (a postcard `Vec<R::Value>`) follow this in the frame.
+    Done,
     /// The function returned an error on the batch's item number `index`.
     Raised {
         /// Position in the batch.
@@ -307,8 +334,12 @@ mod tests {
 
     #[test]
     fn a_batch_stops_at_the_first_error() {
-        let batch = postcard::to_allocvec(&vec![4i64, 6, 7, 8]).unwrap();
-        match HALVE.run_batch(&batch) {
+        let batch = |items: &[i64]| {
+            let mut bytes = Vec::new();
+            crate::frame::append_batch(items, &mut bytes).unwrap();
+            bytes
+        };
+        match HALVE.run_batch(&batch(&[4, 6, 7, 8]), &mut Vec::new()) {
             Reply::Raised {
                 index,
                 item,
@@ -316,10 +347,11 @@ mod tests {
             } => assert_eq!((index, &*item, &*message), (2, "7", "7 is odd")),
             other => panic!("{other:?}"),
         }
-        let batch = postcard::to_allocvec(&vec![4i64, 6]).unwrap();
-        let Reply::Done(bytes) = HALVE.run_batch(&batch) else {
+        let mut bytes = Vec::new();
+        let Reply::Done = HALVE.run_batch(&batch(&[4, 6]), &mut bytes) else {
             panic!()
         };
-        assert_eq!(postcard::from_bytes::<Vec<i64>>(&bytes).unwrap(), [2, 3]);
+        let results = BatchReader::<i64>::new(&bytes).unwrap().collect_all();
+        assert_eq!(results.unwrap(), [2, 3]);
     }
 }

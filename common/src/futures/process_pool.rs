@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{Control, Future, FutureError, Job, JobQueue};
+use crate::frame::BatchReader;
 use crate::pool::{self, Task, Worker};
 use crate::process::StartMethod;
 use crate::target::{Outcome, Reply, Target};
@@ -52,11 +53,14 @@ impl Broken {
     }
 }
 
+/// What a dispatcher does with a worker's answer: the reply, the result bytes after it.
+type Finish = Box<dyn for<'a> FnOnce(Result<(Reply, &'a [u8]), FutureError>) + Send>;
+
 struct ProcessJob {
     control: Arc<dyn Control>,
     job: pool::Job,
-    /// Decodes the worker's reply (or the failure) into the future.
-    finish: Box<dyn FnOnce(Result<Reply, FutureError>) + Send>,
+    /// Decodes the worker's reply and result bytes (or the failure) into the future.
+    finish: Finish,
 }
 
 impl Job for ProcessJob {
@@ -93,11 +97,11 @@ impl ProcessPoolExecutor {
     /// (Python's `executor.submit(f, arg)`). `f` is a declared target, as `ProcessPool::map` explains.
     pub fn submit<T, R>(&self, f: &Target<T, R>, arg: T) -> Future<R::Value>
     where
-        T: Serialize + DeserializeOwned + Debug,
+        T: Serialize + DeserializeOwned + Debug + 'static,
         R: Outcome,
     {
-        self.submit_job(f, std::slice::from_ref(&arg), |reply| {
-            batch_results(reply)?
+        self.submit_job(f, std::slice::from_ref(&arg), |reply, results| {
+            batch_results(reply, results)?
                 .into_iter()
                 .next()
                 .ok_or_else(|| FutureError::Failed("the worker sent no result".into()))
@@ -110,23 +114,23 @@ impl ProcessPoolExecutor {
         &self,
         f: &Target<T, R>,
         batch: &[T],
-        decode: fn(Reply) -> Result<V, FutureError>,
+        decode: fn(Reply, &[u8]) -> Result<V, FutureError>,
     ) -> Future<V>
     where
-        T: Serialize + DeserializeOwned + Debug,
+        T: Serialize + DeserializeOwned + Debug + 'static,
         R: Outcome,
     {
         if let Some(why) = self.broken.why() {
             return Future::failed(FutureError::BrokenPool(why));
         }
-        let job = match Task::of(f).and_then(|task| pool::Job::new(task, batch)) {
+        let job = match Task::of(f).and_then(|task| pool::Job::new(&task, batch)) {
             Ok(job) => job,
             Err(e) => return Future::failed(FutureError::Failed(format!("{e:#}"))),
         };
         let (future, shared) = Future::queued();
         let finish = Arc::clone(&shared);
-        let finish = Box::new(move |reply: Result<Reply, FutureError>| {
-            finish.finish(reply.and_then(decode))
+        let finish = Box::new(move |reply: Result<(Reply, &[u8]), FutureError>| {
+            finish.finish(reply.and_then(|(reply, results)| decode(reply, results)))
         });
         self.queue.push(ProcessJob {
             control: shared,
@@ -148,7 +152,7 @@ impl ProcessPoolExecutor {
         chunksize: usize,
     ) -> impl Iterator<Item = Result<R::Value, FutureError>>
     where
-        T: Serialize + DeserializeOwned + Debug,
+        T: Serialize + DeserializeOwned + Debug + 'static,
         R: Outcome,
     {
         let items: Vec<T> = items.into_iter().collect();
@@ -218,10 +222,14 @@ fn dispatch(worker: Worker, jobs: &Receiver<ProcessJob>, broken: &Broken) {
 }
 
 /// The results of a job.
-fn batch_results<R: DeserializeOwned>(reply: Reply) -> Result<Vec<R>, FutureError> {
+fn batch_results<R: DeserializeOwned + 'static>(
+    reply: Reply,
+    results: &[u8],
+) -> Result<Vec<R>, FutureError> {
     match reply {
-        Reply::Done(bytes) => postcard::from_bytes(&bytes)
-            .map_err(|e| FutureError::Failed(format!("decoding the result: {e}"))),
+        Reply::Done => BatchReader::new(results)
+            .and_then(BatchReader::collect_all)
+            .map_err(|e| FutureError::Failed(format!("decoding the result: {e:#}"))),
         Reply::Raised { message, .. } => Err(FutureError::Raised(message)),
         Reply::Panicked { message, .. } => Err(FutureError::Panicked(message)),
         Reply::Failed(why) => Err(FutureError::Failed(why)),
