@@ -20,11 +20,11 @@ mod process_pool;
 mod thread_pool;
 
 use std::fmt;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crossbeam::channel::{Receiver, Sender};
+use crossbeam::channel::{Receiver, RecvTimeoutError, Sender};
 
 pub use process_pool::ProcessPoolExecutor;
 pub use thread_pool::ThreadPoolExecutor;
@@ -65,44 +65,51 @@ impl std::error::Error for FutureError {}
 #[derive(Debug)]
 pub struct Future<R> {
     shared: Arc<Shared<R>>,
+    /// Where the result arrives: a one-slot channel, which a waiting `result()` blocks on (after
+    /// the short spin crossbeam does first), and which costs nothing when nobody waits.
+    result: Receiver<Result<R, FutureError>>,
 }
 
 /// What a [`Future`] and the executor running its task share.
 #[derive(Debug)]
 struct Shared<R> {
-    inner: Mutex<Inner<R>>,
-    finished: Condvar,
+    inner: Mutex<Inner>,
+    result: Sender<Result<R, FutureError>>,
 }
 
 #[derive(Debug)]
-struct Inner<R> {
-    state: State<R>,
+struct Inner {
+    state: State,
+    /// Whether `cancel` ended it (Python's `cancelled()`).
+    cancelled: bool,
     /// `as_completed` iterators to tell, with the future's position in their list.
     watchers: Vec<(Sender<usize>, usize)>,
 }
 
-#[derive(Debug)]
-enum State<R> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
     Queued,
     Running,
-    /// `None` once the owning `Future` has taken the result.
-    Finished(Option<Result<R, FutureError>>),
+    Finished,
 }
 
 impl<R> Future<R> {
     /// A future for a task about to be queued, and the executor's handle on it.
     fn queued() -> (Self, Arc<Shared<R>>) {
+        let (sender, result) = crossbeam::channel::bounded(1);
         let inner = Inner {
             state: State::Queued,
+            cancelled: false,
             watchers: Vec::new(),
         };
         let shared = Arc::new(Shared {
             inner: Mutex::new(inner),
-            finished: Condvar::new(),
+            result: sender,
         });
         (
             Future {
                 shared: Arc::clone(&shared),
+                result,
             },
             shared,
         )
@@ -117,49 +124,25 @@ impl<R> Future<R> {
 
     /// Waits for the task and returns its result (Python's `future.result()`).
     pub fn result(self) -> Result<R, FutureError> {
-        let mut inner = self.shared.lock();
-        while !matches!(inner.state, State::Finished(_)) {
-            inner = self
-                .shared
-                .finished
-                .wait(inner)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        Self::take(&mut inner)
+        self.result
+            .recv()
+            .expect("the future holds the sender through `shared`")
     }
 
     /// Waits at most `timeout` for the result (Python's `future.result(timeout=…)`).
     ///
     /// On [`FutureError::Timeout`] the task goes on running; only the wait is over.
     pub fn result_timeout(self, timeout: Duration) -> Result<R, FutureError> {
-        let deadline = Instant::now() + timeout;
-        let mut inner = self.shared.lock();
-        while !matches!(inner.state, State::Finished(_)) {
-            let left = deadline
-                .checked_duration_since(Instant::now())
-                .ok_or(FutureError::Timeout)?;
-            inner = self
-                .shared
-                .finished
-                .wait_timeout(inner, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        Self::take(&mut inner)
-    }
-
-    fn take(inner: &mut Inner<R>) -> Result<R, FutureError> {
-        match &mut inner.state {
-            State::Finished(result) => result
-                .take()
-                .expect("only the one `Future` takes the result"),
-            _ => unreachable!("called only once finished"),
+        match self.result.recv_timeout(timeout) {
+            Ok(result) => result,
+            Err(RecvTimeoutError::Timeout) => Err(FutureError::Timeout),
+            Err(RecvTimeoutError::Disconnected) => unreachable!("the future holds the sender"),
         }
     }
 
     /// Whether the task has finished, failed, or been cancelled (Python's `future.done()`).
     pub fn done(&self) -> bool {
-        matches!(self.shared.lock().state, State::Finished(_))
+        self.shared.lock().state == State::Finished
     }
 
     /// Cancels the task if it has not started; returns whether it is cancelled
@@ -178,20 +161,26 @@ trait Control: Send + Sync {
 }
 
 impl<R> Shared<R> {
-    fn lock(&self) -> MutexGuard<'_, Inner<R>> {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
         // Every update of `Inner` is a single assignment, so a panic cannot leave it half-done.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records the result and wakes everyone waiting for it.
+    /// Records the result and tells whoever waits for it. A second result is ignored.
     fn finish(&self, result: Result<R, FutureError>) {
-        let watchers = {
-            let mut inner = self.lock();
-            inner.state = State::Finished(Some(result));
-            std::mem::take(&mut inner.watchers)
-        };
-        // Wake the waiters only once the lock is free, or each would wake just to wait for it.
-        self.finished.notify_all();
+        let inner = self.lock();
+        if inner.state != State::Finished {
+            self.settle(inner, result);
+        }
+    }
+
+    /// Marks the future finished, under the lock the caller checked its state with, then hands
+    /// out the result.
+    fn settle(&self, mut inner: MutexGuard<'_, Inner>, result: Result<R, FutureError>) {
+        inner.state = State::Finished;
+        let watchers = std::mem::take(&mut inner.watchers);
+        drop(inner);
+        _ = self.result.try_send(result); // The slot is free: this is the only send.
         for (watcher, position) in watchers {
             _ = watcher.send(position); // The iterator may have been dropped: nobody to tell.
         }
@@ -200,18 +189,16 @@ impl<R> Shared<R> {
     /// Tells `watcher` when the future is done (at once if it is).
     fn watch(&self, watcher: Sender<usize>, position: usize) {
         let mut inner = self.lock();
-        if matches!(inner.state, State::Finished(_)) {
+        if inner.state == State::Finished {
             _ = watcher.send(position); // The receiver is alive: the caller holds it.
         } else {
             inner.watchers.push((watcher, position));
         }
     }
-}
 
-impl<R> Shared<R> {
     fn start(&self) -> bool {
         let mut inner = self.lock();
-        let queued = matches!(inner.state, State::Queued);
+        let queued = inner.state == State::Queued;
         if queued {
             inner.state = State::Running;
         }
@@ -219,13 +206,16 @@ impl<R> Shared<R> {
     }
 
     fn cancel(&self) -> bool {
-        match &self.lock().state {
-            State::Queued => {}
-            State::Finished(Some(Err(FutureError::Cancelled))) => return true,
-            _ => return false,
+        let mut inner = self.lock();
+        match inner.state {
+            State::Queued => {
+                inner.cancelled = true;
+                self.settle(inner, Err(FutureError::Cancelled)); // Under the same lock: `start` can't slip in.
+                true
+            }
+            State::Finished => inner.cancelled,
+            State::Running => false,
         }
-        self.finish(Err(FutureError::Cancelled));
-        true
     }
 }
 

@@ -1,7 +1,17 @@
 //! `ThreadPoolExecutor`: tasks run on a fixed set of threads fed by a crossbeam channel.
+//!
+//! **What a task costs.** `submit` allocates the task's closure and its [`Future`] (a small shared
+//! record and a one-slot channel) and sends one message; `result()` receives from the one-slot
+//! channel. `map` makes no future per item: it sends the items down one channel of its own and
+//! queues one helper job per thread, which take items from it until it is empty and send each
+//! `(position, result)` back; the iterator puts them in input order. Python's `map` makes one
+//! future per item; the results and their order are the same.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+use crossbeam::channel::Receiver;
 
 use anyhow::{Result, ensure};
 
@@ -11,6 +21,7 @@ use super::{Control, Future, FutureError, Job, JobQueue};
 #[derive(Debug)]
 pub struct ThreadPoolExecutor {
     queue: JobQueue<ThreadJob>,
+    threads: usize,
 }
 
 struct ThreadJob {
@@ -40,6 +51,7 @@ impl ThreadPoolExecutor {
         });
         Ok(Self {
             queue: JobQueue::start("thread-pool", bodies)?,
+            threads: max_workers,
         })
     }
 
@@ -65,32 +77,107 @@ impl ThreadPoolExecutor {
     }
 
     /// Queues `f(item)` for every item and yields the results in input order as they are needed
-    /// (Python's `executor.map(f, items)`).
-    pub fn map<T, R, F>(
-        &self,
-        f: F,
-        items: impl IntoIterator<Item = T>,
-    ) -> impl Iterator<Item = Result<R, FutureError>>
+    /// (Python's `executor.map(f, items)`). Dropping the iterator early cancels the items not
+    /// yet started, as closing Python's generator does.
+    pub fn map<T, R, F>(&self, f: F, items: impl IntoIterator<Item = T>) -> MapResults<R>
     where
         F: Fn(T) -> R + Send + Sync + 'static,
         T: Send + 'static,
         R: Send + 'static,
     {
+        let (queued, items_left) = crossbeam::channel::unbounded::<(usize, T)>();
+        let mut count = 0;
+        for item in items {
+            _ = queued.send((count, item)); // The receiver is held just below.
+            count += 1;
+        }
+        drop(queued);
+        let (done, results) = crossbeam::channel::unbounded();
+        let cancelled = Arc::new(AtomicBool::new(false));
         let f = Arc::new(f);
-        let futures: Vec<Future<R>> = items
-            .into_iter()
-            .map(|item| {
-                let f = Arc::clone(&f);
-                self.submit(move |item| f(item), item)
-            })
-            .collect();
-        futures.into_iter().map(Future::result)
+        for _ in 0..self.threads.min(count) {
+            let (items_left, done, f) = (items_left.clone(), done.clone(), Arc::clone(&f));
+            let control = Arc::new(MapControl(Arc::clone(&cancelled)));
+            let flag = Arc::clone(&cancelled);
+            let run = Box::new(move || {
+                for (position, item) in items_left.try_iter() {
+                    let result = if flag.load(Relaxed) {
+                        Err(FutureError::Cancelled)
+                    } else {
+                        catch_unwind(AssertUnwindSafe(|| f(item))).map_err(|payload| {
+                            FutureError::Panicked(crate::panic::message(&*payload))
+                        })
+                    };
+                    if done.send((position, result)).is_err() {
+                        return; // The iterator is gone: nobody wants the rest.
+                    }
+                }
+            });
+            self.queue.push(ThreadJob { control, run });
+        }
+        MapResults {
+            results,
+            arrived: std::iter::repeat_with(|| None).take(count).collect(),
+            next: 0,
+            cancelled,
+        }
     }
 
     /// Stops taking work (Python's `executor.shutdown(wait, cancel_futures)`): with
     /// `cancel_futures` the queued tasks are cancelled; with `wait` it returns once the threads end.
     pub fn shutdown(mut self, wait: bool, cancel_futures: bool) {
         self.queue.shutdown(wait, cancel_futures);
+    }
+}
+
+/// A `map`'s helper jobs share one of these: cancelling any cancels the items not yet started.
+struct MapControl(Arc<AtomicBool>);
+
+impl Control for MapControl {
+    fn start(&self) -> bool {
+        !self.0.load(Relaxed)
+    }
+
+    fn cancel(&self) -> bool {
+        self.0.store(true, Relaxed);
+        true
+    }
+}
+
+/// The iterator [`ThreadPoolExecutor::map`] returns: results in input order.
+#[derive(Debug)]
+pub struct MapResults<R> {
+    results: Receiver<(usize, Result<R, FutureError>)>,
+    /// Results that came before their turn.
+    arrived: Vec<Option<Result<R, FutureError>>>,
+    next: usize,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl<R> Iterator for MapResults<R> {
+    type Item = Result<R, FutureError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let slot = self.arrived.get_mut(self.next)?.take();
+        let result = match slot {
+            Some(result) => result,
+            None => loop {
+                match self.results.recv() {
+                    Ok((position, result)) if position == self.next => break result,
+                    Ok((position, result)) => self.arrived[position] = Some(result),
+                    // Every helper is gone, and this item never ran: its helpers were cancelled.
+                    Err(_) => break Err(FutureError::Cancelled),
+                }
+            },
+        };
+        self.next += 1;
+        Some(result)
+    }
+}
+
+impl<R> Drop for MapResults<R> {
+    fn drop(&mut self) {
+        self.cancelled.store(true, Relaxed);
     }
 }
 
@@ -111,6 +198,46 @@ mod tests {
             results.unwrap(),
             (0..10_000).map(|n| n * n).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn map_yields_a_panicking_item_in_its_place_and_goes_on() {
+        let executor = ThreadPoolExecutor::new(2).unwrap();
+        let results: Vec<_> = executor
+            .map(|n: u32| if n == 2 { panic!("two") } else { n }, 0..5)
+            .collect();
+        assert_eq!(results[..2], [Ok(0), Ok(1)]);
+        assert_eq!(results[2], Err(FutureError::Panicked("two".into())));
+        assert_eq!(results[3..], [Ok(3), Ok(4)]);
+    }
+
+    #[test]
+    fn dropping_map_results_early_cancels_the_items_not_started() {
+        let executor = ThreadPoolExecutor::new(1).unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let (release, released) = mpsc::channel::<()>();
+        let (running, is_running) = mpsc::channel::<()>();
+        let (released, running) = (
+            std::sync::Mutex::new(released),
+            std::sync::Mutex::new(running),
+        );
+        let counter = Arc::clone(&ran);
+        let results = executor.map(
+            move |n: u32| {
+                if n == 0 {
+                    // Item 0 holds the only thread until released.
+                    running.lock().unwrap().send(()).unwrap();
+                    released.lock().unwrap().recv().unwrap();
+                }
+                counter.fetch_add(1, SeqCst);
+            },
+            0..100,
+        );
+        is_running.recv().unwrap();
+        drop(results);
+        release.send(()).unwrap();
+        executor.shutdown(true, false);
+        assert_eq!(ran.load(SeqCst), 1, "only the item already running ran");
     }
 
     #[test]
