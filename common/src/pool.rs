@@ -88,64 +88,72 @@ impl ProcessPool {
         let task = Task::of(f)?;
         // Python's `map` needs the length to cut chunks, and makes a list when it has none.
         let items = items.into_iter();
-        let mut items: Box<dyn Iterator<Item = T>> = match items.size_hint() {
-            (low, Some(high)) if low == high => Box::new(items),
-            _ => Box::new(items.collect::<Vec<T>>().into_iter()),
-        };
+        match items.size_hint() {
+            (low, Some(high)) if low == high => self.map_known(&task, items),
+            _ => self.map_known(&task, items.collect::<Vec<T>>().into_iter()),
+        }
+    }
+
+    /// `map` for items whose count `size_hint` gives exactly.
+    fn map_known<T, V>(&mut self, task: &Task, mut items: impl Iterator<Item = T>) -> Result<Vec<V>>
+    where
+        T: Serialize + 'static,
+        V: DeserializeOwned + 'static,
+    {
         let len = items.size_hint().0;
         let chunk = len.div_ceil(4 * self.workers.len()).max(1);
         let mut chunks = (0..len).step_by(chunk).map(|s| s..(s + chunk).min(len));
-        // One slot per chunk; each chunk's results are moved into place once, at the end.
-        let mut answered: Vec<Option<Vec<R::Value>>> = std::iter::repeat_with(|| None)
-            .take(len.div_ceil(chunk))
-            .collect();
+        // Results are decoded in input order straight into `results`; a reply that comes before
+        // its turn waits, undecoded, in the buffer it arrived in (the worker gets a spare one).
+        let mut results: Vec<V> = Vec::with_capacity(len);
+        let mut early: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
+        let mut spare: Vec<Vec<u8>> = Vec::new();
         let mut batch = Vec::with_capacity(chunk);
         let mut first_error = None;
 
         for index in 0..self.workers.len() {
             let Some(range) = chunks.next() else { break };
             batch.extend(items.by_ref().take(range.len()));
-            self.send(index, &task, &mut batch, range)?;
+            self.send(index, task, &mut batch, range)?;
         }
         while let Some(ready) = self.next_reply()? {
             let worker = &mut self.workers[ready];
             let range = worker.busy.clone().expect("only busy workers reply");
-            let Some((reply, results)) = worker.receive() else {
+            let Some(len) = worker.receive_len() else {
                 let death = worker.death();
                 return Err(self.break_pool(death));
             };
-            match into_results::<R::Value>(reply, results, &range) {
-                Ok(values) => answered[range.start / chunk] = Some(values),
-                // Keep collecting: the other workers' replies must be read before the next `map`.
-                Err(e) => _ = first_error.get_or_insert(e),
-            }
             if self.log {
-                eprintln!(
-                    "worker pid {} handled {}",
-                    self.workers[ready].pid(),
-                    show(&range)
-                );
+                eprintln!("worker pid {} handled {}", worker.pid(), show(&range));
+            }
+            if first_error.is_none() {
+                if range.start == results.len() {
+                    let decoded = decode_into(&worker.buffer[..len], &range, &mut results);
+                    if let Err(e) =
+                        decoded.and_then(|()| drain_early(&mut early, &mut results, &mut spare))
+                    {
+                        first_error = Some(e);
+                    }
+                } else {
+                    let mut parked =
+                        std::mem::replace(&mut worker.buffer, spare.pop().unwrap_or_default());
+                    parked.truncate(len);
+                    early.push((range, parked));
+                }
             }
             if first_error.is_none() {
                 if let Some(range) = chunks.next() {
                     batch.extend(items.by_ref().take(range.len()));
-                    self.send(ready, &task, &mut batch, range)?;
+                    self.send(ready, task, &mut batch, range)?;
                 }
             }
         }
-        if let Some(e) = first_error {
-            return Err(e);
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(results),
         }
-        let mut answered = answered
-            .into_iter()
-            .map(|a| a.expect("every chunk was answered"));
-        let mut results = answered.next().unwrap_or_default();
-        results.reserve_exact(len - results.len());
-        answered.for_each(|values| results.extend(values));
-        Ok(results)
     }
 
-    /// Gives worker `index` the items in `range`; if it has died, breaks the pool.
     /// Sends `batch`, the items in `range`, and empties it for the next.
     fn send<T: Serialize + 'static>(
         &mut self,
@@ -259,6 +267,47 @@ fn seal(frame: &mut [u8]) -> Result<()> {
         "a {len}-byte message is over the limit"
     );
     frame[..4].copy_from_slice(&(len as u32).to_le_bytes());
+    Ok(())
+}
+
+/// Decodes a reply frame's payload for the items in `range`, appending the results to `results`.
+fn decode_into<V: DeserializeOwned + 'static>(
+    payload: &[u8],
+    range: &Range<usize>,
+    results: &mut Vec<V>,
+) -> Result<()> {
+    let (reply, bytes) =
+        postcard::take_from_bytes::<Reply>(payload).context("decoding a worker's reply")?;
+    if !matches!(reply, Reply::Done) {
+        return into_results::<V>(reply, bytes, range).map(drop);
+    }
+    let mut values = BatchReader::<V>::new(bytes).context("decoding a worker's results")?;
+    ensure!(
+        values.len() == range.len(),
+        "a worker returned {} results for {} items",
+        values.len(),
+        range.len()
+    );
+    while let Some(value) = values.next_item().context("decoding a worker's results")? {
+        results.push(value);
+    }
+    Ok(())
+}
+
+/// Decodes the parked replies whose turn has come.
+fn drain_early<V: DeserializeOwned + 'static>(
+    early: &mut Vec<(Range<usize>, Vec<u8>)>,
+    results: &mut Vec<V>,
+    spare: &mut Vec<Vec<u8>>,
+) -> Result<()> {
+    while let Some(at) = early
+        .iter()
+        .position(|(range, _)| range.start == results.len())
+    {
+        let (range, payload) = early.swap_remove(at);
+        decode_into(&payload, &range, results)?;
+        spare.push(payload);
+    }
     Ok(())
 }
 
@@ -385,11 +434,17 @@ impl Worker {
     /// Reads the worker's reply and the result bytes after it, or `None` if its socket closed
     /// instead: it died (see [`Worker::death`]), or someone shut the socket down.
     pub(crate) fn receive(&mut self) -> Option<(Reply, &[u8])> {
+        let len = self.receive_len()?;
+        postcard::take_from_bytes::<Reply>(&self.buffer[..len]).ok()
+    }
+
+    /// Reads the worker's reply frame into its buffer; returns the payload's length.
+    fn receive_len(&mut self) -> Option<usize> {
         let len = read_frame(&mut self.channel, &mut self.buffer)
             .ok()
             .flatten()?;
         self.busy = None;
-        postcard::take_from_bytes::<Reply>(&self.buffer[..len]).ok()
+        Some(len)
     }
 
     /// The error for a worker whose socket closed: reaps it and says how it ended.
