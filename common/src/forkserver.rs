@@ -1,28 +1,36 @@
 //! The fork server: Python's `forkserver` start method, the default on Linux from Python 3.14.
 //!
 //! `fork` is only safe in a process with one thread, but a real program soon has threads (a thread
-//! pool, a logger). The fork server sidesteps that: on first use, the first forkserver start spawns this executable
-//! once more as a small server that never starts a thread. Each request (a target's name, its
-//! argument and the descriptors it needs, sent with `SCM_RIGHTS`) is answered by forking the
-//! server, which is always safe, and running the target in the new process.
+//! pool, a logger). The fork server sidesteps that: on first use, a forkserver start spawns this
+//! executable once more as a small server that never starts a thread. Each request (a target's
+//! name, its argument and the descriptors it needs, sent with `SCM_RIGHTS`) is answered by
+//! forking the server, which is always safe, and running the target in the new process.
 //!
-//! Python's server forks ordinary children of its own and reports their exit codes over a socket.
-//! Here the server forks with `clone(CLONE_PARENT)`, so the new process is a child of the *caller*,
-//! not of the server: the caller holds a pidfd for it and reaps it like any other [`Child`], and
-//! every guarantee of `Child` (waiting without polling, killed and reaped on drop) holds unchanged.
+//! As in Python, the new process is the server's child: the server reaps it and reports how it
+//! ended. With each new child the caller receives a pidfd for it (to signal it, and to know the
+//! process itself) and the read end of a pipe on which the server writes the exit status once it
+//! has reaped the child. A [`Child`] for such a process waits on that pipe: still an event, never
+//! a poll loop, and every guarantee of `Child` holds unchanged.
 //!
-//! The server exits when the caller closes its socket, or exits itself: it never outlives the
-//! program. [`stop`] ends it explicitly (and reaps it), for a program that wants no child left.
+//! The server stops taking requests when the caller closes its socket, or exits; it goes on only
+//! until the children it started have ended, so it never outlives the program's work.
+//! [`stop`] ends it explicitly (and reaps it), for a program that wants no child left.
 
-use std::os::fd::AsRawFd;
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::wait::{Id, WaitPidFlag, waitid};
+use nix::unistd::ForkResult;
 
-use crate::frame;
 use crate::handoff;
-use crate::process::{self, Child, Launch};
+use crate::process::{self, Child, Exit, Launch};
 
 /// The server this process started, if any.
 static SERVER: Mutex<Option<Server>> = Mutex::new(None);
@@ -60,21 +68,28 @@ pub(crate) fn launch(launch: &Launch) -> Result<Child> {
     let Some(server) = guard.as_mut() else {
         unreachable!("started above")
     };
-    let reply = handoff::send_frame_with_fds(&server.socket, &bytes, launch.fds())
-        .and_then(|()| frame::read::<Result<i32, String>>(&mut &server.socket));
-    match reply {
-        Ok(Some(Ok(pid))) => process::adopt_served(pid),
-        Ok(Some(Err(why))) => bail!("the fork server could not start the child: {why}"),
+    let answer = handoff::send_frame_with_fds(&server.socket, &bytes, launch.fds())
+        .and_then(|()| handoff::recv_frame_with_fds(&server.socket));
+    let (reply, fds) = match answer {
+        Ok(Some(answer)) => answer,
         Ok(None) | Err(_) => {
             // The server is gone: reap it, say how it ended, and start a new one next time.
             let mut dead = guard.take().expect("present above");
             let how = dead.process.wait_or_kill(std::time::Duration::ZERO)?;
-            Err(anyhow!("the fork server {how}"))
+            return Err(anyhow!("the fork server {how}"));
         }
-    }
+    };
+    let reply: Result<i32, String> =
+        postcard::from_bytes(&reply).context("decoding the fork server's reply")?;
+    let pid = reply.map_err(|why| anyhow!("the fork server could not start the child: {why}"))?;
+    let [pidfd, reported]: [OwnedFd; 2] = fds
+        .try_into()
+        .map_err(|_| anyhow!("the fork server sent no pidfd and report pipe"))?;
+    Ok(Child::served(pid, pidfd, reported))
 }
 
-/// Stops this process's fork server, if it runs, and reaps it.
+/// Stops this process's fork server, if it runs, and reaps it. The server exits once the
+/// children it started have ended.
 pub fn stop() -> Result<()> {
     if let Some(server) = server().take_if(|s| s.owner == std::process::id()) {
         _ = server.socket.shutdown(std::net::Shutdown::Both); // Fails only if already closed.
@@ -83,38 +98,108 @@ pub fn stop() -> Result<()> {
     Ok(())
 }
 
-/// The server's loop, in the process `run_if_child` recognised as the fork server.
-pub(crate) fn serve(socket: UnixStream) -> Result<()> {
-    while let Some((bytes, fds)) = handoff::recv_frame_with_fds(&socket)? {
-        let reply = match postcard::from_bytes::<Launch>(&bytes) {
-            Ok(launch) => fork_child(&socket, launch, fds),
-            Err(e) => Err(format!("decoding the launch request: {e}")),
-        };
-        frame::write(&mut &socket, &reply)?;
-    }
-    Ok(()) // The caller closed the socket: it is done, or gone.
+/// A child of the server: how to know it ended, and where to say how.
+struct Served {
+    pidfd: OwnedFd,
+    report: File,
 }
 
-/// Forks a child of the caller that runs `launch`; returns its pid.
+/// The server's loop, in the process `run_if_child` recognised as the fork server: answer
+/// requests while the caller is connected, reap children until none is left.
+pub(crate) fn serve(socket: UnixStream) -> Result<()> {
+    let mut children: Vec<Served> = Vec::new();
+    let mut connected = true;
+    while connected || !children.is_empty() {
+        let mut fds: Vec<PollFd> = connected
+            .then(|| socket.as_fd())
+            .into_iter()
+            .chain(children.iter().map(|c| c.pidfd.as_fd()))
+            .map(|fd| PollFd::new(fd, PollFlags::POLLIN))
+            .collect();
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) | Err(Errno::EINTR) => {}
+            Err(e) => return Err(e).context("waiting for requests and children"),
+        }
+        let ready: Vec<bool> = fds
+            .iter()
+            .map(|fd| fd.revents().is_some_and(|r| !r.is_empty()))
+            .collect();
+        drop(fds);
+        let ended = &ready[usize::from(connected)..];
+        // Report the children that ended, newest first so the indexes stay valid.
+        for index in (0..children.len()).rev() {
+            if ended[index] {
+                let child = children.swap_remove(index);
+                let status = waitid(Id::PIDFd(child.pidfd.as_fd()), WaitPidFlag::WEXITED);
+                let exit = status
+                    .ok()
+                    .and_then(Exit::from_status)
+                    .unwrap_or(Exit::Unknown);
+                _ = (&child.report).write_all(&exit.to_bytes()); // The caller may be gone.
+            }
+        }
+        if connected && ready[0] {
+            match handoff::recv_frame_with_fds(&socket)? {
+                None => connected = false,
+                Some((bytes, fds)) => {
+                    let started = match postcard::from_bytes::<Launch>(&bytes) {
+                        Ok(launch) => fork_child(&socket, launch, fds, &mut children),
+                        Err(e) => Err(format!("decoding the launch request: {e}")),
+                    };
+                    let (reply, handed) = match started {
+                        Ok((pid, handed)) => (Ok(pid), Some(handed)),
+                        Err(why) => (Err(why), None),
+                    };
+                    let bytes = postcard::to_allocvec(&reply).context("encoding a reply")?;
+                    let numbers: Vec<_> = handed.iter().flatten().map(AsRawFd::as_raw_fd).collect();
+                    if handoff::send_frame_with_fds(&socket, &bytes, &numbers).is_err() {
+                        connected = false; // The caller is gone; finish with the children.
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Forks a child that runs `launch`; returns its pid, and the pidfd and report pipe to hand to
+/// the caller.
 fn fork_child(
     socket: &UnixStream,
     launch: Launch,
-    fds: Vec<std::os::fd::OwnedFd>,
-) -> Result<i32, String> {
+    fds: Vec<OwnedFd>,
+    children: &mut Vec<Served>,
+) -> Result<(i32, [OwnedFd; 2]), String> {
     // Fail here, in the server, rather than in a child that would only exit with the message.
     process::lookup(launch.target(), launch.signature()).map_err(|e| format!("{e:#}"))?;
-    let flags = (nix::libc::CLONE_PARENT | nix::libc::SIGCHLD) as nix::libc::c_ulong;
-    // SAFETY: the fork server never starts a thread, so this fork-like clone (no new stack: the
-    // child continues on a copy of ours) cannot copy a lock held by another thread.
-    let pid = unsafe { nix::libc::syscall(nix::libc::SYS_clone, flags, 0, 0, 0, 0) };
-    match pid {
-        -1 => Err(format!("clone: {}", std::io::Error::last_os_error())),
-        0 => {
+    let (read_end, write_end) =
+        nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("pipe: {e}"))?;
+    // SAFETY: the fork server never starts a thread, so fork cannot copy a lock another thread
+    // holds; the child runs the target and ends with `_exit`.
+    match unsafe { nix::unistd::fork() }.map_err(|e| format!("fork: {e}"))? {
+        ForkResult::Child => {
+            // Nothing of the server's is the child's business: its siblings' descriptors,
+            // the report pipe, the caller's socket.
+            children.clear();
+            drop((read_end, write_end));
             // SAFETY: the child never returns into `serve`, which owns the socket: closing the
-            // number here cannot close anything else. The caller must not see it as the server.
+            // number here cannot close anything else.
             unsafe { nix::libc::close(socket.as_raw_fd()) };
             process::in_child(|| launch.run(fds))
         }
-        pid => Ok(pid as i32),
+        ForkResult::Parent { child } => {
+            let pidfd = process::pidfd_open(child.as_raw(), 0).map_err(|e| {
+                // Nobody could wait for it: don't leave it running.
+                _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
+                _ = nix::sys::wait::waitpid(child, None);
+                format!("pidfd_open: {e}")
+            })?;
+            let handed = pidfd.try_clone().map_err(|e| format!("dup: {e}"))?;
+            children.push(Served {
+                pidfd,
+                report: write_end.into(),
+            });
+            Ok((child.as_raw(), [handed, read_end]))
+        }
     }
 }

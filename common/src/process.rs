@@ -34,8 +34,8 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::io::Write;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -72,6 +72,8 @@ pub enum Exit {
     Code(i32),
     /// A signal killed it.
     Signal(Signal),
+    /// It ended, but the fork server that reaped it died before saying how.
+    Unknown,
 }
 
 impl fmt::Display for Exit {
@@ -79,6 +81,41 @@ impl fmt::Display for Exit {
         match self {
             Exit::Code(code) => write!(f, "exited with code {code}"),
             Exit::Signal(signal) => write!(f, "was killed by {signal}"),
+            Exit::Unknown => f.write_str("ended; how was lost with the fork server"),
+        }
+    }
+}
+
+impl Exit {
+    /// How a reaped process ended, from `waitid`'s answer.
+    pub(crate) fn from_status(status: WaitStatus) -> Option<Exit> {
+        match status {
+            WaitStatus::Exited(_, code) => Some(Exit::Code(code)),
+            WaitStatus::Signaled(_, signal, _) => Some(Exit::Signal(signal)),
+            _ => None,
+        }
+    }
+
+    /// Eight bytes for the fork server to report an exit with.
+    pub(crate) fn to_bytes(self) -> [u8; 8] {
+        let (kind, value): (i32, i32) = match self {
+            Exit::Code(code) => (0, code),
+            Exit::Signal(signal) => (1, signal as i32),
+            Exit::Unknown => (2, 0),
+        };
+        let mut bytes = [0; 8];
+        bytes[..4].copy_from_slice(&kind.to_le_bytes());
+        bytes[4..].copy_from_slice(&value.to_le_bytes());
+        bytes
+    }
+
+    fn from_bytes(bytes: [u8; 8]) -> Exit {
+        let kind = i32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+        let value = i32::from_le_bytes(bytes[4..].try_into().expect("4 bytes"));
+        match (kind, Signal::try_from(value)) {
+            (0, _) => Exit::Code(value),
+            (1, Ok(signal)) => Exit::Signal(signal),
+            _ => Exit::Unknown,
         }
     }
 }
@@ -92,27 +129,49 @@ pub struct Child {
     exit: Option<Exit>,
     /// Queues the child was handed, drained while we wait for it.
     serving: Vec<Arc<dyn WaitSource>>,
+    /// For a child of the fork server, which reaps it: where the server writes how it ended.
+    reported: Option<std::fs::File>,
 }
 
 impl Child {
     /// Takes charge of `pid`, which must be an unreaped child of this process.
     fn adopt(pid: Pid) -> Result<Self> {
-        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1; no memory.
-        let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, pid.as_raw(), 0) };
-        if fd < 0 {
-            let err = std::io::Error::last_os_error();
-            // Don't leave the process running with nobody to reap it.
-            _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
-            _ = nix::sys::wait::waitpid(pid, None);
-            return Err(err).with_context(|| format!("pidfd_open({pid}) (needs Linux 5.3+)"));
-        }
+        let pidfd = match pidfd_open(pid.as_raw(), 0) {
+            Ok(pidfd) => pidfd,
+            Err(err) => {
+                // Don't leave the process running with nobody to reap it.
+                _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+                _ = nix::sys::wait::waitpid(pid, None);
+                return Err(err).with_context(|| format!("pidfd_open({pid}) (needs Linux 5.3+)"));
+            }
+        };
         Ok(Child {
             pid,
-            // SAFETY: pidfd_open has just returned this new descriptor (close-on-exec), ours alone.
-            pidfd: unsafe { OwnedFd::from_raw_fd(fd as RawFd) },
+            pidfd,
             exit: None,
             serving: Vec::new(),
+            reported: None,
         })
+    }
+
+    /// A child the fork server started and reaps: it sent a pidfd for it and a pipe on which it
+    /// reports the exit.
+    pub(crate) fn served(pid: i32, pidfd: OwnedFd, reported: OwnedFd) -> Self {
+        Child {
+            pid: Pid::from_raw(pid),
+            pidfd,
+            exit: None,
+            serving: Vec::new(),
+            reported: Some(reported.into()),
+        }
+    }
+
+    /// What becomes readable when the child has ended: its pidfd, or the fork server's report.
+    fn ended(&self) -> BorrowedFd<'_> {
+        match &self.reported {
+            Some(report) => report.as_fd(),
+            None => self.pidfd.as_fd(),
+        }
     }
 
     /// The child's process id.
@@ -141,8 +200,8 @@ impl Child {
 
     fn wait_until(&mut self, deadline: Option<Instant>) -> Result<Option<Exit>> {
         if deadline.is_none() && self.serving.is_empty() && self.exit.is_none() {
-            // Nothing else to watch: block in `waitid` itself, one syscall.
-            self.reap(WaitPidFlag::WEXITED)?;
+            // Nothing else to watch: block in `waitid` (or the server's report) itself.
+            self.reap()?;
         }
         while self.exit.is_none() {
             let timeout = match deadline {
@@ -154,7 +213,7 @@ impl Child {
                     None => return Ok(None),
                 },
             };
-            let mut fds: Vec<PollFd> = std::iter::once(self.pidfd.as_fd())
+            let mut fds: Vec<PollFd> = std::iter::once(self.ended())
                 .chain(self.serving.iter().map(|s| s.fd()))
                 .map(|fd| PollFd::new(fd, PollFlags::POLLIN))
                 .collect();
@@ -179,7 +238,7 @@ impl Child {
                 self.serving.swap_remove(index);
             }
             if ready[0] {
-                self.reap(WaitPidFlag::WEXITED)?;
+                self.reap()?;
             }
         }
         Ok(self.exit)
@@ -188,26 +247,38 @@ impl Child {
     /// Reports how the child ended, or `None` if it is still running; never blocks.
     pub fn try_wait(&mut self) -> Result<Option<Exit>> {
         if self.exit.is_none() {
-            let mut fds = [PollFd::new(self.pidfd.as_fd(), PollFlags::POLLIN)];
+            let mut fds = [PollFd::new(self.ended(), PollFlags::POLLIN)];
             if poll(&mut fds, PollTimeout::ZERO).context("checking a child process")? > 0 {
-                self.reap(WaitPidFlag::WEXITED)?; // It has exited: this returns at once.
+                self.reap()?; // It has exited: this returns at once.
             }
         }
         Ok(self.exit)
     }
 
-    fn reap(&mut self, flags: WaitPidFlag) -> Result<()> {
+    /// Waits for the child to end and records how: `waitid` on our own child, or the fork
+    /// server's report on one of its children.
+    fn reap(&mut self) -> Result<()> {
+        if let Some(report) = &mut self.reported {
+            let mut bytes = [0u8; 8];
+            self.exit = Some(match report.read_exact(&mut bytes) {
+                Ok(()) => Exit::from_bytes(bytes),
+                Err(_) => {
+                    // The server is gone: wait for the process itself, whose status is lost.
+                    let mut fds = [PollFd::new(self.pidfd.as_fd(), PollFlags::POLLIN)];
+                    while poll(&mut fds, PollTimeout::NONE) == Err(Errno::EINTR) {}
+                    Exit::Unknown
+                }
+            });
+            return Ok(());
+        }
         let status = loop {
-            match waitid(Id::PIDFd(self.pidfd.as_fd()), flags) {
+            match waitid(Id::PIDFd(self.pidfd.as_fd()), WaitPidFlag::WEXITED) {
                 Err(Errno::EINTR) => {}
                 other => break other,
             }
         };
-        self.exit = match status.with_context(|| format!("reaping child process {}", self.pid))? {
-            WaitStatus::Exited(_, code) => Some(Exit::Code(code)),
-            WaitStatus::Signaled(_, signal, _) => Some(Exit::Signal(signal)),
-            _ => None,
-        };
+        let status = status.with_context(|| format!("reaping child process {}", self.pid))?;
+        self.exit = Exit::from_status(status);
         Ok(())
     }
 
@@ -254,7 +325,7 @@ impl Drop for Child {
         if self.exit.is_none() {
             // Only error paths get here: the caller did not join. Don't leave a process behind.
             _ = self.kill(); // Fails only if it has exited already; the reap below collects it.
-            _ = self.reap(WaitPidFlag::WEXITED); // Fails only if it is already reaped.
+            _ = self.reap(); // Fails only if it is already reaped.
         }
     }
 }
@@ -421,6 +492,18 @@ pub fn fork(body: impl FnOnce() -> Result<()>) -> Result<Child> {
     }
 }
 
+/// A pidfd for process (or, with `PIDFD_THREAD`, thread) `pid`: readable once it has ended, and a
+/// handle to signal or reap it by that cannot be confused with a later process of the same pid.
+pub(crate) fn pidfd_open(pid: i32, flags: nix::libc::c_int) -> std::io::Result<OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1; no memory.
+    let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, pid, flags) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: pidfd_open has just returned this new descriptor (close-on-exec), ours alone.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
 /// How many times this process (or its forked ancestors) called [`fork`]: a value made before the
 /// last fork may have a copy in another process.
 static FORKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -471,15 +554,10 @@ pub fn ensure_single_threaded() -> Result<()> {
             .and_then(|n| n.parse::<i32>().ok());
         others.extend(tid.filter(|&t| t != me));
     }
-    const PIDFD_THREAD: nix::libc::c_long = nix::libc::O_EXCL as nix::libc::c_long;
+    const PIDFD_THREAD: nix::libc::c_int = nix::libc::O_EXCL;
     let pidfds: Vec<OwnedFd> = others
         .iter()
-        .filter_map(|&tid| {
-            // SAFETY: pidfd_open takes a tid and flags and returns a new descriptor or -1.
-            let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, tid, PIDFD_THREAD) };
-            // SAFETY: a descriptor pidfd_open has just returned is ours alone.
-            (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
-        })
+        .filter_map(|&tid| pidfd_open(tid, PIDFD_THREAD).ok())
         .collect();
     let deadline = Instant::now() + Duration::from_millis(100);
     for pidfd in &pidfds {
@@ -538,11 +616,6 @@ fn spawn(launch: &Launch) -> Result<Child> {
     // If the child died before reading, this fails and dropping `child` reaps it.
     handoff::send_frame_with_fds(&socket, &bytes, &launch.fds)?;
     Ok(child)
-}
-
-/// Adopts a child that the fork server created on our behalf (it is our child: see `forkserver`).
-pub(crate) fn adopt_served(pid: i32) -> Result<Child> {
-    Child::adopt(Pid::from_raw(pid))
 }
 
 #[cfg(test)]
