@@ -479,7 +479,6 @@ where
 /// and 101 if `body` panics. Fails if this process has more than one thread (see the module docs).
 pub fn fork(body: impl FnOnce() -> Result<()>) -> Result<Child> {
     ensure_single_threaded()?;
-    FORKS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     // Anything still buffered would otherwise be printed twice: once by each process.
     std::io::stdout()
         .flush()
@@ -502,15 +501,6 @@ pub(crate) fn pidfd_open(pid: i32, flags: nix::libc::c_int) -> std::io::Result<O
     }
     // SAFETY: pidfd_open has just returned this new descriptor (close-on-exec), ours alone.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
-}
-
-/// How many times this process (or its forked ancestors) called [`fork`]: a value made before the
-/// last fork may have a copy in another process.
-static FORKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// See [`FORKS`].
-pub(crate) fn forks_so_far() -> u64 {
-    FORKS.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Ends a child process after `body`: code 0 on `Ok`, 1 after printing an `Err` as one line, 101

@@ -3,7 +3,7 @@
 //! Values travel through a pipe as length-prefixed postcard frames (Python pickles them).
 //! [`IpcQueue::new`] returns the two ends separately, a [`QueueWriter`] to `put` and an
 //! [`IpcQueue`] to `get`, because in Rust ownership decides who can write: hand the writer to the
-//! child ([`process::start`]`(method, &WORKER, writer)`, any start method)
+//! child ([`start`](crate::process::start)`(method, &WORKER, writer)`, any start method)
 //! and the parent's copy is closed once the child has it. That gives two guarantees Python's
 //! `Queue` lacks:
 //!
@@ -19,12 +19,11 @@
 //! buffer wakes a waiting `get` through an eventfd it polls beside the pipe.
 //!
 //! Several writers (clones of one [`QueueWriter`], in several processes) take a [`ProcessLock`]
-//! around each message, so large messages never interleave in the pipe. A count of writer handles,
-//! in memory every writer maps, lets a writer that is alone skip that lock.
+//! around each message, so large messages never interleave in the pipe.
 //!
-//! **What a message costs.** `put`: one serialization into a reused per-thread buffer, then one
-//! `write` system call while the writer is alone (two `fcntl` calls more when it is not), and the
-//! pipe copies the bytes once. `get`: one `read` brings in up to 64 KiB of messages (or a whole
+//! **What a message costs.** `put`: one serialization into a reused per-thread buffer, the lock
+//! (no system call unless another writer holds it), one `write` system call, and the pipe copies
+//! the bytes once. `get`: one `read` brings in up to 64 KiB of messages (or a whole
 //! large one) in a reused buffer; each message is then decoded in place, with no further system
 //! call and no move of the bytes behind it. A `Vec<u8>` message is copied, not decoded byte by byte
 //! (see [`frame`]). `make bench` measures both against a raw pipe carrying the same frames.
@@ -32,10 +31,7 @@
 use std::fs::File;
 use std::io::{ErrorKind, Write};
 use std::marker::PhantomData;
-use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
-use std::ptr::NonNull;
-use std::sync::atomic::{AtomicI64, Ordering::SeqCst};
+use std::os::fd::{AsFd, BorrowedFd, RawFd};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -43,15 +39,12 @@ use anyhow::{Context, Result, bail};
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::eventfd::{EfdFlags, EventFd};
-use nix::sys::memfd::{MFdFlags, memfd_create};
-use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::frame::{self, FrameBuffer};
 use crate::handoff::{self, WaitSource};
 use crate::lock::ProcessLock;
-use crate::process;
 
 /// The reading end of a queue between processes. Create one with [`IpcQueue::new`].
 #[derive(Debug)]
@@ -66,14 +59,6 @@ pub struct IpcQueue<T> {
 pub struct QueueWriter<T> {
     pipe: File,
     lock: Arc<ProcessLock>,
-    /// How many writer handles exist, in every process: while this is the only one, `put` needs
-    /// no lock between processes.
-    writers: Arc<WriterCount>,
-    /// The process this handle was made in, which alone may uncount it on drop.
-    owner: u32,
-    /// How many forks this process had seen when the handle was made: a copy made by a later
-    /// `fork` is not counted, so a handle that may have one always takes the lock.
-    forks: u64,
     /// The reader, when it lives in this process: a child handed this writer keeps it drained.
     reader: Weak<Reader>,
     _values: PhantomData<fn(T)>,
@@ -118,13 +103,9 @@ impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
         let writer = QueueWriter {
             pipe: write_end.into(),
             lock: Arc::new(ProcessLock::new()?),
-            writers: Arc::new(WriterCount::new()?),
-            owner: std::process::id(),
-            forks: process::forks_so_far(),
             reader: Arc::downgrade(&reader),
             _values: PhantomData,
         };
-        writer.writers.add(1);
         Ok((
             writer,
             IpcQueue {
@@ -191,21 +172,12 @@ thread_local! {
 impl<T: Serialize + 'static> QueueWriter<T> {
     /// Puts a value on the queue (Python's `q.put(value)`). Blocks while the pipe is full.
     ///
-    /// No other writer's bytes ever come between a message's: while this handle is the only
-    /// writer anywhere, its threads take turns on an in-process mutex and the message is one
-    /// `write_all`; otherwise each message is written under the lock every writer shares (two more
-    /// system calls).
+    /// Each message is written under the lock every writer shares, so no other writer's bytes
+    /// ever come between its bytes.
     pub fn put(&self, value: &T) -> Result<()> {
         ENCODED.with_borrow_mut(|frame| {
             frame::encode_message(value, frame)?;
-            // A fork since this handle was made means a copy may exist, in the child (which
-            // sees the count it inherited) and here alike: then take the lock.
-            let alone = self.forks == process::forks_so_far() && self.writers.get() == 1;
-            let (_threads, _processes) = if alone {
-                (Some(self.lock.lock_threads()), None)
-            } else {
-                (None, Some(self.lock.lock()?))
-            };
+            let _held = self.lock.lock()?;
             match (&self.pipe).write_all(frame) {
                 Err(e) if e.kind() == ErrorKind::BrokenPipe => bail!("the queue's reader is gone"),
                 other => other.context("writing to the queue"),
@@ -219,24 +191,12 @@ impl<T: Serialize + 'static> QueueWriter<T> {
             .pipe
             .try_clone()
             .context("duplicating the queue's writer")?;
-        self.writers.add(1);
         Ok(Self {
             pipe,
             lock: Arc::clone(&self.lock),
-            writers: Arc::clone(&self.writers),
-            owner: std::process::id(),
-            forks: process::forks_so_far(),
             reader: Weak::clone(&self.reader),
             _values: PhantomData,
         })
-    }
-}
-
-impl<T> Drop for QueueWriter<T> {
-    fn drop(&mut self) {
-        if self.owner == std::process::id() {
-            self.writers.add(-1); // A copy made by `fork` was never counted.
-        }
     }
 }
 
@@ -246,29 +206,23 @@ impl<T> Serialize for QueueWriter<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let pipe = handoff::send_fd(self.pipe.as_fd(), "a queue writer")?;
         let lock = handoff::send_fd(self.lock.file(), "a queue writer")?;
-        let writers = handoff::send_fd(self.writers.file.as_fd(), "a queue writer")?;
         if let Some(reader) = self.reader.upgrade() {
             if reader.owner == std::process::id() {
                 handoff::keep_serving(reader);
             }
         }
-        // Counted now, before the child exists: the child's handle is one more writer.
-        self.writers.add(1);
-        (pipe, lock, writers).serialize(serializer)
+        (pipe, lock).serialize(serializer)
     }
 }
 
 impl<'de, T> Deserialize<'de> for QueueWriter<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (pipe, lock, writers) = <(RawFd, RawFd, RawFd)>::deserialize(deserializer)?;
+        let (pipe, lock) = <(RawFd, RawFd)>::deserialize(deserializer)?;
         let error = |e: anyhow::Error| D::Error::custom(format!("{e:#}"));
         let take = |fd| handoff::take_inherited(fd).map_err(error);
         Ok(Self {
             pipe: take(pipe)?.into(),
-            lock: Arc::new(ProcessLock::from_file(take(lock)?)),
-            writers: Arc::new(WriterCount::map(take(writers)?).map_err(error)?),
-            owner: std::process::id(),
-            forks: process::forks_so_far(),
+            lock: Arc::new(ProcessLock::from_file(take(lock)?).map_err(error)?),
             reader: Weak::new(),
             _values: PhantomData,
         })
@@ -338,57 +292,6 @@ impl WaitSource for Reader {
     fn service(&self) -> Result<bool> {
         self.fill(true)?;
         Ok(!lock(&self.buffer).writers_gone)
-    }
-}
-
-/// A counter in a one-page memory file that every process holding a writer maps.
-#[derive(Debug)]
-struct WriterCount {
-    file: OwnedFd,
-    count: NonNull<AtomicI64>,
-}
-
-// SAFETY: the pointer is to a shared mapping this value owns, accessed only through an atomic.
-unsafe impl Send for WriterCount {}
-// SAFETY: as above: every access is an atomic operation.
-unsafe impl Sync for WriterCount {}
-
-impl WriterCount {
-    fn new() -> Result<Self> {
-        let file = memfd_create(c"queue-writers", MFdFlags::MFD_CLOEXEC)
-            .context("creating the writer count")?;
-        nix::unistd::ftruncate(&file, 8).context("sizing the writer count")?;
-        Self::map(file)
-    }
-
-    fn map(file: OwnedFd) -> Result<Self> {
-        let size = NonZeroUsize::new(8).expect("not zero");
-        let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
-        // SAFETY: a fresh shared mapping of an 8-byte file: it aliases no Rust object, and it is
-        // only ever read and written as one atomic.
-        let start = unsafe { mmap(None, size, prot, MapFlags::MAP_SHARED, &file, 0) }
-            .context("mapping the writer count")?;
-        Ok(Self {
-            file,
-            count: start.cast(),
-        })
-    }
-
-    fn get(&self) -> i64 {
-        // SAFETY: the mapping lives as long as `self` and the kernel zero-filled it.
-        unsafe { self.count.as_ref() }.load(SeqCst)
-    }
-
-    fn add(&self, delta: i64) {
-        // SAFETY: as in `get`.
-        unsafe { self.count.as_ref() }.fetch_add(delta, SeqCst);
-    }
-}
-
-impl Drop for WriterCount {
-    fn drop(&mut self) {
-        // SAFETY: exactly the 8-byte mapping made in `map`; nothing borrows it past `self`.
-        _ = unsafe { munmap(self.count.cast(), 8) }; // Failure would mean it is not mapped.
     }
 }
 

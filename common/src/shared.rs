@@ -12,7 +12,8 @@
 //! under every start method; named memory crosses as its name, and the child, once attached,
 //! removes the name, so a crash of either process leaves nothing in `/dev/shm`.
 //!
-//! Elements are read and written through atomics, so every access is safe Rust and never tears.
+//! Elements are read and written through atomics (acquire loads, release stores: plain moves on
+//! x86), so every access is safe Rust and never tears.
 //! What atomics do not make safe is a read-modify-write spread over two calls
 //! (`a.set(i, a.get(i) + 1)`): hold [`SharedArray::lock`] around it, as Python's
 //! `with a.get_lock():`. The lock is a [`ProcessLock`], released by the kernel if its holder dies.
@@ -22,7 +23,8 @@ use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64, Ordering::SeqCst};
+use std::sync::atomic::Ordering::{Acquire, Release};
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64};
 
 use anyhow::{Context, Result, ensure};
 use nix::sys::memfd::{MFdFlags, memfd_create};
@@ -58,10 +60,10 @@ macro_rules! shareable {
         impl Shareable for $t {
             type Cell = $cell;
             fn load(cell: &$cell) -> $t {
-                $from(cell.load(SeqCst))
+                $from(cell.load(Acquire))
             }
             fn store(cell: &$cell, value: $t) {
-                cell.store($to(value), SeqCst)
+                cell.store($to(value), Release)
             }
         }
     )*};
@@ -186,7 +188,7 @@ impl<T: Shareable> SharedArray<T> {
             inner: Rc::new(Inner {
                 memory,
                 len: handle.len,
-                lock: ProcessLock::from_file(handoff::take_inherited(handle.lock)?),
+                lock: ProcessLock::from_file(handoff::take_inherited(handle.lock)?)?,
             }),
             _values: PhantomData,
         })

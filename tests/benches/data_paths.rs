@@ -22,8 +22,8 @@ use common::queue::{IpcQueue, QueueWriter};
 use common::shared::SharedValue;
 use common::target::Target;
 use measure::{Goal, Python, Row, Unit, seconds};
-use nix::fcntl::{FcntlArg, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
 use nix::sys::wait::waitpid;
 use nix::unistd::{ForkResult, Pid};
 
@@ -366,31 +366,46 @@ fn locked_increments(n: u64) -> Result<()> {
     Ok(())
 }
 
-/// Raw: a record lock (`fcntl(F_SETLKW)`) on a memory file around the same increment.
+/// Raw: the primitive `ProcessLock` is built on, written out: a process-shared, robust, recursive
+/// pthread mutex and a counter in one anonymous shared mapping, which the forked children inherit.
 fn raw_locked_increments(n: u64) -> Result<()> {
-    let value = SharedValue::new(0i64)?; // Only its memory is used, not its lock.
-    let file = nix::sys::memfd::memfd_create(c"raw-lock", nix::sys::memfd::MFdFlags::MFD_CLOEXEC)?;
-    let record = |kind: i32| nix::libc::flock {
-        l_type: kind as i16,
-        l_whence: nix::libc::SEEK_SET as i16,
-        l_start: 0,
-        l_len: 0,
-        l_pid: 0,
-    };
+    #[repr(C)]
+    struct Shared {
+        mutex: nix::libc::pthread_mutex_t,
+        counter: i64,
+    }
+    let size = std::num::NonZeroUsize::new(size_of::<Shared>()).expect("not zero");
+    let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
+    // SAFETY: a fresh anonymous shared mapping, zero-filled, aliasing nothing.
+    let shared = unsafe { mmap_anonymous(None, size, prot, MapFlags::MAP_SHARED) }?
+        .cast::<Shared>()
+        .as_ptr();
+    let mut attr = std::mem::MaybeUninit::<nix::libc::pthread_mutexattr_t>::uninit();
+    let attr = attr.as_mut_ptr();
+    // SAFETY: `attr` is storage on this frame; it is initialised first, then set, then used.
+    unsafe { nix::libc::pthread_mutexattr_init(attr) };
+    // SAFETY: as above.
+    unsafe { nix::libc::pthread_mutexattr_setpshared(attr, nix::libc::PTHREAD_PROCESS_SHARED) };
+    // SAFETY: as above.
+    unsafe { nix::libc::pthread_mutexattr_setrobust(attr, nix::libc::PTHREAD_MUTEX_ROBUST) };
+    // SAFETY: as above. (Re-entrant, as `ProcessLock` is.)
+    unsafe { nix::libc::pthread_mutexattr_settype(attr, nix::libc::PTHREAD_MUTEX_RECURSIVE) };
+    // SAFETY: `shared` is the fresh mapping, not yet used by anyone.
+    let mutex = unsafe { &raw mut (*shared).mutex };
+    // SAFETY: `mutex` is valid, unused memory; `attr` is initialised.
+    unsafe { nix::libc::pthread_mutex_init(mutex, attr) };
     let mut children = Vec::new();
     for _ in 0..2 {
         // SAFETY: this phase is single-threaded; the child locks, increments and `_exit`s.
         match unsafe { nix::unistd::fork() }? {
             ForkResult::Child => {
                 for _ in 0..n {
-                    fcntl(
-                        file.as_fd(),
-                        FcntlArg::F_SETLKW(&record(nix::libc::F_WRLCK)),
-                    )
-                    .expect("lock");
-                    value.set(value.get() + 1);
-                    fcntl(file.as_fd(), FcntlArg::F_SETLK(&record(nix::libc::F_UNLCK)))
-                        .expect("unlock");
+                    // SAFETY: the mutex was initialised above and stays mapped in this child.
+                    unsafe { nix::libc::pthread_mutex_lock(mutex) };
+                    // SAFETY: the counter is only touched under the mutex, which we hold.
+                    unsafe { (*shared).counter += 1 };
+                    // SAFETY: we hold the mutex.
+                    unsafe { nix::libc::pthread_mutex_unlock(mutex) };
                 }
                 // SAFETY: `_exit` has no preconditions.
                 unsafe { nix::libc::_exit(0) }
@@ -401,7 +416,16 @@ fn raw_locked_increments(n: u64) -> Result<()> {
     for child in children {
         waitpid(child, None)?;
     }
-    ensure!(value.get() == 2 * n as i64, "lost updates");
+    // SAFETY: both children are gone; the mapping is still ours.
+    let total = unsafe { (*shared).counter };
+    // SAFETY: exactly the mapping made above, no longer used.
+    unsafe {
+        munmap(
+            std::ptr::NonNull::new(shared.cast()).expect("mapped"),
+            size.get(),
+        )
+    }?;
+    ensure!(total == 2 * n as i64, "lost updates");
     Ok(())
 }
 
