@@ -4,6 +4,13 @@
 //! `--…-ms` flag so the tests can run them in milliseconds. [`run`] is the program's exit path:
 //! an error ends the program with one line on stderr and exit code 1 (clap keeps exit code 2 for
 //! usage errors), never a panic backtrace.
+//!
+//! **A closed or full stdout.** Rust ignores `SIGPIPE`, so `println!` to a closed pipe (`| head
+//! -1`) panics instead of ending the program as `cat` does. [`run`] installs a panic hook that
+//! ends the program the conventional way instead, from whichever thread printed: killed by
+//! `SIGPIPE` for a closed pipe, or one `error:` line and exit code 1 for any other write error
+//! (`> /dev/full`). (`SIGPIPE` itself stays ignored: a queue's writer needs `EPIPE` to learn that
+//! its reader is gone.)
 
 use std::fmt;
 use std::process::ExitCode;
@@ -57,6 +64,7 @@ pub fn worker_count() -> clap::builder::RangedU64ValueParser<usize> {
 ///
 /// On error prints `error: <message>: <cause>: …` as one line on stderr and returns exit code 1.
 pub fn run(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+    end_quietly_when_stdout_fails();
     match body() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -64,6 +72,29 @@ pub fn run(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Installs the panic hook described in the module docs (once; later calls change nothing).
+pub fn end_quietly_when_stdout_fails() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = crate::panic::message(info.payload());
+            let Some(why) = message.strip_prefix("failed printing to stdout: ") else {
+                return default(info);
+            };
+            // The error's number, not its text, which depends on the locale.
+            if why.ends_with(&format!("(os error {})", nix::libc::EPIPE)) {
+                use nix::sys::signal::{SigHandler, Signal, raise, signal};
+                // SAFETY: restoring the default action of SIGPIPE installs no handler code.
+                _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
+                _ = raise(Signal::SIGPIPE); // Ends the process here, as for `cat`.
+            }
+            eprintln!("error: writing to stdout: {why}");
+            std::process::exit(1);
+        }));
+    });
 }
 
 #[cfg(test)]

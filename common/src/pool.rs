@@ -380,8 +380,8 @@ impl Worker {
         for index in 0..count {
             let (parent_end, child_end) =
                 UnixStream::pair().context("creating a worker's socket")?;
+            let mut parent_end = Some(parent_end);
             let process = if method == StartMethod::Fork {
-                let mut parent_end = Some(parent_end.try_clone()?);
                 process::fork(|| {
                     // `fork` copied every descriptor. Close the parent's ends, this worker's and
                     // its siblings', so each socket has one process at each end and a death
@@ -394,6 +394,7 @@ impl Worker {
                 process::start(method, &WORKER, WorkerEnd(child_end))
             }
             .with_context(|| format!("starting worker {index}"))?;
+            let parent_end = parent_end.expect("only a forked child takes it");
             workers.push(Worker {
                 process,
                 channel: parent_end,

@@ -361,6 +361,7 @@ pub(crate) fn lookup(name: &str, signature: &str) -> Result<&'static dyn Entry> 
 /// runs the parent's `main`: the reason Python needs the guard under spawn and forkserver.
 pub fn run_if_child(targets: &'static [&'static dyn Entry]) {
     _ = TABLE.set(targets); // Called twice: the first table stays.
+    crate::cli::end_quietly_when_stdout_fails();
     let mut args = std::env::args_os().skip(1);
     let role = args.next();
     let mut fd = || -> Result<UnixStream> {

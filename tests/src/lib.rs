@@ -6,9 +6,14 @@
 pub struct ReadmeDoctests;
 
 use std::collections::HashMap;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::{Mutex, OnceLock};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, OnceLock, mpsc};
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
 
 /// Builds the binary of package `package` (once per test process) and returns a command for it.
 pub fn example(package: &str) -> Command {
@@ -58,13 +63,39 @@ pub fn binary(package: &str, bin: &str) -> Command {
     Command::new(path)
 }
 
+/// How long any binary a test runs may take; past it the test fails as a hang. Generous, for a
+/// loaded 2-core machine: the slowest case takes under 2 s there.
+pub const HANG: Duration = Duration::from_secs(60);
+
 /// Runs `cmd` to completion and returns its output, with stdout and stderr as strings.
+///
+/// A run that takes longer than [`HANG`] is killed with its whole process group (children,
+/// fork server) and fails the test: a regression that hangs shows as a failure, not a stall.
 pub fn run(cmd: &mut Command) -> Ran {
+    run_to(cmd, Stdio::piped())
+}
+
+/// [`run`] with stdout sent to `stdout` (a closed pipe, `/dev/full`); `Ran::stdout` is then empty.
+pub fn run_to(cmd: &mut Command, stdout: Stdio) -> Ran {
+    cmd.stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let child = cmd.spawn().expect("starting the example");
+    let group = Pid::from_raw(i32::try_from(child.id()).expect("pid fits"));
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
     let Output {
         status,
         stdout,
         stderr,
-    } = cmd.output().expect("starting the example");
+    } = match finished.recv_timeout(HANG) {
+        Ok(output) => output.expect("collecting the example's output"),
+        Err(_) => {
+            _ = killpg(group, Signal::SIGKILL); // Already gone is fine.
+            panic!("hung: still running after {HANG:?}: {cmd:?}");
+        }
+    };
     Ran {
         status,
         stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),

@@ -1,6 +1,9 @@
 //! Every program's command line: `--help` works, bad input is a short usage error (exit 2), no panic.
 
-use tests::{example, run};
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
+
+use tests::{example, run, run_to};
 
 /// Each program with a numeric option it takes.
 const PROGRAMS: &[(&str, &str)] = &[
@@ -38,4 +41,66 @@ fn unknown_flags_and_non_numbers_are_usage_errors() {
             assert!(out.failure(2).contains("soon"), "{program}: {out:?}");
         }
     }
+}
+
+/// Fast arguments for each program, so that each prints soon.
+fn quick(program: &str) -> Vec<&'static str> {
+    match program {
+        "simple-thread" => vec!["--delay-ms", "1"],
+        "daemon-thread" => vec!["--interval-ms", "1", "--run-for-ms", "50"],
+        "as-completed" => vec!["--unit-ms", "5"],
+        _ => vec![],
+    }
+}
+
+/// `program | head -0`: stdout is a pipe nobody reads. Each program ends as `cat` would, killed by
+/// SIGPIPE, with nothing on stderr. Where a child process is the one that prints, the child is
+/// killed so and the parent says so in one line (exit 1). Never a panic, never a hang.
+#[test]
+fn a_closed_stdout_ends_every_program_quietly() {
+    for (program, _) in PROGRAMS {
+        let (read_end, write_end) = nix::unistd::pipe().unwrap();
+        drop(read_end);
+        let out = run_to(
+            example(program).args(quick(program)),
+            Stdio::from(write_end),
+        );
+        assert!(!out.stderr.contains("panicked"), "{program}: {out:?}");
+        if *program == "simple-process" {
+            assert!(out.failure(1).ends_with("was killed by SIGPIPE"), "{out:?}");
+        } else {
+            assert_eq!(out.status.signal(), Some(13), "{program}: SIGPIPE, {out:?}");
+            assert_eq!(out.stderr, "", "{program}");
+        }
+    }
+}
+
+/// `program > /dev/full`: one line on stderr, exit 1.
+#[test]
+fn a_full_stdout_is_a_one_line_error() {
+    for (program, _) in PROGRAMS {
+        let full = std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = run_to(example(program).args(quick(program)), Stdio::from(full));
+        let line = out.failure(1);
+        assert!(
+            line.starts_with("error: writing to stdout: No space left on device")
+                || line.starts_with("error: child process "),
+            "{program}: {out:?}"
+        );
+    }
+}
+
+#[test]
+fn counts_that_input_multiplies_are_capped() {
+    let out = run(example("lock-counter").args(["--threads", "40000"]));
+    assert!(out.failure(2).contains("40000"), "{out:?}");
+    let lengths: Vec<String> = (0..300).map(|n| n.to_string()).collect();
+    let out = run(example("as-completed").args(&lengths));
+    assert!(out.failure(2).contains("no more were expected"), "{out:?}");
+    let out =
+        run(example("as-completed").args(["4294967295", "--unit-ms", "18446744073709551615"]));
+    assert!(out.failure(1).contains("too long a sleep"), "{out:?}");
 }

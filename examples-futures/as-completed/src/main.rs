@@ -18,8 +18,8 @@ use common::pyfmt::Py;
 /// Print task results in the order the tasks finish.
 #[derive(Parser)]
 struct Args {
-    /// How many units each task sleeps; also what it returns.
-    #[arg(default_values_t = [3, 1, 2])]
+    /// How many units each task sleeps; also what it returns (at most 256 tasks: one thread each).
+    #[arg(default_values_t = [3, 1, 2], num_args = 0..=256)]
     lengths: Vec<u32>,
     /// The length of one unit, in milliseconds.
     #[arg(long, default_value = "1000")]
@@ -35,6 +35,12 @@ fn main() -> std::process::ExitCode {
     let args = Args::parse();
     cli::run(|| {
         let unit = args.unit_ms.duration();
+        let longest = args.lengths.iter().copied().max().unwrap_or(0);
+        anyhow::ensure!(
+            unit.checked_mul(longest).is_some(),
+            "{longest} units of {} ms is too long a sleep",
+            args.unit_ms
+        );
         // One worker per task, so that they all run at once and only their lengths decide the order.
         let executor = ThreadPoolExecutor::new(args.lengths.len().max(1))?;
         let futures = args

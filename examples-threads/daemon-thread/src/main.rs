@@ -11,7 +11,7 @@
 use std::thread;
 
 use clap::Parser;
-use common::cli::Millis;
+use common::cli::{self, Millis};
 
 /// Print from a background thread until main returns.
 #[derive(Parser)]
@@ -31,9 +31,12 @@ fn background_task(interval: Millis) {
     }
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    // The handle is dropped at once: dropping a `JoinHandle` detaches the thread.
-    thread::spawn(move || background_task(args.interval_ms));
-    thread::sleep(args.run_for_ms.duration());
+    cli::run(|| {
+        // The handle is dropped at once: dropping a `JoinHandle` detaches the thread.
+        thread::spawn(move || background_task(args.interval_ms));
+        thread::sleep(args.run_for_ms.duration());
+        Ok(())
+    })
 }

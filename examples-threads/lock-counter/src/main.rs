@@ -12,15 +12,16 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread;
 
 use clap::Parser;
+use common::cli;
 
 /// Count to threads × increments with and without a lock.
 #[derive(Parser)]
 struct Args {
-    /// How many threads increment the counter.
-    #[arg(long, default_value_t = 8)]
+    /// How many threads increment the counter (1 to 256).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
     threads: u64,
-    /// How many increments each thread does.
-    #[arg(long, default_value_t = 100_000)]
+    /// How many increments each thread does (up to 10 000 000).
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
     increments: u64,
 }
 
@@ -48,14 +49,16 @@ fn hammer<C: Sync>(counter: &C, args: &Args, increment: fn(&C)) {
     });
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    cli::run(|| {
+        let locked = Mutex::new(0);
+        hammer(&locked, &args, increment_with_lock);
+        println!("with lock: {}", locked.into_inner().expect("not poisoned"));
 
-    let locked = Mutex::new(0);
-    hammer(&locked, &args, increment_with_lock);
-    println!("with lock: {}", locked.into_inner().expect("not poisoned"));
-
-    let unlocked = AtomicU64::new(0);
-    hammer(&unlocked, &args, increment_without_lock);
-    println!("without lock: {}", unlocked.into_inner());
+        let unlocked = AtomicU64::new(0);
+        hammer(&unlocked, &args, increment_without_lock);
+        println!("without lock: {}", unlocked.into_inner());
+        Ok(())
+    })
 }

@@ -36,15 +36,18 @@ fn main() -> std::process::ExitCode {
         println!("New: a thread::Builder is configured; no OS thread exists yet");
 
         let start_gate = Mutex::new(());
-        let (report, reports) = mpsc::channel();
-        let (resume, resumed) = mpsc::channel::<()>();
         thread::scope(|s| {
+            // Made inside the scope: if main leaves it early (an error, a closed stdout), the
+            // senders are dropped first, the worker's `recv` returns, and the scope can join it.
+            let (report, reports) = mpsc::channel();
+            let (resume, resumed) = mpsc::channel::<()>();
             let closed = start_gate.lock().expect("gate lock");
             let start_gate = &start_gate;
             let worker = builder.spawn_scoped(s, move || {
                 drop(start_gate.lock()); // Held here until main opens the gate.
-                report.send(nix::unistd::gettid()).expect("main listens");
-                resumed.recv().expect("main sends resume"); // Blocks until main says go on.
+                if report.send(nix::unistd::gettid()).is_ok() {
+                    _ = resumed.recv(); // Blocks until main says go on (or is gone).
+                }
             })?;
             println!("Runnable: spawned, waiting at the start gate before its work begins");
 
