@@ -25,7 +25,7 @@
 //! Dropping the pool, like leaving Python's `with` block, stops every worker and reaps it.
 
 use std::fmt::Debug;
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::Shutdown;
 use std::ops::Range;
 use std::os::fd::AsFd;
@@ -565,7 +565,14 @@ fn serve(WorkerEnd(mut channel): WorkerEnd) -> Result<()> {
             frame::append(&outcome, &mut reply)?;
         }
         seal(&mut reply)?;
-        channel.write_all(&reply).context("sending a reply")?;
+        match channel.write_all(&reply) {
+            // The parent closed the socket (it stopped the pool, or broke it when a sibling died):
+            // nobody is left to tell, and this is not the error a reader should see first.
+            Err(e) if matches!(e.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset) => {
+                return Ok(());
+            }
+            other => other.context("sending a reply")?,
+        }
     }
     Ok(())
 }
