@@ -1,8 +1,12 @@
 //! Turning a panic into an error a reader can see.
 //!
-//! Python re-raises a worker's exception in the caller; Rust hands the caller the panic's payload
-//! (`Box<dyn Any + Send>`) instead. These helpers recover the message so that a joined thread's
-//! panic becomes an ordinary `anyhow::Error`, never a swallowed `let _ = handle.join()`.
+//! In Python an exception in a `threading.Thread` is printed (by `threading.excepthook`) and then
+//! forgotten: `join()` returns `None` and the script still exits with status 0. (Only
+//! `concurrent.futures` re-raises a task's exception, from `future.result()`.) Rust's `join`
+//! returns the panic's payload (`Box<dyn Any + Send>`) to the caller instead. These helpers turn it
+//! into an ordinary `anyhow::Error` carrying the message, and the programs choose to fail with it
+//! (one `error:` line, exit code 1) rather than carry on as Python would: a swallowed
+//! `let _ = handle.join()` would teach the reader that a crashed thread is fine.
 
 use std::any::Any;
 use std::thread::JoinHandle;

@@ -1,8 +1,9 @@
 //! Printing values the way Python's `print` does.
 //!
 //! The notes' snippets print Python lists and floats (`[1, 4, 9, 16, 25]`, `3.1415`, `0.0`). Rust's
-//! `{:?}` is close but not equal (`0.0` prints as `0`, `1e16` as `10000000000000000`), so the programs
-//! wrap what they print in [`Py`] to keep their stdout byte-for-byte what the notes lead a reader to expect.
+//! `{}` is close but not equal: it prints `0.0` as `0` and `1e16` as `10000000000000000`, where
+//! Python prints `0.0` and `1e+16`; `{:?}` gets `0.0` right but prints `1e16`. So the programs
+//! wrap what they print in [`Py`] to keep their stdout byte-for-byte what Python prints.
 //!
 //! ```
 //! use common::pyfmt::Py;

@@ -6,15 +6,21 @@
 //! - `new(max_workers)`; `submit(f, arg)` returns a [`Future`]; `map(f, items)` yields results in
 //!   input order, lazily; [`as_completed`] yields futures in the order they finish, each with its
 //!   position in the list it was given.
-//! - A [`Future`] has `result()`, `result_timeout(d)`, `done()` and `cancel()`, which succeeds only
-//!   while the task is still queued.
+//! - A [`Future`] has `result()`, `result_timeout(d)`, `done()` and `cancel()`, which succeeds
+//!   while the task has not started. (Python's `ProcessPoolExecutor` is stricter: it moves the
+//!   next `max_workers + 1` pending tasks into its call queue ahead of time, and those can no
+//!   longer be cancelled. Here a task waits in the parent until a worker is free, so any task not
+//!   yet sent can be.)
 //! - `shutdown(wait, cancel_futures)` takes the executor by value, so submitting after shutdown,
 //!   a `RuntimeError` in Python, does not compile. Dropping an executor is `shutdown(wait = true)`:
 //!   the end of a scope is the Rust counterpart of leaving the `with` block.
 //!
 //! A task that panics fails only its own future, with the panic message. A worker *process* that
-//! dies breaks the process pool, as Python's `BrokenProcessPool`: every unfinished and later future
-//! fails with [`FutureError::BrokenPool`] at once, instead of waiting forever.
+//! dies breaks the process pool, as in Python: every unfinished future fails with
+//! [`FutureError::BrokenPool`] at once (Python's `BrokenProcessPool`), and so does every later
+//! `submit`'s future, where Python's `submit` raises `BrokenProcessPool` itself. (It is
+//! `multiprocessing.Pool`, not the executor, that waits forever when a worker dies; see
+//! [`ProcessPool`](crate::pool::ProcessPool).)
 
 mod process_pool;
 mod thread_pool;
