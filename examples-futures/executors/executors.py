@@ -1,0 +1,37 @@
+"""Notes § Using concurrent.futures, as Python: the twin of src/main.rs (same arguments).
+
+The notes' snippet creates its ProcessPoolExecutor at module level, without a `__main__` guard:
+that fails under `spawn` and `forkserver`, so this one is guarded. `--overlap` keeps the thread
+pool running while the process pool starts: with `fork`, Python goes on (3.12+ warns with a
+DeprecationWarning) where the Rust program refuses.
+"""
+import argparse
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+
+def task(n):
+    return n * n
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Square numbers with two executors.")
+    parser.add_argument("numbers", nargs="*", type=int, default=[1, 2, 3, 4])
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default="fork")
+    parser.add_argument("--overlap", action="store_true")
+    args = parser.parse_args()
+    context = multiprocessing.get_context(args.start_method)
+
+    # Thread Pool
+    threads = ThreadPoolExecutor(max_workers=args.workers)
+    results = threads.map(task, args.numbers)
+    print(list(results))
+    if not args.overlap:
+        threads.shutdown()
+
+    # Process Pool
+    with ProcessPoolExecutor(max_workers=args.workers, mp_context=context) as executor:
+        results = executor.map(task, args.numbers)
+        print(list(results))
+    threads.shutdown()

@@ -1,0 +1,51 @@
+"""Notes § Synchronization Using Lock, as Python: the twin of src/main.rs (same arguments).
+
+The notes' snippet only defines `increment`; this runs it from several threads, with the lock and
+without it, as the Rust program does. Without the lock CPython 3.10+ rarely loses an update with
+this pattern (its GIL switches threads only at certain points), 3.9 and older often did: a lesson
+in why "it worked when I tried it" proves nothing.
+"""
+import argparse
+import threading
+
+parser = argparse.ArgumentParser(description="Count with and without a lock.")
+parser.add_argument("--threads", type=int, default=8)
+parser.add_argument("--increments", type=int, default=100_000)
+args = parser.parse_args()
+
+counter = 0
+lock = threading.Lock()
+
+
+def increment():
+    global counter
+    with lock:
+        local_copy = counter
+        local_copy += 1
+        counter = local_copy
+
+
+def increment_without_lock():
+    global counter
+    local_copy = counter
+    local_copy += 1
+    counter = local_copy
+
+
+def hammer(step):
+    def work():
+        for _ in range(args.increments):
+            step()
+
+    threads = [threading.Thread(target=work) for _ in range(args.threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+hammer(increment)
+print(f"with lock: {counter}")
+counter = 0
+hammer(increment_without_lock)
+print(f"without lock: {counter}")

@@ -1,0 +1,113 @@
+//! Python beside Rust: every program has a Python twin beside its `src/main.rs` (same arguments),
+//! and where the README claims the same output, both are run and their stdout compared.
+//!
+//! `daemon-thread` (how many lines depends on timing) and `thread-lifecycle` (the lines name each
+//! language's own calls) make no such claim; `lock-counter` claims it for its locked total only.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use tests::{START_METHODS, example, run};
+
+/// Every program, and its twin's file name.
+const TWINS: &[(&str, &str, &str)] = &[
+    ("examples-threads", "simple-thread", "simple_thread.py"),
+    ("examples-threads", "thread-args", "thread_args.py"),
+    ("examples-threads", "lock-counter", "lock_counter.py"),
+    ("examples-threads", "daemon-thread", "daemon_thread.py"),
+    (
+        "examples-threads",
+        "thread-lifecycle",
+        "thread_lifecycle.py",
+    ),
+    ("examples-processes", "simple-process", "simple_process.py"),
+    ("examples-processes", "process-pool", "process_pool.py"),
+    ("examples-processes", "queue-ipc", "queue_ipc.py"),
+    ("examples-processes", "shared-memory", "shared_memory.py"),
+    ("examples-futures", "executors", "executors.py"),
+    ("examples-futures", "as-completed", "as_completed.py"),
+];
+
+fn twin(package: &str) -> PathBuf {
+    let (folder, _, file) = TWINS
+        .iter()
+        .find(|(_, p, _)| *p == package)
+        .expect("listed");
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../{folder}/{package}/{file}"))
+}
+
+/// `python3`, or `None` after saying, in one line, that the comparison is skipped.
+fn python3() -> Option<Command> {
+    let found = Command::new("python3").arg("--version").output();
+    if found.is_ok_and(|out| out.status.success()) {
+        Some(Command::new("python3"))
+    } else {
+        eprintln!("skipping the Python comparison: python3 not found");
+        None
+    }
+}
+
+/// Runs `package` and its twin with `args`; returns both stdouts (Rust's, Python's).
+fn both(package: &str, args: &[&str]) -> Option<(String, String)> {
+    let mut python = python3()?;
+    let rust = run(example(package).args(args)).success().to_owned();
+    let py = run(python.arg(twin(package)).args(args))
+        .success()
+        .to_owned();
+    Some((rust, py))
+}
+
+#[test]
+fn every_program_has_a_python_twin_beside_it() {
+    for (_, package, _) in TWINS {
+        assert!(
+            twin(package).is_file(),
+            "{package}: {}",
+            twin(package).display()
+        );
+    }
+}
+
+#[test]
+fn the_thread_programs_print_what_python_prints() {
+    for (package, args) in [
+        ("simple-thread", &["--delay-ms", "1"][..]),
+        ("thread-args", &[]),
+        ("thread-args", &["Bob"]),
+        ("as-completed", &["--unit-ms", "150"]),
+        ("as-completed", &["--unit-ms", "150", "2", "1"]),
+    ] {
+        let Some((rust, py)) = both(package, args) else {
+            return;
+        };
+        assert_eq!(rust, py, "{package} {args:?}");
+    }
+    let Some((rust, py)) = both("lock-counter", &["--threads", "4", "--increments", "1000"]) else {
+        return;
+    };
+    assert_eq!(rust.lines().next(), py.lines().next(), "the locked total");
+}
+
+#[test]
+fn the_process_programs_print_what_python_prints_under_every_start_method() {
+    for method in START_METHODS {
+        for (package, args) in [
+            ("simple-process", &["7"][..]),
+            ("process-pool", &["3", "4", "--workers", "2"]),
+            ("queue-ipc", &[]),
+            ("shared-memory", &[]),
+            ("shared-memory", &["--named"]),
+            ("executors", &["5", "-6", "--workers", "2"]),
+        ] {
+            let args: Vec<&str> = args
+                .iter()
+                .copied()
+                .chain(["--start-method", method])
+                .collect();
+            let Some((rust, py)) = both(package, &args) else {
+                return;
+            };
+            assert_eq!(rust, py, "{package} {args:?}");
+        }
+    }
+}
