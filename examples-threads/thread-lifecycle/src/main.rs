@@ -1,8 +1,12 @@
 //! Notes § *Thread Lifecycle*: New, Runnable, Running, Blocked/Waiting, Terminated.
 //!
-//! One real thread is walked through the five states, and main prints each as it observes it.
-//! Every step is sequenced by synchronization (a lock, channels, the kernel's own report of the
-//! thread's state), never by sleeping and hoping, so the output is the same on every run.
+//! One real thread is walked through the five states, and main prints what it observes at each:
+//! New (a configured `Builder`, no OS thread yet), Runnable (spawned, but held at a start gate
+//! before its work begins; the kernel shows it asleep there), Running (its body has reported in),
+//! Blocked/Waiting (the kernel's own report, `/proc`, says it sleeps in `recv`), Terminated
+//! (`is_finished()`). Every step is sequenced by synchronization, never by sleeping and hoping, so
+//! the output is the same on every run. Python itself shows less: a thread not yet started,
+//! `is_alive()`, and a finished one.
 //!
 //! Run: `cargo run -p thread-lifecycle`.
 
@@ -49,7 +53,9 @@ fn main() -> std::process::ExitCode {
                     _ = resumed.recv(); // Blocks until main says go on (or is gone).
                 }
             })?;
-            println!("Runnable: spawned, waiting at the start gate before its work begins");
+            println!(
+                "Runnable: spawned; the OS thread exists, held at a start gate before its work"
+            );
 
             drop(closed);
             let tid = reports.recv().context("worker reports in")?;
