@@ -26,9 +26,8 @@ bench: ## Measure: the process core vs raw syscalls vs Python (spread, then pinn
 	$(CARGO) bench -p tests --bench models
 	python3 tests/benches/models.py
 
-run-all: ## Run every program with fast flags, each output labelled.
-	$(CARGO) build --workspace --bins --quiet
-	@run() { p=$$1; shift; echo "== cargo run -p $$p$${1:+ -- $$*}"; ./target/debug/$$p "$$@" || exit 1; echo; }; \
+run-all: ## Run every program with fast flags, each output labelled (cargo run: never a stale binary).
+	@run() { p=$$1; shift; echo "== cargo run -p $$p$${1:+ -- $$*}"; $(CARGO) run --quiet -p $$p -- "$$@" || exit 1; echo; }; \
 	run simple-thread --delay-ms 10 && \
 	run thread-args && run thread-args Bob && \
 	run lock-counter && \

@@ -20,6 +20,10 @@ use common::pyfmt::Py;
 
 /// Print task results in the order the tasks finish.
 #[derive(Parser)]
+#[command(
+    version,
+    after_help = "Beyond the notes: concurrent.futures.as_completed. Source: examples-futures/as-completed/src/main.rs; Python twin: examples-futures/as-completed/as_completed.py."
+)]
 struct Args {
     /// How many units each task sleeps; also what it returns (at most 256 tasks: one thread each).
     #[arg(default_values_t = [3, 1, 2], num_args = 0..=256)]

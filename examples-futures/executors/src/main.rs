@@ -20,11 +20,15 @@ use common::target::Target;
 
 /// Square numbers with a thread-pool executor, then with a process-pool executor.
 #[derive(Parser)]
+#[command(
+    version,
+    after_help = "Notes § Using concurrent.futures. Source: examples-futures/executors/src/main.rs; Python twin: examples-futures/executors/executors.py."
+)]
 struct Args {
-    /// The numbers to square.
+    /// The numbers to square (each between -3037000499 and 3037000499, so its square fits in an i64).
     #[arg(default_values_t = [1, 2, 3, 4], allow_negative_numbers = true, value_parser = cli::squarable())]
     numbers: Vec<i64>,
-    /// Workers in each executor.
+    /// Workers in each executor (1 to 256).
     #[arg(long, default_value_t = 3, value_parser = cli::worker_count())]
     workers: usize,
     /// How the process pool's workers are started.

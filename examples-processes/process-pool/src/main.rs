@@ -16,11 +16,15 @@ use common::target::Target;
 
 /// Square numbers in a pool of worker processes.
 #[derive(Parser)]
+#[command(
+    version,
+    after_help = "Notes § Using a Process Pool. Source: examples-processes/process-pool/src/main.rs; Python twin: examples-processes/process-pool/process_pool.py."
+)]
 struct Args {
-    /// The numbers to square.
+    /// The numbers to square (each between -3037000499 and 3037000499, so its square fits in an i64).
     #[arg(default_values_t = [1, 2, 3, 4, 5], allow_negative_numbers = true, value_parser = cli::squarable())]
     numbers: Vec<i64>,
-    /// How many worker processes.
+    /// How many worker processes (1 to 256).
     #[arg(long, default_value_t = 4, value_parser = cli::worker_count())]
     workers: usize,
     /// How the worker processes are started.

@@ -15,6 +15,10 @@ use common::target::Target;
 
 /// Pass a message from a child process to its parent.
 #[derive(Parser)]
+#[command(
+    version,
+    after_help = "Notes § Inter-Process Communication (IPC), Using Queue. Source: examples-processes/queue-ipc/src/main.rs; Python twin: examples-processes/queue-ipc/queue_ipc.py."
+)]
 struct Args {
     /// How the child process is started.
     #[arg(long, value_enum, default_value_t = StartMethod::Fork)]

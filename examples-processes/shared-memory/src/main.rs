@@ -20,6 +20,10 @@ use common::target::Target;
 
 /// A child process writes to memory its parent shares with it.
 #[derive(Parser)]
+#[command(
+    version,
+    after_help = "Notes § Shared Memory with Value and Array. Source: examples-processes/shared-memory/src/main.rs; Python twin: examples-processes/shared-memory/shared_memory.py."
+)]
 struct Args {
     /// Use named shared memory (`/dev/shm`) instead of anonymous shared memory.
     #[arg(long)]

@@ -14,8 +14,12 @@ use common::target::Target;
 
 /// Square a number in a child process.
 #[derive(Parser)]
+#[command(
+    version,
+    after_help = "Notes § Creating a Simple Process. Source: examples-processes/simple-process/src/main.rs; Python twin: examples-processes/simple-process/simple_process.py."
+)]
 struct Args {
-    /// The number the child squares.
+    /// The number the child squares (between -3037000499 and 3037000499, so its square fits in an i64).
     #[arg(default_value_t = 5, allow_negative_numbers = true, value_parser = cli::squarable())]
     n: i64,
     /// How the child process is started.

@@ -15,6 +15,10 @@ use common::cli::{self, Millis};
 
 /// Print from a background thread until main returns.
 #[derive(Parser)]
+#[command(
+    version,
+    after_help = "Notes § Daemon Threads. Source: examples-threads/daemon-thread/src/main.rs; Python twin: examples-threads/daemon-thread/daemon_thread.py."
+)]
 struct Args {
     /// Pause between the background thread's messages, in milliseconds.
     #[arg(long, default_value = "2000")]

@@ -20,6 +20,10 @@ use common::cli;
 
 /// Count to threads × increments with and without a lock.
 #[derive(Parser)]
+#[command(
+    version,
+    after_help = "Notes § Synchronization Using Lock. Source: examples-threads/lock-counter/src/main.rs; Python twin: examples-threads/lock-counter/lock_counter.py."
+)]
 struct Args {
     /// How many threads increment the counter (1 to 256).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]

@@ -12,6 +12,10 @@ use common::cli::{self, Millis};
 
 /// Print 0 to 4 from a spawned thread, pausing between numbers.
 #[derive(Parser)]
+#[command(
+    version,
+    after_help = "Notes § Creating a Simple Thread. Source: examples-threads/simple-thread/src/main.rs; Python twin: examples-threads/simple-thread/simple_thread.py."
+)]
 struct Args {
     /// Pause after each number, in milliseconds.
     #[arg(long, default_value = "1000")]

@@ -12,6 +12,10 @@ use common::cli;
 
 /// Greet someone from a spawned thread.
 #[derive(Parser)]
+#[command(
+    version,
+    after_help = "Notes § Threads with Arguments. Source: examples-threads/thread-args/src/main.rs; Python twin: examples-threads/thread-args/thread_args.py."
+)]
 struct Args {
     /// Who to greet.
     #[arg(default_value = "Alice")]

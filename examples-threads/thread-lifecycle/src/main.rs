@@ -19,6 +19,10 @@ use common::cli;
 
 /// Walk one thread through the five lifecycle states, printing each as it is observed.
 #[derive(Parser)]
+#[command(
+    version,
+    after_help = "Notes § Thread Lifecycle. Source: examples-threads/thread-lifecycle/src/main.rs; Python twin: examples-threads/thread-lifecycle/thread_lifecycle.py."
+)]
 struct Args {}
 
 /// The thread's scheduling state as Linux reports it (`R` running, `S` sleeping, …).

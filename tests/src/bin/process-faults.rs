@@ -62,6 +62,15 @@ fn main() -> Result<()> {
     ]);
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_default();
+    if case.is_empty() || case == "--help" || case == "-h" {
+        println!(
+            "process-faults: the internal test driver for tests/tests/processes.rs, not an example.\n\
+             Usage: process-faults CASE [fork|spawn|forkserver]\n\
+             Each case drives common's process machinery through one failure and reports, one fact\n\
+             a line, what happened and what was left behind. For the examples: cargo run -p <package>."
+        );
+        std::process::exit(if case.is_empty() { 2 } else { 0 });
+    }
     let method = match args.next().as_deref() {
         None | Some("fork") => StartMethod::Fork,
         Some("spawn") => StartMethod::Spawn,
