@@ -14,6 +14,7 @@
 //! | `multiprocessing.Queue` | [`queue::IpcQueue`] |
 //! | `multiprocessing.Value`, `Array` | [`shared::SharedValue`], [`shared::SharedArray`] |
 //! | `multiprocessing.shared_memory.SharedMemory` | [`named::NamedSharedMemory`] |
+//! | `multiprocessing.resource_tracker` | [`tracker`] |
 //! | `multiprocessing.Lock`, `get_lock()` | [`lock::ProcessLock`] |
 //! | pickling | [`frame`] (serde + postcard) |
 //! | `concurrent.futures` | [`futures`] |
@@ -35,3 +36,4 @@ pub mod pyfmt;
 pub mod queue;
 pub mod shared;
 pub mod target;
+pub mod tracker;

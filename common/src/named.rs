@@ -9,7 +9,9 @@
 //!   is ever an owner; the name is removed by the process that created it (checked by pid), or by
 //!   [`NamedSharedMemory::unlink`].
 //! - A name outlives every process that crashes before removing it. So remove it as soon as every
-//!   process that needs it has attached (the mapping stays valid):
+//!   process that needs it has attached (the mapping stays valid), and, for the window before
+//!   that, register it with the [resource tracker](crate::tracker), which removes it if the
+//!   program dies first:
 //!   a [`SharedArray`](crate::shared::SharedArray) handed to a child does exactly that.
 //!
 //! The crate's handle is not `Send`, and neither is this one: use it from the thread that made it.
@@ -39,11 +41,21 @@ impl std::fmt::Debug for NamedSharedMemory {
 impl NamedSharedMemory {
     /// Creates a zero-filled segment of `len` bytes under a fresh random name
     /// (Python's `SharedMemory(create=True, size=len)`).
+    ///
+    /// The name is registered with the [resource tracker](crate::tracker) before the segment
+    /// exists, so it is removed however this program ends.
     pub fn create(len: usize) -> Result<Self> {
-        let mut shmem = ShmemConf::new()
-            .size(len.max(1))
-            .create()
-            .with_context(|| format!("creating a {len}-byte named shared memory segment"))?;
+        let name = fresh_name();
+        crate::tracker::register(&name)?;
+        let created = ShmemConf::new().size(len.max(1)).os_id(&name).create();
+        let mut shmem = match created {
+            Ok(shmem) => shmem,
+            Err(e) => {
+                _ = crate::tracker::unregister(&name); // Nothing was made; nothing to remove.
+                return Err(e)
+                    .with_context(|| format!("creating a {len}-byte named shared memory segment"));
+            }
+        };
         shmem.set_owner(false); // We remove the name ourselves; see the module docs.
         Ok(Self {
             shmem,
@@ -99,7 +111,23 @@ impl Drop for NamedSharedMemory {
     fn drop(&mut self) {
         if self.creator == Some(std::process::id()) {
             // Nothing to do on failure: the only likely one, ENOENT, means it is already gone.
-            _ = self.unlink();
+            if self.unlink().is_ok() {
+                _ = crate::tracker::unregister(self.name()); // It would find nothing to remove.
+            }
         }
     }
+}
+
+/// A name no other segment has: this process's id, a count, and the clock's nanoseconds.
+fn fresh_name() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    static MADE: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "/shmem_rcn_{}_{}_{nanos:x}",
+        std::process::id(),
+        MADE.fetch_add(1, Relaxed)
+    )
 }

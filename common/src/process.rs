@@ -377,6 +377,7 @@ pub fn run_if_child(targets: &'static [&'static dyn Entry]) {
     match role.as_deref().and_then(OsStr::to_str) {
         Some(SPAWNED) => in_child(move || run_spawned(fd()?)),
         Some(FORKSERVER) => in_child(move || crate::forkserver::serve(fd()?)),
+        Some(crate::tracker::TRACKER_ROLE) => in_child(move || crate::tracker::serve(fd()?)),
         _ => {}
     }
 }
@@ -488,7 +489,10 @@ pub fn fork(body: impl FnOnce() -> Result<()>) -> Result<Child> {
     // `ensure_single_threaded` has just checked that this process has no other thread.
     match unsafe { nix::unistd::fork() }.context("fork failed")? {
         ForkResult::Parent { child } => Child::adopt(child),
-        ForkResult::Child => in_child(body),
+        ForkResult::Child => {
+            crate::tracker::forget_after_fork();
+            in_child(body)
+        }
     }
 }
 
@@ -575,11 +579,20 @@ pub fn ensure_single_threaded() -> Result<()> {
 /// Starts this executable again with `role` and the number of a socket it inherits; returns the
 /// child and our end of the socket.
 pub(crate) fn spawn_role(role: &str) -> Result<(Child, UnixStream)> {
+    spawn_role_with(role, |_| {})
+}
+
+/// [`spawn_role`], with a chance to adjust the command first (its standard streams, say).
+pub(crate) fn spawn_role_with(
+    role: &str,
+    adjust: impl FnOnce(&mut std::process::Command),
+) -> Result<(Child, UnixStream)> {
     let (ours, theirs) = UnixStream::pair().context("creating a socket for the child")?;
     let number = theirs.as_raw_fd();
     let exe = std::env::current_exe().context("locating this executable to spawn it")?;
     let mut command = std::process::Command::new(&exe);
     command.args([role, &number.to_string()]);
+    adjust(&mut command);
     // Every descriptor of ours is close-on-exec; this one must survive the exec.
     let keep_open = move || -> std::io::Result<()> {
         // SAFETY: `number` is our end of a socket we own until `spawn` returns; F_SETFD sets flags only.

@@ -194,6 +194,15 @@ impl<T: Shareable> SharedArray<T> {
         })
     }
 
+    /// The name of named shared memory (as `/dev/shm` lists it, after the `/`); `None` for
+    /// anonymous memory, which has none.
+    pub fn name(&self) -> Option<&str> {
+        match &self.inner.memory {
+            Memory::Named(named) => Some(named.name().trim_start_matches('/')),
+            Memory::Anonymous { .. } => None,
+        }
+    }
+
     /// The number of elements (Python's `len(a)`).
     pub fn len(&self) -> usize {
         self.inner.len

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeSet;
 
+use std::os::fd::AsFd;
+
 use tests::{START_METHODS, binary, example, faults, faults_each_method, run};
 
 #[test]
@@ -350,4 +352,92 @@ fn non_numbers_squares_that_overflow_and_zero_workers_are_usage_errors() {
             .failure(2)
             .contains("vfork")
     );
+}
+
+/// The resource tracker removes a named segment however the program ends: each signal, to the
+/// whole process group (Ctrl-C in a terminal) or to the parent alone, under every start method.
+/// Only this test's own names are checked, never the whole `/dev/shm` listing.
+#[test]
+fn named_shared_memory_is_removed_whatever_ends_the_program() {
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+    use nix::sys::signal::{Signal, kill, killpg};
+    use nix::unistd::Pid;
+
+    for method in START_METHODS {
+        for (signal, whole_group) in [
+            (Signal::SIGINT, true),
+            (Signal::SIGTERM, true),
+            (Signal::SIGHUP, true),
+            (Signal::SIGKILL, true),
+            (Signal::SIGKILL, false),
+            (Signal::SIGTERM, false),
+        ] {
+            let case = format!(
+                "{signal} to the {}, {method}",
+                if whole_group { "group" } else { "parent" }
+            );
+            let mut program = binary("tests", "process-faults")
+                .args(["shm-hold", method])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .expect("starting process-faults");
+            let pid = Pid::from_raw(program.id() as i32);
+            let stdout = program.stdout.take().expect("piped");
+            let (said, name) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                _ = std::io::BufReader::new(stdout).read_line(&mut line);
+                _ = said.send(line);
+            });
+            let Ok(line) = name.recv_timeout(Duration::from_secs(30)) else {
+                _ = killpg(pid, Signal::SIGKILL);
+                panic!("{case}: hung before naming its segment");
+            };
+            let name = line
+                .trim()
+                .strip_prefix("name: ")
+                .unwrap_or_else(|| panic!("{case}: {line:?}"));
+            let path = std::path::Path::new("/dev/shm").join(name);
+            // Watch before the signal, so that the removal cannot be missed.
+            let inotify = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK).unwrap();
+            inotify
+                .add_watch("/dev/shm", AddWatchFlags::IN_DELETE)
+                .unwrap();
+            assert!(
+                path.exists(),
+                "{case}: the segment exists while the program runs"
+            );
+            if whole_group {
+                killpg(pid, signal).unwrap();
+            } else {
+                kill(pid, signal).unwrap();
+            }
+            let status = program.wait().unwrap();
+            assert!(!status.success(), "{case}: {status:?}");
+            let mut removed = !path.exists();
+            while !removed {
+                let mut fds = [PollFd::new(inotify.as_fd(), PollFlags::POLLIN)];
+                if poll(&mut fds, PollTimeout::from(10_000u16)).unwrap() == 0 {
+                    break; // Ten seconds without a removal: fail below.
+                }
+                removed = inotify
+                    .read_events()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e.name.as_deref() == Some(name.as_ref()))
+                    || !path.exists();
+            }
+            _ = killpg(pid, Signal::SIGKILL); // A child left alone by a parent-only signal.
+            assert!(removed, "{case}: {} is still there", path.display());
+        }
+    }
 }

@@ -100,11 +100,13 @@ fn main() -> Result<()> {
         "executor-cancel" => executor_cancel(method)?,
         "executor-map" => executor_map(method)?,
         "shared-lock" => shared_lock()?,
+        "shm-hold" => shm_hold(method)?,
         "shm-crash-before-attach" => shm_crash(method, &CRASH)?,
         "shm-crash-after-attach" => shm_crash(method, &ATTACH_THEN_CRASH)?,
         _ => bail!("unknown case {case:?}"),
     }
     common::forkserver::stop()?;
+    common::tracker::stop();
     report_leftovers(descriptors)
 }
 
@@ -423,6 +425,15 @@ fn shared_lock() -> Result<()> {
     let _held = counter.lock()?;
     println!("lock taken after its holder died: true");
     Ok(())
+}
+
+/// Creates named shared memory, says its name, then joins a child that sleeps a minute: the test
+/// kills this process (or its group) meanwhile, and checks the name is removed all the same.
+fn shm_hold(method: StartMethod) -> Result<()> {
+    let array = SharedArray::named(0..5)?;
+    println!("name: {}", array.name().expect("named"));
+    std::io::Write::flush(&mut std::io::stdout())?;
+    process::start(method, &SLEEP_MS, 60_000)?.join()
 }
 
 /// A child crashes before or after attaching to named shared memory; `/dev/shm` is left clean.
