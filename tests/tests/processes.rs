@@ -76,25 +76,24 @@ fn queue_ipc_passes_the_workers_message_under_every_start_method() {
     }
 }
 
-/// The named segments this program and the ones it starts could have made: `shared_memory`'s
-/// `shmem_` prefix. Other processes on the machine may create such names too, so the test only
-/// looks for names that appear during its own run *and* stay: a leak of ours.
-fn named_segments() -> BTreeSet<String> {
-    let entries = std::fs::read_dir("/dev/shm").expect("listing /dev/shm");
-    entries
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("shmem_"))
+/// The segments a run says it made (`named shared memory: /dev/shm/…` on stderr).
+fn segments_named(stderr: &str) -> Vec<std::path::PathBuf> {
+    stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("named shared memory: "))
+        .map(std::path::PathBuf::from)
         .collect()
 }
 
-/// The only test that creates named segments, so that nothing else here changes `/dev/shm`.
+/// Every named segment these runs made is gone when they end, even when a child crashed. Only
+/// these runs' own names are checked, never the machine-wide `/dev/shm` listing.
 #[test]
 fn shared_memory_anonymous_and_named_under_every_start_method_leaves_nothing_in_dev_shm() {
-    let before = named_segments();
+    let mut made = Vec::new();
     for method in START_METHODS {
         for named in [false, true] {
             let mut cmd = example("shared-memory");
-            cmd.args(["--start-method", method]);
+            cmd.args(["--start-method", method, "-v"]);
             if named {
                 cmd.arg("--named");
             }
@@ -104,20 +103,33 @@ fn shared_memory_anonymous_and_named_under_every_start_method_leaves_nothing_in_
                 "3.1415 [0, -1, -2, -3, -4]\n",
                 "{method} {named}"
             );
+            assert_eq!(
+                segments_named(&out.stderr).len(),
+                usize::from(named),
+                "{out:?}"
+            );
+            made.extend(segments_named(&out.stderr));
         }
         for (case, first) in [
             ("shm-crash-before-attach", 0),
             ("shm-crash-after-attach", 42),
         ] {
-            let out = faults(case, method);
-            assert!(out.starts_with("join: child process "), "{out}");
+            let out = run(binary("tests", "process-faults").args([case, method]));
+            let stdout = out.success();
+            assert!(stdout.starts_with("join: child process "), "{stdout}");
             assert!(
-                out.contains(&format!("was killed by SIGABRT\nfirst element: {first}\n")),
-                "{case} {method}: {out}"
+                stdout.contains(&format!("was killed by SIGABRT\nfirst element: {first}\n")),
+                "{case} {method}: {stdout}"
             );
+            assert!(
+                stdout.ends_with("children: none\ndescriptors: as before\n"),
+                "{stdout}"
+            );
+            made.extend(segments_named(&out.stderr));
         }
     }
-    let left: Vec<_> = named_segments().difference(&before).cloned().collect();
+    assert_eq!(made.len(), 3 + 3 * 2);
+    let left: Vec<_> = made.iter().filter(|path| path.exists()).collect();
     assert!(left.is_empty(), "left in /dev/shm: {left:?}");
 }
 

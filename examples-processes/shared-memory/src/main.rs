@@ -31,6 +31,9 @@ struct Args {
     /// How the child process is started.
     #[arg(long, value_enum, default_value_t = StartMethod::Fork)]
     start_method: StartMethod,
+    /// Say on stderr where named shared memory lives in `/dev/shm`.
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 #[expect(
@@ -55,6 +58,9 @@ fn main() -> std::process::ExitCode {
         } else {
             (SharedValue::new(0.0)?, SharedArray::new(0..5)?)
         };
+        if let (true, Some(name)) = (args.verbose, arr.name()) {
+            eprintln!("named shared memory: /dev/shm/{name}");
+        }
         let p = process::start(args.start_method, &F, (num.clone(), arr.clone()))?;
         p.join()?;
         println!("{} {}", Py(num.get()), Py(arr.to_vec()));

@@ -439,6 +439,10 @@ fn shm_hold(method: StartMethod) -> Result<()> {
 /// A child crashes before or after attaching to named shared memory; `/dev/shm` is left clean.
 fn shm_crash(method: StartMethod, target: &Target<SharedArray<i32>, ()>) -> Result<()> {
     let array = SharedArray::named(0..5)?;
+    eprintln!(
+        "named shared memory: /dev/shm/{}",
+        array.name().expect("named")
+    );
     let child = process::start(method, target, array.clone())?;
     println!("join: {:#}", child.join().unwrap_err());
     println!("first element: {}", array.get(0));
