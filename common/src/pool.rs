@@ -30,7 +30,7 @@ use std::net::Shutdown;
 use std::ops::Range;
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
@@ -82,6 +82,42 @@ impl ProcessPool {
         T: Serialize + DeserializeOwned + Debug + 'static,
         R: Outcome,
     {
+        self.map_until(f, items, None)
+    }
+
+    /// [`map`](ProcessPool::map), giving up after `timeout` (Python's
+    /// `pool.map_async(f, items).get(timeout)`): then every worker is killed, stopped ones
+    /// (`kill -STOP`) too, and the pool is broken. Without it a stopped worker makes `map` wait
+    /// for as long as it stays stopped, as it does in Python.
+    pub fn map_timeout<T, R>(
+        &mut self,
+        f: &Target<T, R>,
+        items: impl IntoIterator<Item = T>,
+        timeout: Duration,
+    ) -> Result<Vec<R::Value>>
+    where
+        T: Serialize + DeserializeOwned + Debug + 'static,
+        R: Outcome,
+    {
+        self.map_until(f, items, Some(Instant::now() + timeout))
+    }
+
+    /// Kills every worker now and reaps it (Python's `pool.terminate()`); dropping the pool instead
+    /// lets idle workers exit on their own first.
+    pub fn terminate(mut self) {
+        self.workers.drain(..).for_each(Worker::kill);
+    }
+
+    fn map_until<T, R>(
+        &mut self,
+        f: &Target<T, R>,
+        items: impl IntoIterator<Item = T>,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<R::Value>>
+    where
+        T: Serialize + DeserializeOwned + Debug + 'static,
+        R: Outcome,
+    {
         if let Some(why) = &self.broken {
             bail!("the process pool is broken: {why}");
         }
@@ -89,13 +125,18 @@ impl ProcessPool {
         // Python's `map` needs the length to cut chunks, and makes a list when it has none.
         let items = items.into_iter();
         match items.size_hint() {
-            (low, Some(high)) if low == high => self.map_known(&task, items),
-            _ => self.map_known(&task, items.collect::<Vec<T>>().into_iter()),
+            (low, Some(high)) if low == high => self.map_known(&task, items, deadline),
+            _ => self.map_known(&task, items.collect::<Vec<T>>().into_iter(), deadline),
         }
     }
 
     /// `map` for items whose count `size_hint` gives exactly.
-    fn map_known<T, V>(&mut self, task: &Task, mut items: impl Iterator<Item = T>) -> Result<Vec<V>>
+    fn map_known<T, V>(
+        &mut self,
+        task: &Task,
+        mut items: impl Iterator<Item = T>,
+        deadline: Option<Instant>,
+    ) -> Result<Vec<V>>
     where
         T: Serialize + 'static,
         V: DeserializeOwned + 'static,
@@ -116,7 +157,7 @@ impl ProcessPool {
             batch.extend(items.by_ref().take(range.len()));
             self.send(index, task, &mut batch, range)?;
         }
-        while let Some(ready) = self.next_reply()? {
+        while let Some(ready) = self.next_reply(deadline)? {
             let worker = &mut self.workers[ready];
             let range = worker.busy.clone().expect("only busy workers reply");
             let Some(len) = worker.receive_len() else {
@@ -167,8 +208,9 @@ impl ProcessPool {
         sent.map_err(|death| self.break_pool(death))
     }
 
-    /// Waits until a busy worker has something to say; `None` when no worker is busy.
-    fn next_reply(&self) -> Result<Option<usize>> {
+    /// Waits until a busy worker has something to say; `None` when no worker is busy. Past
+    /// `deadline`, kills the workers, breaks the pool, and fails.
+    fn next_reply(&mut self, deadline: Option<Instant>) -> Result<Option<usize>> {
         let busy: Vec<usize> = (0..self.workers.len())
             .filter(|&i| self.workers[i].busy.is_some())
             .collect();
@@ -180,7 +222,28 @@ impl ProcessPool {
             .map(|&i| PollFd::new(self.workers[i].channel.as_fd(), PollFlags::POLLIN))
             .collect();
         loop {
-            match poll(&mut fds, PollTimeout::NONE) {
+            let timeout = match deadline {
+                None => PollTimeout::NONE,
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) => PollTimeout::try_from(left + Duration::from_micros(999))
+                        .unwrap_or(PollTimeout::MAX),
+                    None => PollTimeout::ZERO,
+                },
+            };
+            match poll(&mut fds, timeout) {
+                Ok(0) => {
+                    drop(fds);
+                    let pids: Vec<String> = busy
+                        .iter()
+                        .map(|&i| self.workers[i].pid().to_string())
+                        .collect();
+                    let why = anyhow!(
+                        "no answer in time from worker process {} (stopped, or still working): \
+                         the workers were killed",
+                        pids.join(", ")
+                    );
+                    return Err(self.break_pool(why));
+                }
                 Ok(_) => break,
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => return Err(e).context("waiting for the workers"),
@@ -382,7 +445,15 @@ impl Worker {
                 UnixStream::pair().context("creating a worker's socket")?;
             let mut parent_end = Some(parent_end);
             let process = if method == StartMethod::Fork {
+                let parent = std::process::id();
                 process::fork(|| {
+                    // If the parent dies, even without closing our socket (killed while this
+                    // worker is stopped, say), the kernel kills this worker: nothing is left.
+                    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                        .context("asking to die with the parent")?;
+                    if nix::unistd::getppid().as_raw() as u32 != parent {
+                        return Ok(()); // It died before we asked.
+                    }
                     // `fork` copied every descriptor. Close the parent's ends, this worker's and
                     // its siblings', so each socket has one process at each end and a death
                     // reads as EOF.
@@ -459,6 +530,11 @@ impl Worker {
             Ok(exit) => anyhow!("worker process {pid} {exit}{doing}"),
             Err(e) => e.context(format!("worker process {pid} stopped answering{doing}")),
         }
+    }
+
+    /// A pidfd for the worker, to signal it from another thread.
+    pub(crate) fn pidfd(&self) -> Result<std::os::fd::OwnedFd> {
+        self.process.pidfd()
     }
 
     /// A second handle on the worker's socket, to shut it down from another thread.

@@ -293,25 +293,21 @@ impl Child {
 
     /// Sends `SIGKILL` to the child if it is still running (Python's `p.kill()`).
     pub fn kill(&mut self) -> Result<()> {
+        self.signal(Signal::SIGKILL)
+    }
+
+    /// Sends `signal` to the child if it is still running (Python's `p.terminate()` is `SIGTERM`).
+    pub fn signal(&mut self, signal: Signal) -> Result<()> {
         if self.exit.is_some() {
             return Ok(());
         }
-        // SAFETY: pidfd_send_signal takes our pidfd, a signal number and a null siginfo.
-        let rc = unsafe {
-            nix::libc::syscall(
-                nix::libc::SYS_pidfd_send_signal,
-                self.pidfd.as_raw_fd(),
-                Signal::SIGKILL as i32,
-                std::ptr::null::<nix::libc::siginfo_t>(),
-                0,
-            )
-        };
-        // ESRCH: it has already exited (a zombie, or about to be one); `wait` reaps it.
-        if rc != 0 && Errno::last() != Errno::ESRCH {
-            return Err(Errno::last())
-                .with_context(|| format!("killing child process {}", self.pid));
-        }
-        Ok(())
+        send_signal(self.pidfd.as_fd(), signal)
+            .with_context(|| format!("signalling child process {}", self.pid))
+    }
+
+    /// Another pidfd for the same process, to signal it from elsewhere.
+    pub(crate) fn pidfd(&self) -> Result<OwnedFd> {
+        self.pidfd.try_clone().context("duplicating a pidfd")
     }
 
     /// Gives up this handle without reaping: for a forked child that inherited a sibling's handle.
@@ -494,6 +490,25 @@ pub fn fork(body: impl FnOnce() -> Result<()>) -> Result<Child> {
             in_child(body)
         }
     }
+}
+
+/// Sends `signal` to the process behind `pidfd`. A process that has already exited is not an
+/// error (ESRCH): its parent reaps it.
+pub(crate) fn send_signal(pidfd: BorrowedFd<'_>, signal: Signal) -> Result<()> {
+    // SAFETY: pidfd_send_signal takes a pidfd, a signal number and a null siginfo.
+    let rc = unsafe {
+        nix::libc::syscall(
+            nix::libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            signal as i32,
+            std::ptr::null::<nix::libc::siginfo_t>(),
+            0,
+        )
+    };
+    if rc != 0 && Errno::last() != Errno::ESRCH {
+        return Err(Errno::last()).context("pidfd_send_signal");
+    }
+    Ok(())
 }
 
 /// A pidfd for process (or, with `PIDFD_THREAD`, thread) `pid`: readable once it has ended, and a

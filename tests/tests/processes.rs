@@ -453,3 +453,104 @@ fn named_shared_memory_is_removed_whatever_ends_the_program() {
         }
     }
 }
+
+#[test]
+fn a_stopped_worker_is_a_way_out_not_a_hang() {
+    for (method, out) in faults_each_method("pool-stopped") {
+        let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with("worker ")).collect();
+        assert!(
+            lines[0].starts_with("map_timeout: no answer in time from worker process "),
+            "{method}: {out}"
+        );
+        assert_eq!(lines[1], "within 1 s: true", "{method}: {out}");
+        assert!(
+            lines[2].starts_with("after: the process pool is broken: "),
+            "{method}: {out}"
+        );
+    }
+    for case in ["executor-stopped-kill", "executor-stopped-terminate"] {
+        for (method, out) in faults_each_method(case) {
+            let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with("worker ")).collect();
+            assert_eq!(
+                lines[0], "result_timeout: timed out waiting for the task",
+                "{case} {method}"
+            );
+            assert_eq!(
+                lines[1], "returned within 1 s: true",
+                "{case} {method}: {out}"
+            );
+            assert!(
+                lines[2].starts_with("busy task: broken pool: the workers were ended"),
+                "{out}"
+            );
+        }
+    }
+}
+
+/// The parent is killed while a forked worker is stopped (so it cannot notice its socket
+/// closing): the kernel kills the worker too, instead of leaving it stopped forever. The program
+/// runs under `sh`, which leads the process group and outlives it, as a shell pipeline would:
+/// otherwise the group would be orphaned, and the kernel would wake its stopped members anyway.
+#[test]
+fn a_stopped_worker_dies_with_its_killed_parent() {
+    use std::io::BufRead;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use nix::sys::signal::{Signal, kill, killpg};
+    use nix::unistd::Pid;
+
+    let driver = binary("tests", "process-faults").get_program().to_owned();
+    let mut program = std::process::Command::new("sh")
+        .args(["-c", "\"$0\" pool-stopped-hold; sleep 60"])
+        .arg(driver)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("starting process-faults");
+    let group = Pid::from_raw(program.id() as i32);
+    let stdout = program.stdout.take().expect("piped");
+    let (said, line) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        _ = said.send(line);
+    });
+    let Ok(line) = line.recv_timeout(Duration::from_secs(30)) else {
+        _ = killpg(group, Signal::SIGKILL);
+        panic!("hung before a worker stopped");
+    };
+    let worker: i32 = line
+        .strip_prefix("worker ")
+        .and_then(|l| l.strip_suffix(" stops\n"))
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("{line:?}"));
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, worker, 0) };
+    assert!(fd >= 0, "the worker is alive and stopped");
+    // SAFETY: a descriptor pidfd_open has just returned is ours alone.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    // The worker's parent is the pool's owner, process-faults: kill it alone.
+    let stat = std::fs::read_to_string(format!("/proc/{worker}/stat")).unwrap();
+    let parent: i32 = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    kill(Pid::from_raw(parent), Signal::SIGKILL).unwrap();
+    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+    let ended = poll(&mut fds, PollTimeout::from(10_000u16)).unwrap() > 0;
+    _ = kill(Pid::from_raw(worker), Signal::SIGKILL); // So that a failure leaves nothing.
+    _ = killpg(group, Signal::SIGKILL);
+    program.wait().unwrap();
+    assert!(ended, "the stopped worker {worker} outlived its parent");
+}

@@ -9,6 +9,7 @@
 
 use std::fmt::Debug;
 use std::net::Shutdown;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, OnceLock};
 
@@ -20,8 +21,9 @@ use serde::de::DeserializeOwned;
 use super::{Control, Future, FutureError, Job, JobQueue};
 use crate::frame::BatchReader;
 use crate::pool::{self, Task, Worker};
-use crate::process::StartMethod;
+use crate::process::{self, StartMethod};
 use crate::target::{Outcome, Reply, Target};
+use nix::sys::signal::Signal;
 
 /// Runs tasks in `max_workers` worker processes
 /// (Python's `concurrent.futures.ProcessPoolExecutor`).
@@ -37,6 +39,8 @@ struct Broken {
     why: OnceLock<String>,
     /// A handle on every worker's socket, to wake every dispatcher when the pool breaks.
     sockets: Vec<UnixStream>,
+    /// A pidfd for every worker, to signal them all from the caller's thread.
+    pidfds: Vec<OwnedFd>,
 }
 
 impl Broken {
@@ -79,9 +83,11 @@ impl ProcessPoolExecutor {
         ensure!(max_workers > 0, "an executor needs at least one worker");
         let workers = Worker::start(max_workers, method)?;
         let sockets = workers.iter().map(Worker::socket).collect::<Result<_>>()?;
+        let pidfds = workers.iter().map(Worker::pidfd).collect::<Result<_>>()?;
         let broken = Arc::new(Broken {
             why: OnceLock::new(),
             sockets,
+            pidfds,
         });
         let bodies = workers.into_iter().map(|worker| {
             let broken = Arc::clone(&broken);
@@ -172,8 +178,42 @@ impl ProcessPoolExecutor {
 
     /// Stops taking work (Python's `executor.shutdown(wait, cancel_futures)`); every worker
     /// process is stopped and reaped by its dispatcher once the queue is empty.
+    ///
+    /// A worker that never answers (stopped with `kill -STOP`, or stuck) keeps `shutdown(true, _)`
+    /// and the end of the executor's scope waiting, as in Python; [`kill_workers`] and
+    /// [`terminate_workers`] are the way out.
+    ///
+    /// [`kill_workers`]: ProcessPoolExecutor::kill_workers
+    /// [`terminate_workers`]: ProcessPoolExecutor::terminate_workers
     pub fn shutdown(mut self, wait: bool, cancel_futures: bool) {
         self.queue.shutdown(wait, cancel_futures);
+    }
+
+    /// Kills every worker process at once, stopped ones too, reaps them, and shuts down
+    /// (Python 3.14's `executor.kill_workers()`): every unfinished future fails as a broken pool.
+    pub fn kill_workers(self) {
+        self.end_workers(Signal::SIGKILL);
+    }
+
+    /// Sends every worker process `SIGTERM` (with `SIGCONT`, so that a stopped one receives it),
+    /// reaps them, and shuts down (Python 3.14's `executor.terminate_workers()`): every unfinished
+    /// future fails as a broken pool.
+    pub fn terminate_workers(self) {
+        self.end_workers(Signal::SIGTERM);
+    }
+
+    fn end_workers(mut self, signal: Signal) {
+        for pidfd in &self.broken.pidfds {
+            _ = process::send_signal(pidfd.as_fd(), signal); // An exited worker is fine.
+            if signal != Signal::SIGKILL {
+                _ = process::send_signal(pidfd.as_fd(), Signal::SIGCONT);
+            }
+        }
+        // Wakes every dispatcher, which kills what is left of its worker and reaps it; the queued
+        // tasks then fail as the pool is broken.
+        self.broken
+            .set(format!("the workers were ended with {signal}"));
+        self.queue.shutdown(true, false);
     }
 }
 

@@ -28,6 +28,7 @@ const KILL_ON_3: Target<i64, i64> = target!(kill_on_3);
 const ABORT_ON_3: Target<i64, i64> = target!(abort_on_3);
 const EXIT_ON_3: Target<i64, i64> = target!(exit_on_3);
 const SLEEP_MS: Target<u64, u64> = target!(sleep_ms);
+const STOP_ON_3: Target<i64, i64> = target!(stop_on_3);
 const WAIT_FOR_FILE: Target<String, bool> = target!(wait_for_file);
 const COUNT_IN_FILE: Target<String, bool> = target!(count_in_file);
 const PUT_NOTHING: Target<QueueWriter<String>, ()> = target!(put_nothing);
@@ -51,6 +52,7 @@ fn main() -> Result<()> {
         &ABORT_ON_3,
         &EXIT_ON_3,
         &SLEEP_MS,
+        &STOP_ON_3,
         &WAIT_FOR_FILE,
         &COUNT_IN_FILE,
         &PUT_NOTHING,
@@ -84,6 +86,10 @@ fn main() -> Result<()> {
         "pool-abort" => pool_dies(method, &ABORT_ON_3)?,
         "pool-exit" => pool_dies(method, &EXIT_ON_3)?,
         "pool-many" => pool_many(method)?,
+        "pool-stopped" => pool_stopped(method)?,
+        "pool-stopped-hold" => pool_stopped_hold()?,
+        "executor-stopped-kill" => executor_stopped(method, true)?,
+        "executor-stopped-terminate" => executor_stopped(method, false)?,
         "unknown-target" => unknown_target(method)?,
         "queue-no-put" => queue_no_put(method)?,
         "queue-join-first" => queue_join_first(method)?,
@@ -142,6 +148,64 @@ fn exit_on_3(x: i64) -> i64 {
         std::process::exit(3);
     }
     x
+}
+
+/// On item 3 the worker says its pid and stops itself (SIGSTOP), as `kill -STOP` would.
+fn stop_on_3(x: i64) -> i64 {
+    if x == 3 {
+        println!("worker {} stops", std::process::id());
+        std::io::Write::flush(&mut std::io::stdout()).expect("stdout");
+        raise(Signal::SIGSTOP).expect("raising SIGSTOP");
+    }
+    x
+}
+
+/// A worker stops: `map_timeout` gives up in time, kills the workers (the stopped one too) and
+/// breaks the pool; nothing is left.
+fn pool_stopped(method: StartMethod) -> Result<()> {
+    let mut pool = ProcessPool::new(2, method)?;
+    let started = Instant::now();
+    let err = pool
+        .map_timeout(&STOP_ON_3, 0..8, Duration::from_millis(300))
+        .unwrap_err();
+    println!("map_timeout: {err:#}");
+    println!("within 1 s: {}", started.elapsed() < Duration::from_secs(1));
+    println!("after: {:#}", pool.map(&DOUBLE, 0..4).unwrap_err());
+    Ok(())
+}
+
+/// A worker stops and `map` waits for it (forever): the test kills this process meanwhile and
+/// checks that the stopped worker dies with it.
+fn pool_stopped_hold() -> Result<()> {
+    let mut pool = ProcessPool::new(2, StartMethod::Fork)?;
+    pool.map(&STOP_ON_3, 0..8)?;
+    bail!("map returned although a worker is stopped")
+}
+
+/// A worker stops: `result_timeout` returns, then `kill_workers` / `terminate_workers` end every
+/// worker, stopped or busy, and return; unfinished futures fail as a broken pool.
+fn executor_stopped(method: StartMethod, kill: bool) -> Result<()> {
+    let executor = ProcessPoolExecutor::new(2, method)?;
+    let stopped = executor.submit(&STOP_ON_3, 3);
+    let busy = executor.submit(&SLEEP_MS, 10_000);
+    println!(
+        "result_timeout: {}",
+        stopped
+            .result_timeout(Duration::from_millis(300))
+            .unwrap_err()
+    );
+    let started = Instant::now();
+    if kill {
+        executor.kill_workers();
+    } else {
+        executor.terminate_workers();
+    }
+    println!(
+        "returned within 1 s: {}",
+        started.elapsed() < Duration::from_secs(1)
+    );
+    println!("busy task: {}", busy.result().unwrap_err());
+    Ok(())
 }
 
 /// A task panics: `map` reports it, and the pool still works.
