@@ -1,12 +1,12 @@
 # rust-concurrency-notes: the Python concurrency notes as small, tested Rust programs.
 CARGO ?= cargo
 
-.PHONY: help test fmt-check clippy unit doc bench run-all
+.PHONY: help test fmt-check clippy unit stress-short stress doc bench run-all
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-test: fmt-check clippy unit ## Format check, clippy with warnings denied, every test.
+test: fmt-check clippy unit stress-short ## Format check, clippy with warnings denied, every test, a short stress run.
 
 fmt-check:
 	$(CARGO) fmt --all --check
@@ -16,6 +16,12 @@ clippy:
 
 unit:
 	$(CARGO) test --workspace
+
+stress-short:
+	bash tests/stress.sh 3 debug
+
+stress: ## Every program 200 times (release, varied inputs and start methods, two busy loops): must report zero problems.
+	bash tests/stress.sh 200 release
 
 doc: ## Build common's docs, broken links denied (open target/doc/common/index.html).
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p common --no-deps

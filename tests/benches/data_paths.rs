@@ -21,7 +21,7 @@ use common::process::{self, StartMethod};
 use common::queue::{IpcQueue, QueueWriter};
 use common::shared::SharedValue;
 use common::target::Target;
-use measure::{Goal, Python, Row, Unit, seconds};
+use measure::{Goal, Row, Unit, seconds};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
 use nix::sys::wait::waitpid;
@@ -57,23 +57,7 @@ fn trivial(n: u64) -> u64 {
 
 fn main() -> Result<()> {
     process::run_if_child(&[&PUT_U64S, &PUT_MIBS, &INCREMENT, &TRIVIAL]);
-    let pinned = measure::pin_if_asked()?;
-    let rounds = measure::rounds(10);
-    let mut python = Python::start(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/benches/data_paths.py"
-    ));
-    println!(
-        "## Data paths, {} ({rounds} rounds, interleaved; {})\n",
-        if pinned {
-            "pinned to CPU 0"
-        } else {
-            "spread over the cores"
-        },
-        python
-            .as_ref()
-            .map_or("python3 not found", |p| p.version.as_str()),
-    );
+    let (rounds, mut python) = measure::start("Data paths", 10, "data_paths.py")?;
     let mut rows = Vec::new();
 
     // Phase 1: rows that fork.

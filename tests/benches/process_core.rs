@@ -19,7 +19,7 @@ use common::process::{self, StartMethod};
 use common::queue::{IpcQueue, QueueWriter};
 use common::shared::SharedValue;
 use common::target::Target;
-use measure::{Goal, Python, Row, Unit, seconds};
+use measure::{Goal, Row, Unit, seconds};
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::wait::waitpid;
 use nix::unistd::ForkResult;
@@ -61,23 +61,7 @@ fn main() -> Result<()> {
         return Ok(());
     }
     process::run_if_child(&[&NOTHING, &SLEEP_MS, &STAMP_AFTER]);
-    let pinned = measure::pin_if_asked()?;
-    let rounds = measure::rounds(30);
-    let mut python = Python::start(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/benches/process_core.py"
-    ));
-    println!(
-        "## Process core, {} ({rounds} rounds, interleaved; {})\n",
-        if pinned {
-            "pinned to CPU 0"
-        } else {
-            "spread over the cores"
-        },
-        python
-            .as_ref()
-            .map_or("python3 not found".to_owned(), |p| p.version.clone()),
-    );
+    let (rounds, mut python) = measure::start("Process core", 30, "process_core.py")?;
     let mut rows = vec![
         Row::new("start + join, fork", Unit::Micros, Goal::Raw(1.3)),
         Row::new("start + join, spawn", Unit::Micros, Goal::None),

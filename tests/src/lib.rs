@@ -103,6 +103,33 @@ pub fn run_to(cmd: &mut Command, stdout: Stdio) -> Ran {
     }
 }
 
+/// Starts `cmd` in a process group of its own and waits (at most [`HANG`]) for the first line it
+/// prints; returns the running process, its group's id, and the line. For tests that signal a
+/// program while it runs. On a hang the group is killed and the test fails.
+pub fn start_and_read_line(cmd: &mut Command) -> (std::process::Child, Pid, String) {
+    use std::io::BufRead;
+    let mut program = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("starting the program");
+    let group = Pid::from_raw(i32::try_from(program.id()).expect("pid fits"));
+    let stdout = program.stdout.take().expect("piped");
+    let (said, line) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        _ = said.send(line);
+    });
+    let Ok(line) = line.recv_timeout(HANG) else {
+        _ = killpg(group, Signal::SIGKILL);
+        panic!("hung before its first line: {cmd:?}");
+    };
+    (program, group, line)
+}
+
 /// What a finished example printed and how it exited.
 #[derive(Debug)]
 pub struct Ran {

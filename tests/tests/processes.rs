@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use std::os::fd::AsFd;
 
-use tests::{START_METHODS, binary, example, faults, faults_each_method, run};
+use tests::{START_METHODS, binary, example, faults, faults_each_method, run, start_and_read_line};
 
 #[test]
 fn simple_process_squares_in_a_child_under_every_start_method() {
@@ -371,15 +371,9 @@ fn non_numbers_squares_that_overflow_and_zero_workers_are_usage_errors() {
 /// Only this test's own names are checked, never the whole `/dev/shm` listing.
 #[test]
 fn named_shared_memory_is_removed_whatever_ends_the_program() {
-    use std::io::BufRead;
-    use std::os::unix::process::CommandExt;
-    use std::process::Stdio;
-    use std::time::Duration;
-
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
     use nix::sys::signal::{Signal, kill, killpg};
-    use nix::unistd::Pid;
 
     for method in START_METHODS {
         for (signal, whole_group) in [
@@ -394,26 +388,8 @@ fn named_shared_memory_is_removed_whatever_ends_the_program() {
                 "{signal} to the {}, {method}",
                 if whole_group { "group" } else { "parent" }
             );
-            let mut program = binary("tests", "process-faults")
-                .args(["shm-hold", method])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .process_group(0)
-                .spawn()
-                .expect("starting process-faults");
-            let pid = Pid::from_raw(program.id() as i32);
-            let stdout = program.stdout.take().expect("piped");
-            let (said, name) = std::sync::mpsc::channel();
-            std::thread::spawn(move || {
-                let mut line = String::new();
-                _ = std::io::BufReader::new(stdout).read_line(&mut line);
-                _ = said.send(line);
-            });
-            let Ok(line) = name.recv_timeout(Duration::from_secs(30)) else {
-                _ = killpg(pid, Signal::SIGKILL);
-                panic!("{case}: hung before naming its segment");
-            };
+            let (mut program, pid, line) =
+                start_and_read_line(binary("tests", "process-faults").args(["shm-hold", method]));
             let name = line
                 .trim()
                 .strip_prefix("name: ")
@@ -493,38 +469,18 @@ fn a_stopped_worker_is_a_way_out_not_a_hang() {
 /// otherwise the group would be orphaned, and the kernel would wake its stopped members anyway.
 #[test]
 fn a_stopped_worker_dies_with_its_killed_parent() {
-    use std::io::BufRead;
     use std::os::fd::{FromRawFd, OwnedFd};
-    use std::os::unix::process::CommandExt;
-    use std::process::Stdio;
-    use std::time::Duration;
 
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     use nix::sys::signal::{Signal, kill, killpg};
     use nix::unistd::Pid;
 
     let driver = binary("tests", "process-faults").get_program().to_owned();
-    let mut program = std::process::Command::new("sh")
-        .args(["-c", "\"$0\" pool-stopped-hold; sleep 60"])
-        .arg(driver)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("starting process-faults");
-    let group = Pid::from_raw(program.id() as i32);
-    let stdout = program.stdout.take().expect("piped");
-    let (said, line) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        _ = std::io::BufReader::new(stdout).read_line(&mut line);
-        _ = said.send(line);
-    });
-    let Ok(line) = line.recv_timeout(Duration::from_secs(30)) else {
-        _ = killpg(group, Signal::SIGKILL);
-        panic!("hung before a worker stopped");
-    };
+    let (mut program, group, line) = start_and_read_line(
+        std::process::Command::new("sh")
+            .args(["-c", "\"$0\" pool-stopped-hold; sleep 60"])
+            .arg(driver),
+    );
     let worker: i32 = line
         .strip_prefix("worker ")
         .and_then(|l| l.strip_suffix(" stops\n"))

@@ -221,6 +221,27 @@ impl Python {
     }
 }
 
+/// Starts a benchmark: pins it if asked, reads `BENCH_ROUNDS` (or `default_rounds`), starts the
+/// Python helper `script` (in `tests/benches/`), and prints the title line; returns the rounds and
+/// the helper.
+pub fn start(title: &str, default_rounds: usize, script: &str) -> Result<(usize, Option<Python>)> {
+    let pinned = pin_if_asked()?;
+    let rounds = rounds(default_rounds);
+    let python = Python::start(&format!("{}/benches/{script}", env!("CARGO_MANIFEST_DIR")));
+    println!(
+        "## {title}, {} ({rounds} rounds, interleaved; {})\n",
+        if pinned {
+            "pinned to CPU 0"
+        } else {
+            "spread over the cores"
+        },
+        python
+            .as_ref()
+            .map_or("python3 not found", |p| p.version.as_str()),
+    );
+    Ok((rounds, python))
+}
+
 /// `--pinned` on the command line: run on CPU 0 only (children inherit it).
 pub fn pin_if_asked() -> Result<bool> {
     let pinned = std::env::args().any(|a| a == "--pinned");

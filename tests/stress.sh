@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# make stress: every program, many times, with varied inputs and start methods, each under a
+# timeout, while two busy loops compete for the cores. Counts failures, hangs, wrong outputs and
+# leftovers (a process still in the run's session, a named segment it made still in /dev/shm),
+# and exits non-zero unless every count is zero.
+#
+# Usage: tests/stress.sh [ROUNDS] [PROFILE]   (defaults: 200 rounds of every case, release)
+set -u
+cd "$(dirname "$0")/.."
+rounds=${1:-200}
+profile=${2:-release}
+if [ "$profile" = release ]; then
+    cargo build --release --workspace --bins --quiet || exit 1
+else
+    cargo build --workspace --bins --quiet || exit 1
+fi
+bin="${CARGO_TARGET_DIR:-target}/$profile"
+
+# Two busy loops, stopped however this script ends.
+busy=()
+for _ in 1 2; do
+    (while :; do :; done) &
+    busy+=($!)
+done
+trap 'kill "${busy[@]}" 2>/dev/null' EXIT
+
+runs=0 failures=0 hangs=0 wrong=0 leftovers=0
+problem() { echo "  $1: $2" >&2; }
+
+# check NAME EXPECTED -- PROGRAM ARGS...: runs it in a session of its own and checks everything.
+# EXPECTED is the whole stdout, or "first:LINE" for the first line only, or "each:LINE" for
+# one or more lines all equal to LINE.
+check() {
+    local name=$1 expected=$2
+    shift 3
+    runs=$((runs + 1))
+    local out err rc
+    err=$(mktemp)
+    out=$(timeout 30 setsid --wait "$bin/$@" 2>"$err")
+    rc=$?
+    if [ $rc -eq 124 ]; then
+        hangs=$((hangs + 1)); problem "$name" "hung"
+    elif [ $rc -ne 0 ]; then
+        failures=$((failures + 1)); problem "$name" "exit $rc: $(head -c 200 "$err")"
+    else
+        case $expected in
+            first:*) [ "$(printf '%s\n' "$out" | head -1)" = "${expected#first:}" ] ;;
+            each:*) [ -n "$out" ] && ! printf '%s\n' "$out" | grep -qvx "${expected#each:}" ;;
+            *) [ "$out" = "$expected" ] ;;
+        esac || { wrong=$((wrong + 1)); problem "$name" "printed $(printf '%q' "$out")"; }
+    fi
+    # Segments it named (shared-memory -v), which must all be gone.
+    local segment
+    for segment in $(sed -n 's|^named shared memory: ||p' "$err"); do
+        [ -e "$segment" ] && { leftovers=$((leftovers + 1)); problem "$name" "left $segment"; }
+    done
+    rm -f "$err"
+}
+
+# Processes still in a session after its leader exits would be leftovers; `setsid --wait` above
+# waits for the leader only, so look for stragglers of this script's own runs at the end.
+lifecycle="New: a thread::Builder is configured; no OS thread exists yet
+Runnable: spawned; the OS thread exists, held at a start gate before its work
+Running: the thread's body is executing and has reported in
+Blocked/Waiting: the kernel reports the thread asleep in recv()
+Terminated: is_finished() is true; join collects its result"
+methods=(fork spawn forkserver)
+for ((round = 0; round < rounds; round++)); do
+    m=${methods[$((round % 3))]}
+    n=$((round % 7 - 3))
+    check simple-thread "$(printf '0\n1\n2\n3\n4')" -- simple-thread --delay-ms 1
+    check thread-args "Hello, R$round!" -- thread-args "R$round"
+    check lock-counter "first:with lock: $((2 + round % 3))000" -- \
+        lock-counter --threads $((2 + round % 3)) --increments 1000
+    check daemon-thread "each:Running background task" -- \
+        daemon-thread --interval-ms 5 --run-for-ms 20
+    check thread-lifecycle "$lifecycle" -- thread-lifecycle
+    check "simple-process $m" "$((n * n))" -- simple-process "$n" --start-method "$m"
+    check "process-pool $m" "[$((n * n)), 16, 0]" -- \
+        process-pool --workers $((1 + round % 4)) --start-method "$m" "$n" 4 0
+    check "queue-ipc $m" "Hello from worker" -- queue-ipc --start-method "$m"
+    check "shared-memory $m" "3.1415 [0, -1, -2, -3, -4]" -- shared-memory --start-method "$m" -v
+    check "shared-memory --named $m" "3.1415 [0, -1, -2, -3, -4]" -- \
+        shared-memory --named --start-method "$m" -v
+    check "executors $m" "$(printf '[25, %d]\n[25, %d]' $((n * n)) $((n * n)))" -- \
+        executors --workers $((1 + round % 3)) --start-method "$m" 5 "$n"
+    check as-completed "$(printf '1\n2\n3\n[3, 1, 2]')" -- as-completed --unit-ms 0
+done
+
+# Stragglers: any process of these programs still running (none should be, once all are done).
+sleep 0.5
+stray=$(pgrep -f "$bin/(simple-|thread-|lock-counter|daemon-thread|process-pool|queue-ipc|shared-memory|executors|as-completed)" | wc -l)
+leftovers=$((leftovers + stray))
+[ "$stray" -eq 0 ] || problem "stragglers" "$stray processes still running"
+
+echo "stress: $runs runs: $failures failed, $hangs hung, $wrong wrong output, $leftovers left behind"
+[ $((failures + hangs + wrong + leftovers)) -eq 0 ]
