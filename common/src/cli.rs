@@ -17,13 +17,18 @@ use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// A duration given on the command line in whole milliseconds (`--delay-ms 1000`).
+/// A duration given on the command line in whole milliseconds (`--delay-ms 1000`), at most a day.
 ///
-/// Parses like a `u64`, so clap rejects `--delay-ms soon` with its usual exit code 2.
+/// Parses like a `u64`, so clap rejects `--delay-ms soon` with its usual exit code 2, and so it
+/// rejects a delay longer than [`Millis::MAX`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Millis(pub Duration);
 
 impl Millis {
+    /// The longest delay accepted: a day. (A longer one is a typo, and could overflow when
+    /// multiplied.)
+    pub const MAX: u64 = 24 * 60 * 60 * 1000;
+
     /// The duration this flag stands for.
     pub fn duration(self) -> Duration {
         self.0
@@ -31,10 +36,14 @@ impl Millis {
 }
 
 impl FromStr for Millis {
-    type Err = std::num::ParseIntError;
+    type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.parse().map(|ms| Millis(Duration::from_millis(ms)))
+        let ms: u64 = s.parse().map_err(|e| format!("{e}"))?;
+        if ms > Self::MAX {
+            return Err(format!("at most {} ms (a day)", Self::MAX));
+        }
+        Ok(Millis(Duration::from_millis(ms)))
     }
 }
 
@@ -112,6 +121,7 @@ mod tests {
         assert_eq!("1500".parse(), Ok(Millis(Duration::from_millis(1500))));
         assert!("1.5".parse::<Millis>().is_err());
         assert!("-1".parse::<Millis>().is_err());
+        assert!("86400001".parse::<Millis>().is_err());
         assert_eq!(Millis(Duration::from_millis(20)).to_string(), "20");
     }
 }

@@ -100,7 +100,43 @@ fn counts_that_input_multiplies_are_capped() {
     let lengths: Vec<String> = (0..300).map(|n| n.to_string()).collect();
     let out = run(example("as-completed").args(&lengths));
     assert!(out.failure(2).contains("no more were expected"), "{out:?}");
+    // A unit is at most a day, so even 4294967295 units cannot overflow a `Duration`.
     let out =
         run(example("as-completed").args(["4294967295", "--unit-ms", "18446744073709551615"]));
-    assert!(out.failure(1).contains("too long a sleep"), "{out:?}");
+    assert!(out.failure(2).contains("at most 86400000 ms"), "{out:?}");
+}
+
+/// Absurd input to every binary: the right output, or one line and exit 2. Never a panic, never
+/// an abort, never a hang (each run is under `tests::run`'s timeout).
+#[test]
+fn absurd_numbers_and_counts_are_usage_errors_or_right_answers() {
+    for (program, numeric) in PROGRAMS {
+        if numeric.is_empty() {
+            continue;
+        }
+        for bad in ["-1", "0", "18446744073709551616", "1e3", ""] {
+            let out = run(example(program).args([numeric, bad]));
+            if out.status.success() {
+                // Zero is a valid delay; anything else must have been refused.
+                assert_eq!(bad, "0", "{program} {numeric} {bad}: {out:?}");
+                assert!(numeric.ends_with("-ms"), "{program} {numeric} 0: {out:?}");
+            } else {
+                out.failure(2);
+            }
+        }
+    }
+    for delay in ["--delay-ms", "--interval-ms", "--run-for-ms"] {
+        let program = if delay == "--delay-ms" {
+            "simple-thread"
+        } else {
+            "daemon-thread"
+        };
+        let out = run(example(program).args([delay, "18446744073709551615"]));
+        assert!(out.failure(2).contains("at most 86400000 ms"), "{out:?}");
+    }
+    // A hundred thousand numbers through the pool: the right answer.
+    let numbers: Vec<String> = (0..100_000).map(|n| n.to_string()).collect();
+    let out = run(example("process-pool").args(&numbers));
+    let expected: Vec<String> = (0..100_000u64).map(|n| (n * n).to_string()).collect();
+    assert_eq!(out.success(), format!("[{}]\n", expected.join(", ")));
 }
