@@ -151,6 +151,7 @@ fn a_dead_worker_fails_map_within_a_second_and_breaks_the_pool() {
         ("pool-kill", "was killed by SIGKILL"),
         ("pool-abort", "was killed by SIGABRT"),
         ("pool-exit", "exited with code 3"),
+        ("pool-exit-0", "exited with code 0"),
     ] {
         for (method, out) in faults_each_method(case) {
             let first = out.lines().next().unwrap();

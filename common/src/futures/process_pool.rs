@@ -1,6 +1,12 @@
 //! `ProcessPoolExecutor`: tasks run in the [`pool`](crate::pool) module's worker processes,
 //! started by any [`StartMethod`]. Tasks are declared [`Target`]s, found by name in the workers.
 //!
+//! **What a task costs.** `submit` encodes the job frame once (the pool's wire format), allocates a
+//! [`Future`], and queues the job; a dispatcher thread writes it to its worker's socket and reads
+//! the reply into a buffer it reuses: one round trip per job. `map(f, items, chunksize)` sends
+//! `chunksize` items per job, so small tasks should use a large one (as in Python, whose default
+//! is also 1).
+//!
 //! Each worker process has a dispatcher thread in the parent that takes the next queued task,
 //! sends it to its worker, and records the reply in the task's future. When a worker dies, its
 //! dispatcher marks the pool broken and shuts every worker's socket down, which wakes the other

@@ -27,6 +27,7 @@ const PANIC_ON_3: Target<i64, i64> = target!(panic_on_3);
 const KILL_ON_3: Target<i64, i64> = target!(kill_on_3);
 const ABORT_ON_3: Target<i64, i64> = target!(abort_on_3);
 const EXIT_ON_3: Target<i64, i64> = target!(exit_on_3);
+const EXIT_0_ON_3: Target<i64, i64> = target!(exit_0_on_3);
 const SLEEP_MS: Target<u64, u64> = target!(sleep_ms);
 const STOP_ON_3: Target<i64, i64> = target!(stop_on_3);
 const WAIT_FOR_FILE: Target<String, bool> = target!(wait_for_file);
@@ -51,6 +52,7 @@ fn main() -> Result<()> {
         &KILL_ON_3,
         &ABORT_ON_3,
         &EXIT_ON_3,
+        &EXIT_0_ON_3,
         &SLEEP_MS,
         &STOP_ON_3,
         &WAIT_FOR_FILE,
@@ -85,6 +87,7 @@ fn main() -> Result<()> {
         "pool-kill" => pool_dies(method, &KILL_ON_3)?,
         "pool-abort" => pool_dies(method, &ABORT_ON_3)?,
         "pool-exit" => pool_dies(method, &EXIT_ON_3)?,
+        "pool-exit-0" => pool_dies(method, &EXIT_0_ON_3)?,
         "pool-many" => pool_many(method)?,
         "pool-stopped" => pool_stopped(method)?,
         "pool-stopped-hold" => pool_stopped_hold()?,
@@ -146,6 +149,14 @@ fn abort_on_3(x: i64) -> i64 {
 fn exit_on_3(x: i64) -> i64 {
     if x == 3 {
         std::process::exit(3);
+    }
+    x
+}
+
+/// A worker that exits early, and successfully, is still a worker lost mid-task.
+fn exit_0_on_3(x: i64) -> i64 {
+    if x == 3 {
+        std::process::exit(0);
     }
     x
 }
