@@ -87,11 +87,40 @@ for ((round = 0; round < rounds; round++)); do
     check as-completed "$(printf '1\n2\n3\n[3, 1, 2]')" -- as-completed --unit-ms 0
 done
 
+# Interrupted runs: shared-memory --named, signalled at a random moment (to its whole process
+# group, as Ctrl-C does, or to the parent alone). Whatever the moment, no segment named by that
+# run (its names carry its pid) may outlive it: the resource tracker removes them.
+interrupted=0
+own_segments() { ls /dev/shm 2>/dev/null | grep -c "^shmem_rcn_$1_"; }
+for ((round = 0; round < rounds; round++)); do
+    m=${methods[$((round % 3))]}
+    for target in group parent; do
+        for signal in INT TERM HUP KILL; do
+            [ "$target" = parent ] && [ "$signal" != KILL ] && [ "$signal" != TERM ] && continue
+            runs=$((runs + 1)) interrupted=$((interrupted + 1))
+            setsid "$bin/shared-memory" --named --start-method "$m" >/dev/null 2>&1 &
+            pid=$!
+            sleep "0.00$((RANDOM % 10))"
+            if [ "$target" = group ]; then kill -"$signal" -- -"$pid" 2>/dev/null; else kill -"$signal" "$pid" 2>/dev/null; fi
+            wait "$pid" 2>/dev/null
+            kill -KILL -- -"$pid" 2>/dev/null # A child a parent-only signal left running.
+            # The tracker works after the program is gone: give it up to two seconds.
+            for _ in $(seq 40); do [ "$(own_segments "$pid")" -eq 0 ] && break; sleep 0.05; done
+            left=$(own_segments "$pid")
+            if [ "$left" -ne 0 ]; then
+                leftovers=$((leftovers + left))
+                problem "shared-memory --named $m, SIG$signal to the $target" "left $left segment(s)"
+                rm -f /dev/shm/shmem_rcn_"$pid"_*
+            fi
+        done
+    done
+done
+
 # Stragglers: any process of these programs still running (none should be, once all are done).
 sleep 0.5
 stray=$(pgrep -f "$bin/(simple-|thread-|lock-counter|daemon-thread|process-pool|queue-ipc|shared-memory|executors|as-completed)" | wc -l)
 leftovers=$((leftovers + stray))
 [ "$stray" -eq 0 ] || problem "stragglers" "$stray processes still running"
 
-echo "stress: $runs runs: $failures failed, $hangs hung, $wrong wrong output, $leftovers left behind"
+echo "stress: $runs runs ($interrupted of them interrupted by a signal): $failures failed, $hangs hung, $wrong wrong output, $leftovers left behind"
 [ $((failures + hangs + wrong + leftovers)) -eq 0 ]
