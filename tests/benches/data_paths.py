@@ -35,21 +35,11 @@ def per_item(seconds, n):
     return seconds / n
 
 
-def queue_ints(n):
+def queue_from_child(put, n):
+    """Seconds per message: a child runs `put(q, n)`, the parent gets the n messages."""
     q = FORK.Queue()
     started = time.perf_counter()
-    p = FORK.Process(target=put_ints, args=(q, n))
-    p.start()
-    for _ in range(n):
-        q.get()
-    p.join()
-    return per_item(time.perf_counter() - started, n)
-
-
-def queue_mib(n):
-    q = FORK.Queue()
-    started = time.perf_counter()
-    p = FORK.Process(target=put_mibs, args=(q, n))
+    p = FORK.Process(target=put, args=(q, n))
     p.start()
     for _ in range(n):
         q.get()
@@ -78,11 +68,9 @@ def main():
         command, n, *rest = line.split()
         n = int(n)
         started = time.perf_counter()
-        if command == "queue_ints":
-            print(queue_ints(n), flush=True)
-            continue
-        if command == "queue_mib":
-            print(queue_mib(n), flush=True)
+        if command in ("queue_ints", "queue_mib"):
+            put = put_ints if command == "queue_ints" else put_mibs
+            print(queue_from_child(put, n), flush=True)
             continue
         if command == "locked_increments":
             print(locked_increments(n), flush=True)
