@@ -7,10 +7,12 @@
 //!
 //! - **Registered before created.** [`NamedSharedMemory::create`](crate::named::NamedSharedMemory)
 //!   chooses the name, tells the tracker, and only then creates the segment: no signal can land
-//!   between a segment's birth and its registration.
+//!   between a segment's birth and its registration. (CPython 3.11's `SharedMemory` registers the
+//!   name after `shm_open`.)
 //! - **Out of reach.** The tracker runs in a session of its own (`setsid`), so a signal sent to the
 //!   program's process group (Ctrl-C, `kill -9 -PGID`) does not reach it; and it is nobody's child
-//!   to wait for (an intermediate process exits at once, so init adopts it).
+//!   to wait for (an intermediate process exits at once, so init adopts it). Python's tracker
+//!   ignores `SIGINT` and `SIGTERM`, but shares the group, so a `SIGKILL` to the group ends it.
 //!
 //! The tracker is this executable once more, started on the first named segment. It reads the
 //! names registered (`+name`) and removed (`-name`) over a socket. When every process holding the
