@@ -327,7 +327,8 @@ fn seal(frame: &mut [u8]) -> Result<()> {
     let len = frame.len() - 4;
     ensure!(
         len <= frame::MAX_FRAME,
-        "a {len}-byte message is over the limit"
+        "{len} bytes are over the {}-byte limit of one message",
+        frame::MAX_FRAME
     );
     frame[..4].copy_from_slice(&(len as u32).to_le_bytes());
     Ok(())
@@ -640,7 +641,14 @@ fn serve(WorkerEnd(mut channel): WorkerEnd) -> Result<()> {
             reply.truncate(4);
             frame::append(&outcome, &mut reply)?;
         }
-        seal(&mut reply)?;
+        if let Err(too_large) = seal(&mut reply) {
+            // Say why instead of dying: the parent reports it as this batch's failure.
+            let why = Reply::Failed(format!("the results: {too_large:#}"));
+            reply.truncate(4);
+            reply.shrink_to(64 * 1024);
+            frame::append(&why, &mut reply)?;
+            seal(&mut reply)?;
+        }
         match channel.write_all(&reply) {
             // The parent closed the socket (it stopped the pool, or broke it when a sibling died):
             // nobody is left to tell, and this is not the error a reader should see first.

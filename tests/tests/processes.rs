@@ -172,6 +172,20 @@ fn a_dead_worker_fails_map_within_a_second_and_breaks_the_pool() {
     }
 }
 
+/// A result over the 1 GiB limit of one message (a GiB-long string, under fork only: the case
+/// takes seconds) is an error that says so, not a worker that dies without a word.
+#[test]
+fn a_result_too_large_to_send_is_an_error_that_says_so() {
+    let out = faults("pool-result-too-large", "fork");
+    assert!(
+        out.starts_with(
+            "map: worker failed on items 2 to 3: the results: 1073741833 bytes are over the \
+             1073741824-byte limit of one message\nafter: [0, 2, 4, 6]\n"
+        ),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_hundred_thousand_items_come_back_in_order_in_few_chunks() {
     let out = run(binary("tests", "process-faults").args(["pool-many", "forkserver"]));

@@ -30,6 +30,7 @@ const EXIT_ON_3: Target<i64, i64> = target!(exit_on_3);
 const EXIT_0_ON_3: Target<i64, i64> = target!(exit_0_on_3);
 const SLEEP_MS: Target<u64, u64> = target!(sleep_ms);
 const STOP_ON_3: Target<i64, i64> = target!(stop_on_3);
+const HUGE_ON_3: Target<i64, String> = target!(huge_on_3);
 const WAIT_FOR_FILE: Target<String, bool> = target!(wait_for_file);
 const COUNT_IN_FILE: Target<String, bool> = target!(count_in_file);
 const PUT_NOTHING: Target<QueueWriter<String>, ()> = target!(put_nothing);
@@ -55,6 +56,7 @@ fn main() -> Result<()> {
         &EXIT_0_ON_3,
         &SLEEP_MS,
         &STOP_ON_3,
+        &HUGE_ON_3,
         &WAIT_FOR_FILE,
         &COUNT_IN_FILE,
         &PUT_NOTHING,
@@ -90,6 +92,7 @@ fn main() -> Result<()> {
         "pool-exit-0" => pool_dies(method, &EXIT_0_ON_3)?,
         "pool-many" => pool_many(method)?,
         "pool-stopped" => pool_stopped(method)?,
+        "pool-result-too-large" => pool_result_too_large(method)?,
         "pool-stopped-hold" => pool_stopped_hold()?,
         "executor-stopped-kill" => executor_stopped(method, true)?,
         "executor-stopped-terminate" => executor_stopped(method, false)?,
@@ -151,6 +154,23 @@ fn exit_on_3(x: i64) -> i64 {
         std::process::exit(3);
     }
     x
+}
+
+/// Item 3's result is a string of a GiB, over the limit of one message.
+fn huge_on_3(x: i64) -> String {
+    if x == 3 {
+        "x".repeat(1 << 30)
+    } else {
+        x.to_string()
+    }
+}
+
+/// A result too large to send is an error that says so, and the pool lives on.
+fn pool_result_too_large(method: StartMethod) -> Result<()> {
+    let mut pool = ProcessPool::new(1, method)?;
+    println!("map: {:#}", pool.map(&HUGE_ON_3, 0..5).unwrap_err());
+    println!("after: {}", Py(pool.map(&DOUBLE, 0..4)?));
+    Ok(())
 }
 
 /// A worker that exits early, and successfully, is still a worker lost mid-task.
