@@ -1,7 +1,7 @@
 # rust-concurrency-notes: the Python concurrency notes as small, tested Rust programs.
 CARGO ?= cargo
 
-.PHONY: help test fmt-check clippy unit stress-short stress doc bench run-all
+.PHONY: help test fmt-check clippy unit stress-short stress loom doc bench run-all
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ stress-short:
 
 stress: ## Every program 200 times (release, varied inputs and start methods, two busy loops): must report zero problems.
 	bash tests/stress.sh 200 release
+
+loom: ## Model-check a future's hand-off (submit, run, result; cancel; as_completed) with loom.
+	CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 $(CARGO) test -p common --release --lib loom_tests
 
 doc: ## Build common's docs, broken links denied (open target/doc/common/index.html).
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p common --no-deps

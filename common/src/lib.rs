@@ -22,6 +22,9 @@
 //! | a thread's exception | [`panic`](mod@panic) |
 //! | `time.sleep(1)` defaults, error exits | [`cli`] |
 
+// A loom build (`make loom`) leaves the executors out, so what only they use goes unused.
+#![cfg_attr(loom, allow(dead_code))]
+
 pub mod cli;
 pub mod forkserver;
 pub mod frame;
@@ -35,5 +38,6 @@ pub mod process;
 pub mod pyfmt;
 pub mod queue;
 pub mod shared;
+mod sync;
 pub mod target;
 pub mod tracker;

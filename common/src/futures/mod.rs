@@ -22,17 +22,23 @@
 //! `multiprocessing.Pool`, not the executor, that waits forever when a worker dies; see
 //! [`ProcessPool`](crate::pool::ProcessPool).)
 
+#[cfg(not(loom))]
+mod job_queue;
+#[cfg(not(loom))]
 mod process_pool;
+#[cfg(not(loom))]
 mod thread_pool;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::PoisonError;
 use std::time::Duration;
 
-use crossbeam::channel::{Receiver, RecvTimeoutError, Sender};
+// Std and crossbeam, or loom's models of them under `--cfg loom` (see `crate::sync`).
+use crate::sync::{Arc, Mutex, MutexGuard, Receiver, RecvTimeoutError, Sender, bounded, unbounded};
 
+#[cfg(not(loom))]
 pub use process_pool::ProcessPoolExecutor;
+#[cfg(not(loom))]
 pub use thread_pool::ThreadPoolExecutor;
 
 /// Why a future has no result.
@@ -102,7 +108,7 @@ enum State {
 impl<R> Future<R> {
     /// A future for a task about to be queued, and the executor's handle on it.
     fn queued() -> (Self, Arc<Shared<R>>) {
-        let (sender, result) = crossbeam::channel::bounded(1);
+        let (sender, result) = bounded(1);
         let inner = Inner {
             state: State::Queued,
             cancelled: false,
@@ -238,7 +244,7 @@ impl<R: Send> Control for Shared<R> {
 /// Yields `futures` in the order they finish (Python's `as_completed(futures)`), each with its
 /// position in `futures`: the counterpart of the dict from future to argument Python code keeps.
 pub fn as_completed<R>(futures: impl IntoIterator<Item = Future<R>>) -> AsCompleted<R> {
-    let (watcher, finished) = crossbeam::channel::unbounded();
+    let (watcher, finished) = unbounded();
     let futures: Vec<Option<Future<R>>> = futures.into_iter().map(Some).collect();
     for (position, future) in futures.iter().enumerate() {
         let future = future.as_ref().expect("all present");
@@ -269,88 +275,72 @@ impl<R> Iterator for AsCompleted<R> {
     }
 }
 
-/// A queued task as the executor's threads see it.
-trait Job: Send + 'static {
-    fn control(&self) -> &dyn Control;
-}
+/// Model checks of a future's hand-off, run by `make loom`: loom runs each body under every
+/// interleaving of its threads that matters, so a lost wake-up or a double result cannot hide
+/// behind lucky scheduling.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use loom::thread;
 
-/// The threads of an executor and the queue they take jobs from.
-struct JobQueue<J> {
-    /// `None` once shut down.
-    jobs: Option<Sender<J>>,
-    /// Kept to cancel what is still queued at shutdown.
-    queued: Receiver<J>,
-    threads: Vec<JoinHandle<()>>,
-}
+    use super::*;
 
-impl<J: Job> JobQueue<J> {
-    /// Starts one thread per body, each given the queue to take jobs from.
-    fn start<B>(name: &str, bodies: impl IntoIterator<Item = B>) -> anyhow::Result<Self>
-    where
-        B: FnOnce(Receiver<J>) + Send + 'static,
-    {
-        let (jobs, queued) = crossbeam::channel::unbounded();
-        let mut queue = JobQueue {
-            jobs: Some(jobs),
-            queued,
-            threads: Vec::new(),
-        };
-        for (index, body) in bodies.into_iter().enumerate() {
-            let receiver = queue.queued.clone();
-            let thread = std::thread::Builder::new()
-                .name(format!("{name}-{index}"))
-                .spawn(move || body(receiver))
-                .map_err(|e| anyhow::anyhow!("starting executor thread {index}: {e}"))?;
-            queue.threads.push(thread);
-        }
-        Ok(queue)
+    /// submit → run → result: the waiting caller always gets the result.
+    #[test]
+    fn a_result_is_never_lost() {
+        loom::model(|| {
+            let (future, shared) = Future::<u32>::queued();
+            let worker = thread::spawn(move || {
+                if shared.start() {
+                    shared.finish(Ok(7));
+                }
+            });
+            assert_eq!(future.result(), Ok(7));
+            worker.join().unwrap();
+        });
     }
 
-    fn push(&self, job: J) {
-        let jobs = self.jobs.as_ref().expect("shutdown consumes the executor");
-        jobs.send(job)
-            .expect("the queue keeps a receiver of its own");
+    /// cancel before start: exactly one of them wins; a cancelled task never runs.
+    #[test]
+    fn cancel_and_start_never_both_win() {
+        loom::model(|| {
+            let (future, shared) = Future::<u32>::queued();
+            let ran = Arc::new(AtomicBool::new(false));
+            let worker = {
+                let ran = Arc::clone(&ran);
+                thread::spawn(move || {
+                    if shared.start() {
+                        ran.store(true, SeqCst);
+                        shared.finish(Ok(1));
+                    }
+                })
+            };
+            let cancelled = future.cancel();
+            worker.join().unwrap();
+            assert_eq!(ran.load(SeqCst), !cancelled);
+            let expected = if cancelled {
+                Err(FutureError::Cancelled)
+            } else {
+                Ok(1)
+            };
+            assert_eq!(future.result(), expected);
+        });
     }
 
-    /// Python's `executor.shutdown(wait, cancel_futures)`.
-    fn shutdown(&mut self, wait: bool, cancel_futures: bool) {
-        if cancel_futures {
-            for job in self.queued.try_iter() {
-                job.control().cancel();
-            }
-        }
-        if wait {
-            self.close_and_join();
-        } else {
-            self.jobs = None;
-            self.threads.clear(); // Detached: they end on their own once the queue is empty.
-        }
-    }
-}
-
-impl<J> JobQueue<J> {
-    /// Closes the queue and waits for the threads, which finish what is queued first.
-    fn close_and_join(&mut self) {
-        self.jobs = None;
-        for thread in self.threads.drain(..) {
-            if thread.join().is_err() && !std::thread::panicking() {
-                panic!("an executor thread panicked, though it catches every task's panic");
-            }
-        }
-    }
-}
-
-impl<J> fmt::Debug for JobQueue<J> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JobQueue")
-            .field("threads", &self.threads.len())
-            .field("queued", &self.queued.len())
-            .finish()
-    }
-}
-
-impl<J> Drop for JobQueue<J> {
-    fn drop(&mut self) {
-        self.close_and_join();
+    /// as_completed, registering while the futures finish: each is yielded exactly once.
+    #[test]
+    fn as_completed_hears_every_finish_once() {
+        loom::model(|| {
+            let (first, first_shared) = Future::<u32>::queued();
+            let (second, second_shared) = Future::<u32>::queued();
+            let worker = thread::spawn(move || {
+                first_shared.finish(Ok(1));
+                second_shared.finish(Ok(2));
+            });
+            let mut seen: Vec<usize> = as_completed([first, second]).map(|(p, _)| p).collect();
+            seen.sort_unstable();
+            assert_eq!(seen, [0, 1]);
+            worker.join().unwrap();
+        });
     }
 }

@@ -24,7 +24,8 @@ use crossbeam::channel::Receiver;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Control, Future, FutureError, Job, JobQueue};
+use super::job_queue::{Job, JobQueue};
+use super::{Control, Future, FutureError};
 use crate::frame::BatchReader;
 use crate::pool::{self, Task, Worker};
 use crate::process::{self, StartMethod};

@@ -15,7 +15,8 @@ use crossbeam::channel::Receiver;
 
 use anyhow::{Result, ensure};
 
-use super::{Control, Future, FutureError, Job, JobQueue};
+use super::job_queue::{Job, JobQueue};
+use super::{Control, Future, FutureError};
 
 /// Runs tasks on `max_workers` threads (Python's `concurrent.futures.ThreadPoolExecutor`).
 #[derive(Debug)]
