@@ -210,16 +210,21 @@ impl ProcessPoolExecutor {
     }
 
     fn end_workers(mut self, signal: Signal) {
+        // The reason first: from here on every dispatcher reports it, whichever worker dies first.
+        // Setting it also wakes every dispatcher, which kills what is left of its worker and reaps
+        // it; the queued tasks then fail as the pool is broken.
+        let call = if signal == Signal::SIGKILL {
+            "kill_workers"
+        } else {
+            "terminate_workers"
+        };
+        self.broken.set(format!("{call}() ended the workers"));
         for pidfd in &self.broken.pidfds {
             _ = process::send_signal(pidfd.as_fd(), signal); // An exited worker is fine.
             if signal != Signal::SIGKILL {
                 _ = process::send_signal(pidfd.as_fd(), Signal::SIGCONT);
             }
         }
-        // Wakes every dispatcher, which kills what is left of its worker and reaps it; the queued
-        // tasks then fail as the pool is broken.
-        self.broken
-            .set(format!("the workers were ended with {signal}"));
         self.queue.shutdown(true, false);
     }
 }
