@@ -69,6 +69,16 @@ pub fn worker_count() -> clap::builder::RangedU64ValueParser<usize> {
     clap::builder::RangedU64ValueParser::new().range(1..=256)
 }
 
+/// The numbers a program was given, or `default` if it was given none. A bare `--` with nothing
+/// after it is an explicit empty list, the counterpart of Python's `map(f, [])`.
+pub fn numbers_or(given: Vec<i64>, default: &[i64]) -> Vec<i64> {
+    if given.is_empty() && !std::env::args_os().any(|arg| arg == "--") {
+        default.to_vec()
+    } else {
+        given
+    }
+}
+
 /// Runs the body of `main` and turns its result into the process's exit code.
 ///
 /// On error prints `error: <message>: <cause>: …` as one line on stderr and returns exit code 1.

@@ -7,6 +7,7 @@ DeprecationWarning) where the Rust program refuses.
 """
 import argparse
 import multiprocessing
+import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 
@@ -16,11 +17,13 @@ def task(n):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Square numbers with two executors.")
-    parser.add_argument("numbers", nargs="*", type=int, default=[1, 2, 3, 4])
+    parser.add_argument("numbers", nargs="*", type=int)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default="fork")
     parser.add_argument("--overlap", action="store_true")
     args = parser.parse_args()
+    if not args.numbers and "--" not in sys.argv[1:]:
+        args.numbers = [1, 2, 3, 4]  # The defaults; a bare `--` asks for none, map(f, []).
     context = multiprocessing.get_context(args.start_method)
 
     # Thread Pool

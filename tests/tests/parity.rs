@@ -94,16 +94,18 @@ fn the_process_programs_print_what_python_prints_under_every_start_method() {
         for (package, args) in [
             ("simple-process", &["7"][..]),
             ("process-pool", &["3", "4", "--workers", "2"]),
+            ("process-pool", &["--workers", "2", "--"]),
             ("queue-ipc", &[]),
             ("shared-memory", &[]),
             ("shared-memory", &["--named"]),
             ("executors", &["5", "-6", "--workers", "2"]),
+            ("executors", &["--workers", "2", "--"]),
         ] {
-            let args: Vec<&str> = args
-                .iter()
-                .copied()
-                .chain(["--start-method", method])
-                .collect();
+            // The start method goes before a bare `--`, which must stay last.
+            let dash = args.last() == Some(&"--");
+            let mut args: Vec<&str> = args[..args.len() - usize::from(dash)].to_vec();
+            args.extend(["--start-method", method]);
+            args.extend(dash.then_some("--"));
             let Some((rust, py)) = both(package, &args) else {
                 return;
             };

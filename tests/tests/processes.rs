@@ -187,6 +187,20 @@ fn a_result_too_large_to_send_is_an_error_that_says_so() {
 }
 
 #[test]
+fn a_message_that_fails_to_decode_is_an_error_and_what_follows_still_arrives() {
+    for (method, out) in faults_each_method("decode-fails") {
+        assert!(
+            out.starts_with(
+                "map: worker failed on item 1: decoding a batch: Serde Deserialization Error\n\
+                 after: [0, 2, 4, 6]\nget: decoding a message: Serde Deserialization Error\n\
+                 next: Fussy(2)\n"
+            ),
+            "{method}: {out}"
+        );
+    }
+}
+
+#[test]
 fn a_hundred_thousand_items_come_back_in_order_in_few_chunks() {
     let out = run(binary("tests", "process-faults").args(["pool-many", "forkserver"]));
     assert!(out.success().starts_with("in order: true\n"), "{out:?}");

@@ -25,8 +25,9 @@ use common::target::Target;
     after_help = "Notes § Using concurrent.futures. Source: examples-futures/executors/src/main.rs; Python twin: examples-futures/executors/executors.py."
 )]
 struct Args {
-    /// The numbers to square (each between -3037000499 and 3037000499, so its square fits in an i64).
-    #[arg(default_values_t = [1, 2, 3, 4], allow_negative_numbers = true, value_parser = cli::squarable())]
+    /// The numbers to square (each between -3037000499 and 3037000499, so its square fits in an
+    /// i64) [default: 1 2 3 4; a bare `--`: none]
+    #[arg(allow_negative_numbers = true, value_parser = cli::squarable())]
     numbers: Vec<i64>,
     /// Workers in each executor (1 to 256).
     #[arg(long, default_value_t = 3, value_parser = cli::worker_count())]
@@ -48,17 +49,18 @@ fn main() -> std::process::ExitCode {
     process::run_if_child(&[&TASK]); // Rust's `if __name__ == '__main__':`
 
     let args = Args::parse();
+    let numbers = cli::numbers_or(args.numbers, &[1, 2, 3, 4]);
     cli::run(|| {
         // Thread Pool
         let threads = ThreadPoolExecutor::new(args.workers)?;
-        let results = threads.map(task, args.numbers.clone());
+        let results = threads.map(task, numbers.clone());
         println!("{}", Py(results.collect::<Result<Vec<_>, _>>()?));
         if !args.overlap {
             drop(threads); // The end of the `with` block: its threads are joined.
         }
         // Process Pool. With `fork`, safe only once the thread pool's threads are gone.
         let processes = ProcessPoolExecutor::new(args.workers, args.start_method)?;
-        let results = processes.map(&TASK, args.numbers, 1); // chunksize=1, Python's default
+        let results = processes.map(&TASK, numbers, 1); // chunksize=1, Python's default
         println!("{}", Py(results.collect::<Result<Vec<_>, _>>()?));
         Ok(())
     })

@@ -21,8 +21,9 @@ use common::target::Target;
     after_help = "Notes § Using a Process Pool. Source: examples-processes/process-pool/src/main.rs; Python twin: examples-processes/process-pool/process_pool.py."
 )]
 struct Args {
-    /// The numbers to square (each between -3037000499 and 3037000499, so its square fits in an i64).
-    #[arg(default_values_t = [1, 2, 3, 4, 5], allow_negative_numbers = true, value_parser = cli::squarable())]
+    /// The numbers to square (each between -3037000499 and 3037000499, so its square fits in an
+    /// i64) [default: 1 2 3 4 5; a bare `--`: none]
+    #[arg(allow_negative_numbers = true, value_parser = cli::squarable())]
     numbers: Vec<i64>,
     /// How many worker processes (1 to 256).
     #[arg(long, default_value_t = 4, value_parser = cli::worker_count())]
@@ -44,13 +45,14 @@ fn main() -> std::process::ExitCode {
     process::run_if_child(&[&SQUARE]); // Rust's `if __name__ == '__main__':`
 
     let args = Args::parse();
+    let numbers = cli::numbers_or(args.numbers, &[1, 2, 3, 4, 5]);
     cli::run(|| {
         let mut pool = ProcessPool::new(args.workers, args.start_method)?;
         if args.verbose {
             eprintln!("parent pid {}", std::process::id());
             pool.log_to_stderr(true);
         }
-        let results = pool.map(&SQUARE, args.numbers)?;
+        let results = pool.map(&SQUARE, numbers)?;
         println!("{}", Py(&results));
         Ok(())
     }) // `pool` was dropped at the end of the closure: workers stopped and reaped, like `with`.

@@ -31,6 +31,8 @@ const EXIT_0_ON_3: Target<i64, i64> = target!(exit_0_on_3);
 const SLEEP_MS: Target<u64, u64> = target!(sleep_ms);
 const STOP_ON_3: Target<i64, i64> = target!(stop_on_3);
 const HUGE_ON_3: Target<i64, String> = target!(huge_on_3);
+const UNLUCKY: Target<Fussy, u8> = target!(unlucky);
+const PUT_FUSSY: Target<QueueWriter<Fussy>, Result<()>> = target!(put_fussy);
 const WAIT_FOR_FILE: Target<String, bool> = target!(wait_for_file);
 const COUNT_IN_FILE: Target<String, bool> = target!(count_in_file);
 const PUT_NOTHING: Target<QueueWriter<String>, ()> = target!(put_nothing);
@@ -57,6 +59,8 @@ fn main() -> Result<()> {
         &SLEEP_MS,
         &STOP_ON_3,
         &HUGE_ON_3,
+        &UNLUCKY,
+        &PUT_FUSSY,
         &WAIT_FOR_FILE,
         &COUNT_IN_FILE,
         &PUT_NOTHING,
@@ -93,6 +97,7 @@ fn main() -> Result<()> {
         "pool-many" => pool_many(method)?,
         "pool-stopped" => pool_stopped(method)?,
         "pool-result-too-large" => pool_result_too_large(method)?,
+        "decode-fails" => decode_fails(method)?,
         "pool-stopped-hold" => pool_stopped_hold()?,
         "executor-stopped-kill" => executor_stopped(method, true)?,
         "executor-stopped-terminate" => executor_stopped(method, false)?,
@@ -171,6 +176,44 @@ fn pool_result_too_large(method: StartMethod) -> Result<()> {
     println!("map: {:#}", pool.map(&HUGE_ON_3, 0..5).unwrap_err());
     println!("after: {}", Py(pool.map(&DOUBLE, 0..4)?));
     Ok(())
+}
+
+/// A value whose decoding fails for 13: a message that arrives intact but cannot be read.
+#[derive(Debug, serde::Serialize)]
+struct Fussy(u8);
+
+impl<'de> serde::Deserialize<'de> for Fussy {
+    fn deserialize<D: serde::Deserializer<'de>>(from: D) -> Result<Self, D::Error> {
+        match u8::deserialize(from)? {
+            13 => Err(serde::de::Error::custom("13 is unlucky")),
+            n => Ok(Fussy(n)),
+        }
+    }
+}
+
+fn unlucky(f: Fussy) -> u8 {
+    f.0
+}
+
+fn put_fussy(writer: QueueWriter<Fussy>) -> Result<()> {
+    writer.put(&Fussy(13))?;
+    writer.put(&Fussy(2))
+}
+
+/// A message that fails to decode: the pool reports the item and lives on; the queue reports the
+/// message and the next one still arrives.
+fn decode_fails(method: StartMethod) -> Result<()> {
+    let mut pool = ProcessPool::new(1, method)?;
+    println!(
+        "map: {:#}",
+        pool.map(&UNLUCKY, [Fussy(1), Fussy(13)]).unwrap_err()
+    );
+    println!("after: {}", Py(pool.map(&DOUBLE, 0..4)?));
+    let (writer, queue) = IpcQueue::<Fussy>::new()?;
+    let child = process::start(method, &PUT_FUSSY, writer)?;
+    println!("get: {:#}", queue.get().unwrap_err());
+    println!("next: {:?}", queue.get()?);
+    child.join()
 }
 
 /// A worker that exits early, and successfully, is still a worker lost mid-task.
