@@ -23,14 +23,13 @@ use std::os::unix::net::UnixStream;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use anyhow::{Context, Result, anyhow};
-use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use nix::unistd::ForkResult;
 
 use crate::handoff;
 use crate::process::{self, Child, Exit, Launch};
+use crate::wait;
 
 /// The server this process started, if any.
 static SERVER: Mutex<Option<Server>> = Mutex::new(None);
@@ -110,21 +109,11 @@ pub(crate) fn serve(socket: UnixStream) -> Result<()> {
     let mut children: Vec<Served> = Vec::new();
     let mut connected = true;
     while connected || !children.is_empty() {
-        let mut fds: Vec<PollFd> = connected
+        let fds = connected
             .then(|| socket.as_fd())
             .into_iter()
-            .chain(children.iter().map(|c| c.pidfd.as_fd()))
-            .map(|fd| PollFd::new(fd, PollFlags::POLLIN))
-            .collect();
-        match poll(&mut fds, PollTimeout::NONE) {
-            Ok(_) | Err(Errno::EINTR) => {}
-            Err(e) => return Err(e).context("waiting for requests and children"),
-        }
-        let ready: Vec<bool> = fds
-            .iter()
-            .map(|fd| fd.revents().is_some_and(|r| !r.is_empty()))
-            .collect();
-        drop(fds);
+            .chain(children.iter().map(|c| c.pidfd.as_fd()));
+        let ready = wait::readable(fds, None, "requests and children")?.unwrap_or_default();
         let ended = &ready[usize::from(connected)..];
         // Report the children that ended, newest first so the indexes stay valid.
         for index in (0..children.len()).rev() {

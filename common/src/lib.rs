@@ -41,3 +41,4 @@ pub mod shared;
 mod sync;
 pub mod target;
 pub mod tracker;
+mod wait;

@@ -33,7 +33,6 @@ use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::unistd::Pid;
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -42,6 +41,7 @@ use crate::frame::{self, BatchReader};
 use crate::handoff;
 use crate::process::{self, Child, StartMethod};
 use crate::target::{Entry, Outcome, Reply, Target};
+use crate::wait;
 
 /// A fixed set of worker processes that run functions on batches of items.
 #[derive(Debug)]
@@ -217,45 +217,25 @@ impl ProcessPool {
         if busy.is_empty() {
             return Ok(None);
         }
-        let mut fds: Vec<PollFd> = busy
-            .iter()
-            .map(|&i| PollFd::new(self.workers[i].channel.as_fd(), PollFlags::POLLIN))
-            .collect();
         loop {
-            let timeout = match deadline {
-                None => PollTimeout::NONE,
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(left) => PollTimeout::try_from(left + Duration::from_micros(999))
-                        .unwrap_or(PollTimeout::MAX),
-                    None => PollTimeout::ZERO,
-                },
+            let fds = busy.iter().map(|&i| self.workers[i].channel.as_fd());
+            let Some(ready) = wait::readable(fds, deadline, "the workers")? else {
+                let pids: Vec<String> = busy
+                    .iter()
+                    .map(|&i| self.workers[i].pid().to_string())
+                    .collect();
+                let why = anyhow!(
+                    "no answer in time from worker process {} (stopped, or still working): \
+                     the workers were killed",
+                    pids.join(", ")
+                );
+                return Err(self.break_pool(why));
             };
-            match poll(&mut fds, timeout) {
-                Ok(0) => {
-                    drop(fds);
-                    let pids: Vec<String> = busy
-                        .iter()
-                        .map(|&i| self.workers[i].pid().to_string())
-                        .collect();
-                    let why = anyhow!(
-                        "no answer in time from worker process {} (stopped, or still working): \
-                         the workers were killed",
-                        pids.join(", ")
-                    );
-                    return Err(self.break_pool(why));
-                }
-                Ok(_) => break,
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(e) => return Err(e).context("waiting for the workers"),
+            // Readable, hung up or in error: in each case `receive` finds out which.
+            if let Some(at) = ready.iter().position(|&ready| ready) {
+                return Ok(Some(busy[at]));
             }
         }
-        // Readable, hung up or in error: in each case `receive` finds out which.
-        let ready = fds
-            .iter()
-            .position(|fd| fd.revents().is_some_and(|r| !r.is_empty()));
-        Ok(Some(
-            busy[ready.context("poll returned with no ready worker")?],
-        ))
     }
 
     /// A worker died: stop the rest and refuse further work.

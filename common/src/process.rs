@@ -44,7 +44,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use nix::errno::Errno;
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::Signal;
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
 use nix::unistd::{ForkResult, Pid};
@@ -53,6 +52,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::handoff::{self, WaitSource};
 use crate::target::{self, Entry, Failure, Outcome, Target};
+use crate::wait;
 
 /// How a child process is started (`multiprocessing.set_start_method`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -204,29 +204,10 @@ impl Child {
             self.reap()?;
         }
         while self.exit.is_none() {
-            let timeout = match deadline {
-                None => PollTimeout::NONE,
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    // Round up, so we never wake just before the deadline and spin.
-                    Some(left) => PollTimeout::try_from(left + Duration::from_micros(999))
-                        .unwrap_or(PollTimeout::MAX),
-                    None => return Ok(None),
-                },
+            let fds = std::iter::once(self.ended()).chain(self.serving.iter().map(|s| s.fd()));
+            let Some(ready) = wait::readable(fds, deadline, "a child process")? else {
+                return Ok(None);
             };
-            let mut fds: Vec<PollFd> = std::iter::once(self.ended())
-                .chain(self.serving.iter().map(|s| s.fd()))
-                .map(|fd| PollFd::new(fd, PollFlags::POLLIN))
-                .collect();
-            match poll(&mut fds, timeout) {
-                Ok(0) => return Ok(None),
-                Ok(_) | Err(Errno::EINTR) => {}
-                Err(e) => return Err(e).context("waiting for a child process"),
-            }
-            let ready: Vec<bool> = fds
-                .iter()
-                .map(|fd| fd.revents().is_some_and(|r| !r.is_empty()))
-                .collect();
-            drop(fds);
             // Serve the queues first: a child's last message must be read before we say it ended.
             let mut finished = Vec::new();
             for (index, source) in self.serving.iter().enumerate() {
@@ -247,8 +228,9 @@ impl Child {
     /// Reports how the child ended, or `None` if it is still running; never blocks.
     pub fn try_wait(&mut self) -> Result<Option<Exit>> {
         if self.exit.is_none() {
-            let mut fds = [PollFd::new(self.ended(), PollFlags::POLLIN)];
-            if poll(&mut fds, PollTimeout::ZERO).context("checking a child process")? > 0 {
+            // A deadline already past: look once, without waiting.
+            let ready = wait::readable([self.ended()], Some(Instant::now()), "a child process")?;
+            if ready.is_some_and(|ready| ready[0]) {
                 self.reap()?; // It has exited: this returns at once.
             }
         }
@@ -264,8 +246,9 @@ impl Child {
                 Ok(()) => Exit::from_bytes(bytes),
                 Err(_) => {
                     // The server is gone: wait for the process itself, whose status is lost.
-                    let mut fds = [PollFd::new(self.pidfd.as_fd(), PollFlags::POLLIN)];
-                    while poll(&mut fds, PollTimeout::NONE) == Err(Errno::EINTR) {}
+                    while !wait::readable([self.pidfd.as_fd()], None, "a child process")?
+                        .is_some_and(|ready| ready[0])
+                    {}
                     Exit::Unknown
                 }
             });
@@ -336,11 +319,11 @@ fn builtin() -> [&'static dyn Entry; 1] {
 
 /// Looks a target up in this program's table (and `common`'s own), checking its types.
 pub(crate) fn lookup(name: &str, signature: &str) -> Result<&'static dyn Entry> {
-    let table: Vec<&'static dyn Entry> = builtin()
+    // Searched in place: a lookup runs for every job, and allocates only to report a failure.
+    let table = builtin()
         .into_iter()
-        .chain(TABLE.get().copied().unwrap_or_default().iter().copied())
-        .collect();
-    target::find(&table, name, signature).map_err(|e| {
+        .chain(TABLE.get().copied().unwrap_or_default().iter().copied());
+    target::find(table, name, signature).map_err(|e| {
         if TABLE.get().is_none() {
             anyhow!("{e}; call process::run_if_child(&[…]) first in main")
         } else {
@@ -571,14 +554,8 @@ pub fn ensure_single_threaded() -> Result<()> {
         .collect();
     let deadline = Instant::now() + Duration::from_millis(100);
     for pidfd in &pidfds {
-        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-            break;
-        };
-        let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
-        _ = poll(
-            &mut fds,
-            PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX),
-        );
+        // Each returns when its thread is gone, or all together at the deadline.
+        wait::readable([pidfd.as_fd()], Some(deadline), "a thread to exit")?;
     }
     let count = threads()?;
     if count <= 1 {

@@ -37,7 +37,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -45,6 +44,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::frame::{self, FrameBuffer};
 use crate::handoff::{self, WaitSource};
 use crate::lock::ProcessLock;
+use crate::wait;
 
 /// The reading end of a queue between processes. Create one with [`IpcQueue::new`].
 #[derive(Debug)]
@@ -232,25 +232,11 @@ impl<'de, T> Deserialize<'de> for QueueWriter<T> {
 impl Reader {
     /// Waits for the pipe or a wake-up; reports which are ready.
     fn poll_until(&self, deadline: Option<Instant>) -> Result<(bool, bool)> {
-        let timeout = match deadline {
-            None => PollTimeout::NONE,
-            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                // Round up, so we never wake just before the deadline and spin.
-                Some(left) => PollTimeout::try_from(left + Duration::from_micros(999))
-                    .unwrap_or(PollTimeout::MAX),
-                None => return Ok((false, false)),
-            },
-        };
-        let mut fds = [
-            PollFd::new(self.pipe.as_fd(), PollFlags::POLLIN),
-            PollFd::new(self.wake.as_fd(), PollFlags::POLLIN),
-        ];
-        match poll(&mut fds, timeout) {
-            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => return Err(e).context("waiting for the queue"),
-        }
-        let ready = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
-        Ok((ready(&fds[0]), ready(&fds[1])))
+        let fds = [self.pipe.as_fd(), self.wake.as_fd()];
+        Ok(match wait::readable(fds, deadline, "the queue")? {
+            Some(ready) => (ready[0], ready[1]),
+            None => (false, false),
+        })
     }
 
     /// Moves everything the pipe holds now into the buffer, without blocking. `notify`: wake a

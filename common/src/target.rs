@@ -276,13 +276,13 @@ pub enum Reply {
 
 /// Finds `name` in `table`, with the expected `signature`.
 pub(crate) fn find<'t>(
-    table: &[&'t dyn Entry],
+    table: impl Iterator<Item = &'t dyn Entry> + Clone,
     name: &str,
     signature: &str,
 ) -> Result<&'t dyn Entry, String> {
-    let entry = table.iter().find(|e| e.name() == name).ok_or_else(|| {
-        let known: Vec<&str> = table.iter().map(|e| e.name()).take(4).collect();
-        let more = table.len().saturating_sub(known.len());
+    let entry = table.clone().find(|e| e.name() == name).ok_or_else(|| {
+        let known: Vec<&str> = table.clone().map(|e| e.name()).take(4).collect();
+        let more = table.count().saturating_sub(known.len());
         format!(
             "this program has no target named {name}: add it to the list main gives \
                  process::run_if_child (now {}{})",
@@ -300,7 +300,7 @@ pub(crate) fn find<'t>(
             entry.signature()
         ));
     }
-    Ok(*entry)
+    Ok(entry)
 }
 
 #[cfg(test)]
@@ -324,11 +324,14 @@ mod tests {
     fn names_carry_the_module_path_and_lookups_check_the_types() {
         assert_eq!(DOUBLE.name(), "common::target::tests::double");
         let table: &[&dyn Entry] = &[&DOUBLE, &HALVE];
-        assert!(find(table, DOUBLE.name(), DOUBLE.signature()).is_ok());
-        let err = find(table, "nope", "x").err().unwrap();
+        let table = || table.iter().copied();
+        assert!(find(table(), DOUBLE.name(), DOUBLE.signature()).is_ok());
+        let err = find(table(), "nope", "x").err().unwrap();
         assert!(err.contains("no target named nope"), "{err}");
         assert!(err.contains("(now common::target::tests::double, common::target::tests::halve)"));
-        let err = find(table, DOUBLE.name(), HALVE.signature()).err().unwrap();
+        let err = find(table(), DOUBLE.name(), HALVE.signature())
+            .err()
+            .unwrap();
         assert!(err.contains("but the caller sent it as"), "{err}");
     }
 
