@@ -18,6 +18,7 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("shared-memory", ""),
     ("executors", "--workers"),
     ("as-completed", "--unit-ms"),
+    ("threads-vs-processes", "--repeat"),
 ];
 
 #[test]
@@ -49,6 +50,7 @@ fn quick(program: &str) -> Vec<&'static str> {
         "simple-thread" => vec!["--delay-ms", "1"],
         "daemon-thread" => vec!["--interval-ms", "1", "--run-for-ms", "50"],
         "as-completed" => vec!["--unit-ms", "5"],
+        "threads-vs-processes" => vec!["--quick"],
         _ => vec![],
     }
 }

@@ -1,0 +1,253 @@
+"""Notes § Threading vs Multiprocessing Comparison, measured in Python: the twin of src/main.rs.
+
+It prints what it measures as lines for src/python.rs to read (`n key value`, `f key text`, `p` after
+each step, tab-separated) under the same keys as the Rust side; `threads-vs-processes --python`
+runs it and puts its columns beside Rust's. Processes are forked (Python 3.11's default on Linux).
+"""
+import argparse
+import multiprocessing
+import os
+import signal
+import threading
+import time
+
+
+def emit_number(key, value):
+    print(f"n\t{key}\t{value}", flush=True)
+
+
+def emit_fact(key, text):
+    print(f"f\t{key}\t{text}", flush=True)
+
+
+def step():
+    print("p", flush=True)
+
+
+def spin(chunk):
+    """CPU-bound work: the xorshift steps of the Rust side, on 64-bit integers."""
+    units, seed = chunk
+    x, total, mask = seed | 1, 0, (1 << 64) - 1
+    for _ in range(units):
+        x ^= (x << 13) & mask
+        x ^= x >> 7
+        x ^= (x << 17) & mask
+        total = (total + x) & mask
+    return total
+
+
+def wait(millis):
+    """I/O-bound work: one blocking wait."""
+    time.sleep(millis / 1000)
+    return millis
+
+
+def chunks(args, workers):
+    n = max(workers, 1)
+    return [(args.cpu_units // n, i + 1) for i in range(n)]
+
+
+def work(args, row, workers):
+    """The row's work in one thread (workers == 0) or in `workers` threads taking turns."""
+    items = chunks(args, workers) if row == "cpu" else [args.io_ms] * args.io_waits
+    run = spin if row == "cpu" else wait
+    if workers == 0:
+        return [run(item) for item in items]
+    results, lock = [], threading.Lock()
+
+    def worker():
+        while True:
+            with lock:
+                if not items:
+                    return
+                item = items.pop()
+            value = run(item)
+            with lock:
+                results.append(value)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def pooled(args, row, workers):
+    with multiprocessing.Pool(workers) as pool:
+        if row == "cpu":
+            return pool.map(spin, chunks(args, workers))
+        return pool.map(wait, [args.io_ms] * args.io_waits)
+
+
+def timed(f, *a):
+    started = time.perf_counter()
+    f(*a)
+    return time.perf_counter() - started
+
+
+def write_one(box):
+    box[0] = 1
+
+
+def memory_is_shared_or_not():
+    seen = lambda yes: "seen" if yes else "not seen"
+    box = [0]
+    t = threading.Thread(target=write_one, args=(box,))
+    t.start()
+    t.join()
+    emit_fact("memory.thread_write", seen(box[0] == 1))
+    box = [0]
+    p = multiprocessing.Process(target=write_one, args=(box,))
+    p.start()
+    p.join()
+    emit_fact("memory.child_write", seen(box[0] == 1))
+    value = multiprocessing.Value("q", 0)
+    p = multiprocessing.Process(target=set_value, args=(value,))
+    p.start()
+    p.join()
+    emit_fact("memory.shared_write", seen(value.value == 1))
+
+
+def set_value(value):
+    value.value = 1
+
+
+def kib(path, fields):
+    with open(path) as f:
+        lines = f.read().splitlines()
+    return sum(int(l.split()[1]) for l in lines for field in fields if l.startswith(field))
+
+
+def idle_process(ready):
+    ready.put(1)
+    while True:
+        signal.pause()
+
+
+def memory_per_idle_worker(args):
+    n = args.idle
+    before = kib("/proc/self/status", ["VmRSS:"])
+    started, stop = threading.Barrier(n + 1), threading.Barrier(n + 1)
+
+    def idle_thread():
+        started.wait()
+        stop.wait()
+
+    threads = [threading.Thread(target=idle_thread) for _ in range(n)]
+    for t in threads:
+        t.start()
+    started.wait()
+    after = kib("/proc/self/status", ["VmRSS:"])
+    stop.wait()
+    for t in threads:
+        t.join()
+    emit_number("memory.thread_kib", (after - before) / n)
+
+    ready = multiprocessing.Queue()
+    children = [multiprocessing.Process(target=idle_process, args=(ready,)) for _ in range(n)]
+    for c in children:
+        c.start()
+    for _ in range(n):
+        ready.get()
+    private = sum(kib(f"/proc/{c.pid}/smaps_rollup", ["Private_Clean:", "Private_Dirty:"]) for c in children)
+    emit_number("memory.process_kib", private / n)
+    for c in children:
+        c.kill()
+        c.join()
+
+
+def raise_in_thread():
+    raise RuntimeError("boom")
+
+
+def abort_in_thread():
+    t = threading.Thread(target=os.abort)
+    t.start()
+    t.join()
+    print("main thread survived")  # Never printed: abort ends every thread.
+
+
+def segfault():
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def ended(p):
+    p.join()
+    if p.exitcode < 0:
+        return f"killed by {signal.Signals(-p.exitcode).name}"
+    return f"exited with code {p.exitcode}"
+
+
+def crashes():
+    hook = threading.excepthook
+    threading.excepthook = lambda _: None  # Silence the traceback for a moment.
+    t = threading.Thread(target=raise_in_thread)
+    t.start()
+    t.join()  # Returns None: the exception is gone.
+    threading.excepthook = hook
+    emit_fact("crash.thread_panic", "an exception ends the thread, main lives, join returns None (the exception is printed, then lost)")
+    for key, target in [("crash.thread_abort", abort_in_thread), ("crash.child_segv", segfault)]:
+        p = multiprocessing.Process(target=target)
+        p.start()
+        emit_fact(key, ended(p))
+
+
+def nothing():
+    pass
+
+
+def overhead(args):
+    started = time.perf_counter()
+    for _ in range(args.thread_starts):
+        t = threading.Thread(target=nothing)
+        t.start()
+        t.join()
+    emit_number("overhead.thread", (time.perf_counter() - started) * 1e6 / args.thread_starts)
+    step()
+    for method in ["fork", "forkserver", "spawn"]:
+        context = multiprocessing.get_context(method)
+        warm = context.Process(target=nothing)  # The fork server starts on first use.
+        warm.start()
+        warm.join()
+        started = time.perf_counter()
+        for _ in range(args.process_starts):
+            p = context.Process(target=nothing)
+            p.start()
+            p.join()
+        emit_number(f"overhead.{method}", (time.perf_counter() - started) * 1e6 / args.process_starts)
+        step()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for flag in ["repeat", "cpu-workers", "cpu-units", "io-waits", "io-ms", "io-workers", "idle",
+                 "thread-starts", "process-starts", "sweep"]:
+        parser.add_argument(f"--{flag}", type=int, required=True)
+    args = parser.parse_args()
+    memory_is_shared_or_not()
+    step()
+    memory_per_idle_worker(args)
+    step()
+    crashes()
+    step()
+    for _ in range(args.repeat):
+        for row, workers in [("cpu", args.cpu_workers), ("io", args.io_workers)]:
+            emit_number(f"{row}.sequential", timed(work, args, row, 0))
+            step()
+            emit_number(f"{row}.threads", timed(work, args, row, workers))
+            step()
+            emit_number(f"{row}.processes", timed(pooled, args, row, workers))
+            step()
+        overhead(args)
+    for workers in range(1, args.sweep + 1):
+        for _ in range(args.repeat):
+            for row in ["cpu", "io"]:
+                emit_number(f"sweep.{row}.threads.{workers}", timed(work, args, row, workers))
+                step()
+                emit_number(f"sweep.{row}.processes.{workers}", timed(pooled, args, row, workers))
+                step()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+//! The programs of `examples-compare/`: their tables have the notes' rows and columns, and the
+//! facts they demonstrate (who sees a write, what a crash takes down) hold. Timings are never
+//! asserted: they depend on the machine.
+
+use std::process::Command;
+
+use tests::{example, run};
+
+/// The feature column of each row of `threads-vs-processes`, in the notes' order.
+const FEATURES: [&str; 6] = [
+    "Memory",
+    "Memory per idle worker",
+    "Speed, CPU-bound",
+    "Speed, I/O-bound",
+    "Crashes",
+    "Overhead",
+];
+
+/// The table's rows, each split into its cells.
+fn rows(page: &str) -> Vec<Vec<String>> {
+    page.lines()
+        .filter(|l| l.starts_with("| "))
+        .map(|l| {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+fn has_python3() -> bool {
+    let found = Command::new("python3").arg("--version").output();
+    found.is_ok_and(|out| out.status.success())
+}
+
+#[test]
+fn threads_vs_processes_shows_the_notes_rows_and_their_facts() {
+    let with_python = has_python3();
+    let mut cmd = example("threads-vs-processes");
+    cmd.arg("--quick");
+    if with_python {
+        cmd.arg("--python");
+    } else {
+        eprintln!("python3 not found: checking Rust's columns only");
+    }
+    let out = run(&mut cmd);
+    let page = out.success();
+    let rows = rows(page);
+    let columns = if with_python { 7 } else { 5 };
+    assert_eq!(rows[0][3..5], ["Rust threads", "Rust processes"], "{page}");
+    assert!(rows.iter().all(|r| r.len() == columns), "{page}");
+    let body = &rows[2..];
+    assert_eq!(body.len(), FEATURES.len(), "{page}");
+    for (row, feature) in body.iter().zip(FEATURES) {
+        assert!(row[0].starts_with(feature), "{feature}: {row:?}");
+    }
+    // Memory and Crashes: the same facts in every language's columns.
+    for pair in body[0][3..].chunks(2) {
+        assert!(
+            pair[0].contains("a thread's write is seen by main"),
+            "{pair:?}"
+        );
+        assert!(
+            pair[1].contains("a child's write to a variable is not seen"),
+            "{pair:?}"
+        );
+        assert!(
+            pair[1].contains("through a shared value it is seen"),
+            "{pair:?}"
+        );
+    }
+    for pair in body[4][3..].chunks(2) {
+        assert!(pair[0].contains("main lives"), "{pair:?}");
+        assert!(
+            pair[0].contains("the whole process is killed by SIGABRT"),
+            "{pair:?}"
+        );
+        assert!(pair[1].contains("a child killed by SIGSEGV"), "{pair:?}");
+    }
+    assert!(body[4][3].contains("join returns Err(\"boom\")"), "{page}");
+    if with_python {
+        assert!(body[4][5].contains("join returns None"), "{page}");
+    }
+    assert!(page.contains("Crashes: \"Isolated crash\" holds"), "{page}");
+}
+
+#[test]
+fn threads_vs_processes_pins_itself_and_writes_its_data() {
+    let data = std::env::temp_dir().join(format!("tvp-{}.tsv", std::process::id()));
+    let out = run(example("threads-vs-processes")
+        .args(["--quick", "--cpus", "1", "--data"])
+        .arg(&data));
+    let page = out.success();
+    assert!(page.contains("Run on 1 CPU "), "{page}");
+    assert!(page.contains("This was a --quick run"), "{page}");
+    let tsv = std::fs::read_to_string(&data).expect("the data file");
+    std::fs::remove_file(&data).ok();
+    for key in [
+        "cpu.sequential",
+        "io.threads",
+        "overhead.spawn",
+        "memory.process_kib",
+    ] {
+        assert!(tsv.contains(&format!("rust\t{key}\t")), "{key}: {tsv}");
+    }
+    let out = run(example("threads-vs-processes").args(["--quick", "--cpus", "1000"]));
+    assert!(out.failure(1).contains("may use only"), "{out:?}");
+}
