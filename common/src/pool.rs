@@ -430,9 +430,7 @@ impl Worker {
                 process::fork(|| {
                     // If the parent dies, even without closing our socket (killed while this
                     // worker is stopped, say), the kernel kills this worker: nothing is left.
-                    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
-                        .context("asking to die with the parent")?;
-                    if nix::unistd::getppid().as_raw() as u32 != parent {
+                    if !process::die_with_parent(parent)? {
                         return Ok(()); // It died before we asked.
                     }
                     // `fork` copied every descriptor. Close the parent's ends, this worker's and

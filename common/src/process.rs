@@ -454,6 +454,16 @@ where
     Ok(child)
 }
 
+/// Called in a child: asks the kernel to kill this process (SIGKILL) when the process `parent`
+/// (its parent's pid, read before the fork) ends, however it ends: Linux's `PR_SET_PDEATHSIG`.
+/// Returns `false` if the parent had already gone before we asked. A long-lived child (a
+/// server, a worker) so never outlives a parent killed before it could stop it. (Python has no
+/// such call: the children of a killed Python parent live on.)
+pub fn die_with_parent(parent: u32) -> Result<bool> {
+    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).context("asking to die with the parent")?;
+    Ok(nix::unistd::getppid().as_raw() as u32 == parent)
+}
+
 /// Runs `body` in a forked child process and returns the child's handle.
 ///
 /// The child exits with code 0 when `body` returns `Ok`, 1 after printing an `Err` as one line,

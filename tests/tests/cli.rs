@@ -19,6 +19,7 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("executors", "--workers"),
     ("as-completed", "--unit-ms"),
     ("threads-vs-processes", "--repeat"),
+    ("when-to-use", "--repeat"),
 ];
 
 #[test]
@@ -50,7 +51,7 @@ fn quick(program: &str) -> Vec<&'static str> {
         "simple-thread" => vec!["--delay-ms", "1"],
         "daemon-thread" => vec!["--interval-ms", "1", "--run-for-ms", "50"],
         "as-completed" => vec!["--unit-ms", "5"],
-        "threads-vs-processes" => vec!["--quick"],
+        "threads-vs-processes" | "when-to-use" => vec!["--quick"],
         _ => vec![],
     }
 }

@@ -107,3 +107,45 @@ fn threads_vs_processes_pins_itself_and_writes_its_data() {
     let out = run(example("threads-vs-processes").args(["--quick", "--cpus", "1000"]));
     assert!(out.failure(1).contains("may use only"), "{out:?}");
 }
+
+#[test]
+fn when_to_use_runs_the_notes_use_cases_and_leaves_no_file() {
+    let tmp = std::env::temp_dir().join(format!("when-to-use-test-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let out = run(example("when-to-use").arg("--quick").env("TMPDIR", &tmp));
+    let page = out.success().to_owned();
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    std::fs::remove_dir_all(&tmp).ok();
+    assert!(left.is_empty(), "left behind in TMPDIR: {left:?}");
+    let rows = rows(&page);
+    assert_eq!(
+        rows[0],
+        [
+            "Use case",
+            "Notes recommend",
+            "Sequential",
+            "Threads",
+            "Processes",
+            "Fastest",
+            "Rust's answer"
+        ],
+        "{page}"
+    );
+    let expected = [
+        ("File I/O", "Multithreading"),
+        ("Web scraping", "Multithreading"),
+        ("Image processing", "Multiprocessing"),
+        ("Scientific computation", "Multiprocessing"),
+        ("Responsiveness", "Multithreading"),
+    ];
+    assert_eq!(rows.len(), 2 + expected.len(), "{page}");
+    for (row, (use_case, notes)) in rows[2..].iter().zip(expected) {
+        assert!(row[0].starts_with(use_case), "{row:?}");
+        assert_eq!(row[1], notes, "{row:?}");
+        assert!(row[2].ends_with("×)") && row[3].ends_with("×)"), "{row:?}");
+    }
+    assert_eq!(
+        rows[6][4], "–",
+        "a process has no main loop to keep free: {page}"
+    );
+}

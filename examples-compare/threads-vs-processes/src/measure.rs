@@ -130,13 +130,16 @@ fn wait(millis: u64) -> u64 {
 }
 const WAIT: Target<u64, u64> = common::target!(wait);
 
-fn idle(ready: common::queue::QueueWriter<u32>) -> Result<()> {
+fn idle((parent, ready): (u32, common::queue::QueueWriter<u32>)) -> Result<()> {
+    if !process::die_with_parent(parent)? {
+        return Ok(());
+    }
     ready.put(&1)?;
     loop {
         nix::unistd::pause(); // Until the parent kills us.
     }
 }
-const IDLE: Target<common::queue::QueueWriter<u32>, Result<()>> = common::target!(idle);
+const IDLE: Target<(u32, common::queue::QueueWriter<u32>), Result<()>> = common::target!(idle);
 
 fn nothing(_: ()) {}
 const NOTHING: Target<(), ()> = common::target!(nothing);
@@ -254,7 +257,13 @@ fn memory_per_idle_worker(plan: &Plan, r: &mut Results) -> Result<()> {
 
     let (ready, readies) = IpcQueue::<u32>::new()?;
     let children = (0..n)
-        .map(|_| process::start(StartMethod::Fork, &IDLE, ready.try_clone()?))
+        .map(|_| {
+            process::start(
+                StartMethod::Fork,
+                &IDLE,
+                (std::process::id(), ready.try_clone()?),
+            )
+        })
         .collect::<Result<Vec<_>>>()?;
     for _ in 0..n {
         readies.get()?;
