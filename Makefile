@@ -1,5 +1,8 @@
 # rust-concurrency-notes: the Python concurrency notes as small, tested Rust programs.
 CARGO ?= cargo
+# `make bench` pipes through tee: a failing measurement must still fail the target.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 
 .PHONY: help test fmt-check clippy unit stress-short stress loom doc bench run-all
 
@@ -29,11 +32,19 @@ loom: ## Model-check a future's hand-off (submit, run, result; cancel; as_comple
 doc: ## Build common's docs, broken links denied (open target/doc/common/index.html).
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p common --no-deps
 
-bench: ## Measure: the process core vs raw syscalls vs Python (spread, then pinned), then the notes' claims.
-	$(CARGO) bench -p tests --bench process_core
-	$(CARGO) bench -p tests --bench process_core -- --pinned
-	$(CARGO) bench -p tests --bench models
-	python3 tests/benches/models.py
+REPORTS := target/reports
+RELEASE := $(CARGO) run --release --quiet -p
+
+bench: ## Measure everything (about 15 min): the notes' two tables, then the process core and data paths vs raw syscalls vs Python, spread and pinned; writes target/reports/report.md and SVG charts.
+	mkdir -p $(REPORTS)
+	$(RELEASE) threads-vs-processes -- --python --sweep 4 --data $(REPORTS)/threads-vs-processes.tsv | tee $(REPORTS)/threads-vs-processes.md
+	$(RELEASE) threads-vs-processes -- --python --cpus 1 | tee $(REPORTS)/threads-vs-processes-1cpu.md
+	$(RELEASE) when-to-use -- --data $(REPORTS)/when-to-use.tsv | tee $(REPORTS)/when-to-use.md
+	$(CARGO) bench -p tests --bench process_core | tee $(REPORTS)/process-core.md
+	$(CARGO) bench -p tests --bench process_core -- --pinned | tee $(REPORTS)/process-core-pinned.md
+	$(CARGO) bench -p tests --bench data_paths | tee $(REPORTS)/data-paths.md
+	$(CARGO) bench -p tests --bench data_paths -- --pinned | tee $(REPORTS)/data-paths-pinned.md
+	$(RELEASE) tests --bin bench-report -- $(REPORTS)
 
 run-all: ## Run every program with fast flags, each output labelled (cargo run: never a stale binary).
 	@run() { p=$$1; shift; echo "== cargo run -p $$p$${1:+ -- $$*}"; $(CARGO) run --quiet -p $$p -- "$$@" || exit 1; echo; }; \
@@ -47,4 +58,6 @@ run-all: ## Run every program with fast flags, each output labelled (cargo run: 
 	run queue-ipc && run queue-ipc --start-method forkserver && \
 	run shared-memory && run shared-memory --named --start-method spawn && \
 	run executors && run executors --overlap --start-method forkserver && \
-	run as-completed --unit-ms 50
+	run as-completed --unit-ms 50 && \
+	run threads-vs-processes --quick && \
+	run when-to-use --quick

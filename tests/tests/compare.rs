@@ -149,3 +149,40 @@ fn when_to_use_runs_the_notes_use_cases_and_leaves_no_file() {
         "a process has no main loop to keep free: {page}"
     );
 }
+
+/// `make bench`'s report from tiny runs: the charts and the page are written.
+#[test]
+fn bench_report_writes_the_charts_and_the_page() {
+    let dir = std::env::temp_dir().join(format!("bench-report-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = |name: &str| dir.join(name);
+    let tvp = run(example("threads-vs-processes")
+        .args(["--quick", "--sweep", "2", "--data"])
+        .arg(data("threads-vs-processes.tsv")));
+    std::fs::write(data("threads-vs-processes.md"), tvp.success()).unwrap();
+    let when = run(example("when-to-use")
+        .args(["--quick", "--data"])
+        .arg(data("when-to-use.tsv")));
+    std::fs::write(data("when-to-use.md"), when.success()).unwrap();
+    run(tests::binary("tests", "bench-report").arg(&dir)).success();
+    for chart in [
+        "speedup-cpu-bound.svg",
+        "speedup-io-bound.svg",
+        "when-to-use.svg",
+    ] {
+        let svg = std::fs::read_to_string(data(chart)).unwrap_or_default();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("threads"),
+            "{chart}"
+        );
+    }
+    let report = std::fs::read_to_string(data("report.md")).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        report.contains("![speedup-cpu-bound.svg](speedup-cpu-bound.svg)"),
+        "{report}"
+    );
+    assert!(report.contains("| Crashes |"), "{report}");
+    assert!(report.contains("| Web scraping"), "{report}");
+    assert!(report.contains("process-core.md is missing"), "{report}");
+}

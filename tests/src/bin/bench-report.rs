@@ -1,0 +1,257 @@
+//! `make bench`'s last step: turns what the measuring programs wrote under `target/reports/` into
+//! `report.md` and SVG charts there.
+//!
+//! Reads `threads-vs-processes.tsv` (from `threads-vs-processes --python --sweep N --data …`),
+//! `when-to-use.tsv`, and the Markdown each program and benchmark printed (`*.md`), and writes:
+//! - `speedup-cpu-bound.svg`, `speedup-io-bound.svg`: speedup over one thread against the number
+//!   of workers, Rust and Python, threads and processes (higher is better);
+//! - `when-to-use.svg`: each use case's speedup over sequential, threads and processes;
+//! - `report.md`: the charts and every table, in one page.
+//!
+//! Run: `make bench` (or `cargo run -p tests --bin bench-report -- target/reports` afterwards).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use plotters::prelude::*;
+
+/// Values by (language, key), from the `language<TAB>key<TAB>value` files.
+#[derive(Default)]
+struct Data(BTreeMap<(String, String), Vec<f64>>);
+
+impl Data {
+    fn read(path: &Path) -> Result<Data> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut data = Data::default();
+        for line in text.lines() {
+            let mut fields = line.split('\t');
+            let (Some(language), Some(key), Some(value), None) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                bail!("{}: not a data line: {line:?}", path.display());
+            };
+            let value = value.parse().with_context(|| format!("{line:?}"))?;
+            let slot = (language.to_owned(), key.to_owned());
+            data.0.entry(slot).or_default().push(value);
+        }
+        Ok(data)
+    }
+
+    fn median(&self, language: &str, key: &str) -> Option<f64> {
+        let mut values = self.0.get(&(language.to_owned(), key.to_owned()))?.clone();
+        values.sort_by(f64::total_cmp);
+        let n = values.len();
+        (n > 0).then(|| (values[(n - 1) / 2] + values[n / 2]) / 2.0)
+    }
+}
+
+fn main() -> ExitCode {
+    common::cli::run(|| {
+        let dir = PathBuf::from(
+            std::env::args_os()
+                .nth(1)
+                .context("usage: bench-report DIR")?,
+        );
+        let tvp = Data::read(&dir.join("threads-vs-processes.tsv"))?;
+        for row in ["cpu", "io"] {
+            speedup_chart(&tvp, row, &dir.join(format!("speedup-{row}-bound.svg")))?;
+        }
+        let when = Data::read(&dir.join("when-to-use.tsv"))?;
+        when_chart(&when, &dir.join("when-to-use.svg"))?;
+        let report = dir.join("report.md");
+        std::fs::write(&report, page(&dir)?).context("writing report.md")?;
+        println!("wrote {}", report.display());
+        Ok(())
+    })
+}
+
+const SERIES: [(&str, &str, RGBColor); 4] = [
+    ("rust", "threads", RGBColor(200, 60, 20)),
+    ("rust", "processes", RGBColor(240, 160, 40)),
+    ("python", "threads", RGBColor(30, 90, 200)),
+    ("python", "processes", RGBColor(90, 170, 230)),
+];
+
+/// Speedup over one thread against the number of workers, one line per language and kind.
+fn speedup_chart(data: &Data, row: &str, path: &Path) -> Result<()> {
+    let workers = (1..=64)
+        .take_while(|n| {
+            data.median("rust", &format!("sweep.{row}.threads.{n}"))
+                .is_some()
+        })
+        .count();
+    if workers == 0 {
+        bail!("no sweep.{row}.* values: run threads-vs-processes with --sweep");
+    }
+    let title = match row {
+        "cpu" => "CPU-bound: speedup over one thread (higher is better)",
+        _ => "I/O-bound (blocking waits): speedup over one thread (higher is better)",
+    };
+    let root = SVGBackend::new(path, (720, 420)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let top = workers as f64 + 0.5;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(44)
+        .build_cartesian_2d(0.5..top, 0.0..top)?;
+    chart
+        .configure_mesh()
+        .x_desc("workers")
+        .y_desc("speedup (×)")
+        .x_labels(workers)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .draw()?;
+    let ideal = [(1.0, 1.0), (workers as f64, workers as f64)];
+    chart
+        .draw_series(LineSeries::new(ideal, BLACK.mix(0.3)))?
+        .label("ideal: n workers, n times as fast")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.3)));
+    for (language, kind, color) in SERIES {
+        let Some(sequential) = data.median(language, &format!("{row}.sequential")) else {
+            continue; // No Python in this run.
+        };
+        let points: Vec<(f64, f64)> = (1..=workers)
+            .filter_map(|n| {
+                let t = data.median(language, &format!("sweep.{row}.{kind}.{n}"))?;
+                Some((n as f64, sequential / t))
+            })
+            .collect();
+        let style = color.stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(points.clone(), style))?
+            .label(format!("{language} {kind}"))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
+        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// The notes' four use cases: speedup over sequential of threads and of processes.
+fn when_chart(data: &Data, path: &Path) -> Result<()> {
+    const CASES: [&str; 4] = ["File I/O", "Web scraping", "Image processing", "Scientific"];
+    let speedup = |case: usize, technique: &str| {
+        let seq = data.median("rust", &format!("when.{case}.Sequential"))?;
+        Some(seq / data.median("rust", &format!("when.{case}.{technique}"))?)
+    };
+    let highest = (0..4)
+        .flat_map(|c| [speedup(c, "Threads"), speedup(c, "Processes")])
+        .flatten()
+        .fold(1.0, f64::max);
+    let root = SVGBackend::new(path, (720, 420)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "When to use what: speedup over sequential (higher is better)",
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(44)
+        .build_cartesian_2d(-0.5..3.5, 0.0..highest * 1.15)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(4)
+        .x_label_formatter(&|x: &f64| {
+            let i = x.round();
+            let x = *x;
+            let near = (x - i).abs() < 0.01 && (0.0..4.0).contains(&i);
+            if near {
+                CASES[i as usize].to_owned()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc("speedup (×)")
+        .draw()?;
+    let sequential = LineSeries::new([(-0.5, 1.0), (3.5, 1.0)], BLACK.mix(0.4));
+    chart
+        .draw_series(sequential)?
+        .label("sequential (1×)")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLACK.mix(0.4)));
+    for (offset, technique, color) in [
+        (-0.2, "Threads", SERIES[0].2),
+        (0.2, "Processes", SERIES[1].2),
+    ] {
+        let bars = (0..4).filter_map(|case| {
+            let x = case as f64 + offset;
+            let height = speedup(case, technique)?;
+            Some(Rectangle::new(
+                [(x - 0.18, 0.0), (x + 0.18, height)],
+                color.filled(),
+            ))
+        });
+        chart
+            .draw_series(bars)?
+            .label(technique.to_lowercase())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// The report: the charts, then each program's and benchmark's own Markdown, in order.
+fn page(dir: &Path) -> Result<String> {
+    let mut out = String::from("# `make bench` report\n\n");
+    let sections: [(&str, &str, &[&str]); 7] = [
+        (
+            "Threading vs multiprocessing (notes § Threading vs Multiprocessing Comparison)",
+            "threads-vs-processes.md",
+            &["speedup-cpu-bound.svg", "speedup-io-bound.svg"],
+        ),
+        (
+            "The same, pinned to one CPU (`--cpus 1`)",
+            "threads-vs-processes-1cpu.md",
+            &[],
+        ),
+        (
+            "When to use what (notes § When to Use What)",
+            "when-to-use.md",
+            &["when-to-use.svg"],
+        ),
+        (
+            "Process core against raw syscalls and Python, spread over the cores",
+            "process-core.md",
+            &[],
+        ),
+        (
+            "Process core, pinned to one CPU",
+            "process-core-pinned.md",
+            &[],
+        ),
+        ("Data paths, spread over the cores", "data-paths.md", &[]),
+        ("Data paths, pinned to one CPU", "data-paths-pinned.md", &[]),
+    ];
+    for (title, file, charts) in sections {
+        _ = writeln!(out, "## {title}\n");
+        for chart in charts {
+            _ = writeln!(out, "![{chart}]({chart})\n");
+        }
+        let path = dir.join(file);
+        match std::fs::read_to_string(&path) {
+            // Each program's page has its own title: the section's heading replaces it.
+            Ok(text) => _ = writeln!(out, "{}\n", text.trim_start_matches(|c| c != '\n').trim()),
+            Err(_) => _ = writeln!(out, "(not measured in this run: {file} is missing)\n"),
+        }
+    }
+    Ok(out)
+}
