@@ -18,6 +18,9 @@
 //! | `multiprocessing.Lock`, `get_lock()` | [`lock::ProcessLock`] |
 //! | pickling | [`frame`] (serde + postcard) |
 //! | `concurrent.futures` | [`futures`] |
+//! | `threading.Event` | [`event::Event`] |
+//! | `threading.Semaphore`, `BoundedSemaphore` | [`semaphore::Semaphore`] |
+//! | `threading.Timer` | [`timer::Timer`] |
 //! | `print` of lists and floats | [`pyfmt::Py`] |
 //! | a thread's exception | [`panic`](mod@panic) |
 //! | `time.sleep(1)` defaults, error exits | [`cli`] |
@@ -26,6 +29,7 @@
 #![cfg_attr(loom, allow(dead_code))]
 
 pub mod cli;
+pub mod event;
 pub mod forkserver;
 pub mod frame;
 pub mod futures;
@@ -37,8 +41,10 @@ pub mod pool;
 pub mod process;
 pub mod pyfmt;
 pub mod queue;
+pub mod semaphore;
 pub mod shared;
 mod sync;
 pub mod target;
+pub mod timer;
 pub mod tracker;
 mod wait;

@@ -32,6 +32,14 @@ pub fn join<T>(handle: JoinHandle<T>) -> anyhow::Result<T> {
         .map_err(|payload| anyhow!("thread '{name}' panicked: {}", message(&*payload)))
 }
 
+/// [`join`] for a scoped thread (`std::thread::scope`).
+pub fn join_scoped<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> anyhow::Result<T> {
+    let name = handle.thread().name().unwrap_or("unnamed").to_owned();
+    handle
+        .join()
+        .map_err(|payload| anyhow!("thread '{name}' panicked: {}", message(&*payload)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,9 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("shared-memory", ""),
     ("executors", "--workers"),
     ("as-completed", "--unit-ms"),
+    ("thread-local", "--threads"),
+    ("producer-consumer", "--maxsize"),
+    ("sync-primitives", "--timer-ms"),
     ("threads-vs-processes", "--repeat"),
     ("when-to-use", "--repeat"),
 ];
@@ -51,6 +54,7 @@ fn quick(program: &str) -> Vec<&'static str> {
         "simple-thread" => vec!["--delay-ms", "1"],
         "daemon-thread" => vec!["--interval-ms", "1", "--run-for-ms", "50"],
         "as-completed" => vec!["--unit-ms", "5"],
+        "sync-primitives" => vec!["--timer-ms", "1"],
         "threads-vs-processes" | "when-to-use" => vec!["--quick"],
         _ => vec![],
     }

@@ -26,6 +26,18 @@ const TWINS: &[(&str, &str, &str)] = &[
     ("examples-processes", "shared-memory", "shared_memory.py"),
     ("examples-futures", "executors", "executors.py"),
     ("examples-futures", "as-completed", "as_completed.py"),
+    ("examples-threads", "thread-local", "thread_local.py"),
+    (
+        "examples-threads",
+        "producer-consumer",
+        "producer_consumer.py",
+    ),
+    ("examples-threads", "sync-primitives", "sync_primitives.py"),
+    (
+        "examples-compare",
+        "threads-vs-processes",
+        "threads_vs_processes.py",
+    ),
 ];
 
 fn twin(package: &str) -> PathBuf {
@@ -76,6 +88,25 @@ fn the_thread_programs_print_what_python_prints() {
         ("thread-args", &["Bob"]),
         ("as-completed", &["--unit-ms", "150"]),
         ("as-completed", &["--unit-ms", "150", "2", "1"]),
+        ("thread-local", &[]),
+        ("thread-local", &["--threads", "7"]),
+        ("producer-consumer", &[]),
+        (
+            "producer-consumer",
+            &[
+                "--producers",
+                "5",
+                "--consumers",
+                "1",
+                "--items",
+                "3",
+                "--maxsize",
+                "1",
+            ],
+        ),
+        ("producer-consumer", &["--items", "0"]),
+        ("sync-primitives", &["--timer-ms", "5"]),
+        ("sync-primitives", &["--threads", "8", "--timer-ms", "0"]),
     ] {
         let Some((rust, py)) = both(package, args) else {
             return;

@@ -188,9 +188,7 @@ fn work(plan: &Plan, row: &str, workers: usize) -> Result<u64> {
             })
             .collect();
         handles.into_iter().try_fold(0u64, |total, h| {
-            let sum = h.join().map_err(|p| common::panic::message(&*p));
-            let sum = sum.map_err(|why| anyhow::anyhow!("a worker thread panicked: {why}"))?;
-            Ok(total.wrapping_add(sum))
+            anyhow::Ok(total.wrapping_add(common::panic::join_scoped(h)?))
         })
     })
 }

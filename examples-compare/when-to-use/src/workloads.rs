@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use common::pool::ProcessPool;
 use common::process::StartMethod;
 use common::target::Target;
@@ -46,13 +46,9 @@ pub fn in_threads<T: Sync, R: Send>(
                 })
             })
             .collect();
-        handles.into_iter().try_for_each(|handle| {
-            let message = |p: Box<dyn std::any::Any + Send>| common::panic::message(&*p);
-            handle
-                .join()
-                .map_err(message)
-                .map_err(|why| anyhow!("a worker thread panicked: {why}"))?
-        })
+        handles
+            .into_iter()
+            .try_for_each(|h| common::panic::join_scoped(h)?)
     })?;
     Ok(results
         .into_iter()
