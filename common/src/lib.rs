@@ -12,6 +12,7 @@
 //! | pickling a queue or a `Value` for a child (`reduction.DupFd`) | [`handoff`] |
 //! | `multiprocessing.Pool` | [`pool::ProcessPool`] |
 //! | `multiprocessing.Queue` | [`queue::IpcQueue`] |
+//! | `multiprocessing.Pipe` | [`pipe::pipe`] |
 //! | `multiprocessing.Value`, `Array` | [`shared::SharedValue`], [`shared::SharedArray`] |
 //! | `multiprocessing.shared_memory.SharedMemory` | [`named::NamedSharedMemory`] |
 //! | `multiprocessing.resource_tracker` | [`tracker`] |
@@ -37,6 +38,7 @@ pub mod handoff;
 pub mod lock;
 pub mod named;
 pub mod panic;
+pub mod pipe;
 pub mod pool;
 pub mod process;
 pub mod pyfmt;

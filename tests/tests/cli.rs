@@ -21,6 +21,9 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("thread-local", "--threads"),
     ("producer-consumer", "--maxsize"),
     ("sync-primitives", "--timer-ms"),
+    ("pipe-ipc", ""),
+    ("process-lock", "--processes"),
+    ("executor-api", "--timeout-ms"),
     ("threads-vs-processes", "--repeat"),
     ("when-to-use", "--repeat"),
 ];
@@ -55,6 +58,7 @@ fn quick(program: &str) -> Vec<&'static str> {
         "daemon-thread" => vec!["--interval-ms", "1", "--run-for-ms", "50"],
         "as-completed" => vec!["--unit-ms", "5"],
         "sync-primitives" => vec!["--timer-ms", "1"],
+        "executor-api" => vec!["--timeout-ms", "1"],
         "threads-vs-processes" | "when-to-use" => vec!["--quick"],
         _ => vec![],
     }

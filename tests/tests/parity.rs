@@ -33,6 +33,9 @@ const TWINS: &[(&str, &str, &str)] = &[
         "producer_consumer.py",
     ),
     ("examples-threads", "sync-primitives", "sync_primitives.py"),
+    ("examples-processes", "pipe-ipc", "pipe_ipc.py"),
+    ("examples-processes", "process-lock", "process_lock.py"),
+    ("examples-futures", "executor-api", "executor_api.py"),
     (
         "examples-compare",
         "threads-vs-processes",
@@ -107,6 +110,8 @@ fn the_thread_programs_print_what_python_prints() {
         ("producer-consumer", &["--items", "0"]),
         ("sync-primitives", &["--timer-ms", "5"]),
         ("sync-primitives", &["--threads", "8", "--timer-ms", "0"]),
+        ("executor-api", &[]),
+        ("executor-api", &["--timeout-ms", "0"]),
     ] {
         let Some((rust, py)) = both(package, args) else {
             return;
@@ -131,6 +136,8 @@ fn the_process_programs_print_what_python_prints_under_every_start_method() {
             ("shared-memory", &["--named"]),
             ("executors", &["5", "-6", "--workers", "2"]),
             ("executors", &["--workers", "2", "--"]),
+            ("pipe-ipc", &["5", "-6"]),
+            ("pipe-ipc", &["--"]),
         ] {
             // The start method goes before a bare `--`, which must stay last.
             let dash = args.last() == Some(&"--");
@@ -142,5 +149,17 @@ fn the_process_programs_print_what_python_prints_under_every_start_method() {
             };
             assert_eq!(rust, py, "{package} {args:?}");
         }
+        let args = [
+            "--processes",
+            "3",
+            "--increments",
+            "500",
+            "--start-method",
+            method,
+        ];
+        let Some((rust, py)) = both("process-lock", &args) else {
+            return;
+        };
+        assert_eq!(rust.lines().next(), py.lines().next(), "the locked total");
     }
 }

@@ -536,3 +536,41 @@ fn a_stopped_worker_dies_with_its_killed_parent() {
     program.wait().unwrap();
     assert!(ended, "the stopped worker {worker} outlived its parent");
 }
+
+#[test]
+fn process_lock_loses_nothing_with_the_lock_and_certainly_loses_without() {
+    for method in START_METHODS {
+        let out = run(example("process-lock").args([
+            "--processes",
+            "3",
+            "--increments",
+            "2000",
+            "--start-method",
+            method,
+        ]));
+        let stdout = out.success();
+        let count = |prefix: &str| -> u64 {
+            let line = stdout
+                .lines()
+                .find(|l| l.starts_with(prefix))
+                .expect(prefix);
+            line[prefix.len()..].trim().parse().expect("a count")
+        };
+        assert_eq!(count("with lock:"), 6000, "{method}: {stdout}");
+        // Certain by construction: all three first reads see 0, so at least 2 updates are lost.
+        assert!(
+            (1..=5998).contains(&count("without lock:")),
+            "{method}: {stdout}"
+        );
+    }
+}
+
+#[test]
+fn a_pipe_whose_other_end_is_gone_fails_recv_instead_of_hanging() {
+    for (method, out) in faults_each_method("pipe-no-answer") {
+        assert!(
+            out.starts_with("recv: the other end of the pipe was closed (EOFError)\n"),
+            "{method}: {out}"
+        );
+    }
+}

@@ -6,7 +6,10 @@
 //! - `new(max_workers)`; `submit(f, arg)` returns a [`Future`]; `map(f, items)` yields results in
 //!   input order, lazily; [`as_completed`] yields futures in the order they finish, each with its
 //!   position in the list it was given.
-//! - A [`Future`] has `result()`, `result_timeout(d)`, `done()` and `cancel()`, which succeeds
+//! - [`wait`] blocks until the first future is done, the first fails, or all are done
+//!   ([`ReturnWhen`]), with an optional timeout.
+//! - A [`Future`] has `result()`, `result_timeout(d)`, `exception()`, `add_done_callback(f)`,
+//!   `done()` and `cancel()`, which succeeds
 //!   while the task has not started. (Python's `ProcessPoolExecutor` is stricter: it moves the
 //!   next `max_workers + 1` pending tasks into its call queue ahead of time, and those can no
 //!   longer be cancelled. Here a task waits in the parent until a worker is free, so any task not
@@ -80,13 +83,27 @@ pub struct Future<R> {
     /// Where the result arrives: a one-slot channel, which a waiting `result()` blocks on (after
     /// the short spin crossbeam does first), and which costs nothing when nobody waits.
     result: Receiver<Result<R, FutureError>>,
+    /// The result, once `exception` or `add_done_callback` took it off the channel to look at it.
+    taken: Option<Result<R, FutureError>>,
 }
 
+/// A function to call with a future's result when it is done.
+type Callback<R> = Box<dyn FnOnce(&Result<R, FutureError>) + Send>;
+
 /// What a [`Future`] and the executor running its task share.
-#[derive(Debug)]
 struct Shared<R> {
     inner: Mutex<Inner>,
     result: Sender<Result<R, FutureError>>,
+    /// Added while the future was unfinished; called, then dropped, when it finishes.
+    callbacks: Mutex<Vec<Callback<R>>>,
+}
+
+impl<R> fmt::Debug for Shared<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
@@ -94,6 +111,8 @@ struct Inner {
     state: State,
     /// Whether `cancel` ended it (Python's `cancelled()`).
     cancelled: bool,
+    /// Whether it finished with an error (what `wait(FirstException)` looks for).
+    failed: bool,
     /// `as_completed` iterators to tell, with the future's position in their list.
     watchers: Vec<(Sender<usize>, usize)>,
 }
@@ -112,19 +131,20 @@ impl<R> Future<R> {
         let inner = Inner {
             state: State::Queued,
             cancelled: false,
+            failed: false,
             watchers: Vec::new(),
         };
         let shared = Arc::new(Shared {
             inner: Mutex::new(inner),
             result: sender,
+            callbacks: Mutex::new(Vec::new()),
         });
-        (
-            Future {
-                shared: Arc::clone(&shared),
-                result,
-            },
-            shared,
-        )
+        let future = Future {
+            shared: Arc::clone(&shared),
+            result,
+            taken: None,
+        };
+        (future, shared)
     }
 
     /// A future that has already failed.
@@ -135,16 +155,56 @@ impl<R> Future<R> {
     }
 
     /// Waits for the task and returns its result (Python's `future.result()`).
-    pub fn result(self) -> Result<R, FutureError> {
-        self.result
-            .recv()
-            .expect("the future holds the sender through `shared`")
+    pub fn result(mut self) -> Result<R, FutureError> {
+        self.take()
+    }
+
+    /// The result, off the channel or from where `exception` left it.
+    fn take(&mut self) -> Result<R, FutureError> {
+        match self.taken.take() {
+            Some(result) => result,
+            None => self
+                .result
+                .recv()
+                .expect("the future holds the sender through `shared`"),
+        }
+    }
+
+    /// Waits for the task; returns its error, or `None` if it succeeded (Python's
+    /// `future.exception()`, which also waits, and raises `CancelledError` where this returns
+    /// `Some(FutureError::Cancelled)`). The result stays for `result()`.
+    pub fn exception(&mut self) -> Option<FutureError> {
+        let result = self.take();
+        let error = result.as_ref().err().cloned();
+        self.taken = Some(result);
+        error
+    }
+
+    /// Calls `f` with the result once the task is done (Python's
+    /// `future.add_done_callback(f)`): at once, in this thread, if it already is; otherwise in the
+    /// thread that finishes it, as in Python. Callbacks run in the order they were added. A
+    /// callback that panics is reported on stderr and ignored, as Python logs and ignores an
+    /// exception raised in one.
+    pub fn add_done_callback(&mut self, f: impl FnOnce(&Result<R, FutureError>) + Send + 'static) {
+        let inner = self.shared.lock();
+        if inner.state != State::Finished {
+            // Under `inner`'s lock: `settle` marks the future finished under it, then calls.
+            self.shared.callbacks_lock().push(Box::new(f));
+            return;
+        }
+        drop(inner);
+        let result = self.take();
+        call_back(Box::new(f), &result);
+        self.taken = Some(result);
     }
 
     /// Waits at most `timeout` for the result (Python's `future.result(timeout=…)`).
     ///
     /// On [`FutureError::Timeout`] the task goes on running; only the wait is over.
-    pub fn result_timeout(self, timeout: Duration) -> Result<R, FutureError> {
+    pub fn result_timeout(mut self, timeout: Duration) -> Result<R, FutureError> {
+        if let Some(result) = self.taken.take() {
+            return result;
+        }
         match self.result.recv_timeout(timeout) {
             Ok(result) => result,
             Err(RecvTimeoutError::Timeout) => Err(FutureError::Timeout),
@@ -178,6 +238,13 @@ impl<R> Shared<R> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn callbacks_lock(&self) -> MutexGuard<'_, Vec<Callback<R>>> {
+        // Callbacks run outside this lock: a panicking one cannot poison it.
+        self.callbacks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Records the result and tells whoever waits for it. A second result is ignored.
     fn finish(&self, result: Result<R, FutureError>) {
         let inner = self.lock();
@@ -190,8 +257,14 @@ impl<R> Shared<R> {
     /// out the result.
     fn settle(&self, mut inner: MutexGuard<'_, Inner>, result: Result<R, FutureError>) {
         inner.state = State::Finished;
+        inner.failed = result.is_err();
         let watchers = std::mem::take(&mut inner.watchers);
         drop(inner);
+        // No callback can be added from now on: `add_done_callback` sees the state first.
+        let callbacks = std::mem::take(&mut *self.callbacks_lock());
+        for callback in callbacks {
+            call_back(callback, &result);
+        }
         _ = self.result.try_send(result); // The slot is free: this is the only send.
         for (watcher, position) in watchers {
             _ = watcher.send(position); // The iterator may have been dropped: nobody to tell.
@@ -238,6 +311,80 @@ impl<R: Send> Control for Shared<R> {
 
     fn cancel(&self) -> bool {
         Shared::cancel(self)
+    }
+}
+
+/// Runs a done-callback; a panic in it is reported and goes no further.
+fn call_back<R>(callback: Callback<R>, result: &Result<R, FutureError>) {
+    let call = std::panic::AssertUnwindSafe(|| callback(result));
+    if let Err(payload) = std::panic::catch_unwind(call) {
+        eprintln!(
+            "a done-callback panicked: {}",
+            crate::panic::message(&*payload)
+        );
+    }
+}
+
+/// When [`wait`] returns (Python's `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnWhen {
+    /// As soon as any future is done.
+    FirstCompleted,
+    /// As soon as any future fails; if none does, when all are done.
+    FirstException,
+    /// When every future is done.
+    AllCompleted,
+}
+
+/// Which of the futures given to [`wait`] are done, and which not, by position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Done {
+    /// Finished, failed or cancelled.
+    pub done: Vec<usize>,
+    /// Queued or running.
+    pub not_done: Vec<usize>,
+}
+
+/// Blocks until `return_when` holds for `futures`, or `timeout` passes (Python's
+/// `wait(fs, timeout, return_when)`); returns the positions of the done and the not-done futures
+/// (Python returns two sets of futures). The futures stay with the caller.
+pub fn wait<R>(futures: &[Future<R>], return_when: ReturnWhen, timeout: Option<Duration>) -> Done {
+    let deadline = timeout.map(|t| std::time::Instant::now() + t);
+    let (watcher, finished) = unbounded();
+    for (position, future) in futures.iter().enumerate() {
+        future.shared.watch(watcher.clone(), position);
+    }
+    loop {
+        let states: Vec<(bool, bool)> = futures
+            .iter()
+            .map(|f| {
+                let inner = f.shared.lock();
+                (
+                    inner.state == State::Finished,
+                    inner.failed && !inner.cancelled,
+                )
+            })
+            .collect();
+        let all = states.iter().all(|&(done, _)| done);
+        let enough = match return_when {
+            ReturnWhen::FirstCompleted => {
+                states.iter().any(|&(done, _)| done) || futures.is_empty()
+            }
+            ReturnWhen::FirstException => all || states.iter().any(|&(_, failed)| failed),
+            ReturnWhen::AllCompleted => all,
+        };
+        let woke = || match deadline {
+            None => finished.recv().is_ok(),
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                finished.recv_timeout(left).is_ok()
+            }
+        };
+        if enough || !woke() {
+            let (done, not_done): (Vec<usize>, Vec<usize>) =
+                (0..futures.len()).partition(|&i| states[i].0);
+            return Done { done, not_done };
+        }
     }
 }
 

@@ -10,8 +10,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::time::{Duration, Instant};
 
-use crossbeam::channel::Receiver;
+use crossbeam::channel::{Receiver, RecvTimeoutError};
 
 use anyhow::{Result, ensure};
 
@@ -57,9 +58,37 @@ impl ThreadPoolExecutor {
     }
 
     /// Queues `f(arg)` and returns its future (Python's `executor.submit(f, arg)`).
+    ///
+    /// Whatever `f` returns is the result, an `Err` too; for a task whose `Err` should fail its
+    /// future, as an exception does in Python, use [`try_submit`](Self::try_submit).
     pub fn submit<T, R, F>(&self, f: F, arg: T) -> Future<R>
     where
         F: FnOnce(T) -> R + Send + 'static,
+        T: Send + 'static,
+        R: Send + 'static,
+    {
+        self.queue_task(move |arg| Ok(f(arg)), arg)
+    }
+
+    /// Queues a fallible `f(arg)`: an `Err` fails the future with [`FutureError::Raised`], which
+    /// `result()` returns and `exception()` and `wait(FirstException)` see (Python's `submit` of a
+    /// function that raises).
+    pub fn try_submit<T, R, E, F>(&self, f: F, arg: T) -> Future<R>
+    where
+        F: FnOnce(T) -> Result<R, E> + Send + 'static,
+        E: Into<anyhow::Error>,
+        T: Send + 'static,
+        R: Send + 'static,
+    {
+        self.queue_task(
+            move |arg| f(arg).map_err(|e| FutureError::Raised(format!("{:#}", e.into()))),
+            arg,
+        )
+    }
+
+    fn queue_task<T, R, F>(&self, f: F, arg: T) -> Future<R>
+    where
+        F: FnOnce(T) -> Result<R, FutureError> + Send + 'static,
         T: Send + 'static,
         R: Send + 'static,
     {
@@ -67,7 +96,8 @@ impl ThreadPoolExecutor {
         let finish = Arc::clone(&shared);
         let run = Box::new(move || {
             let result = catch_unwind(AssertUnwindSafe(|| f(arg)))
-                .map_err(|payload| FutureError::Panicked(crate::panic::message(&*payload)));
+                .map_err(|payload| FutureError::Panicked(crate::panic::message(&*payload)))
+                .and_then(|result| result);
             finish.finish(result);
         });
         self.queue.push(ThreadJob {
@@ -121,7 +151,28 @@ impl ThreadPoolExecutor {
             arrived: std::iter::repeat_with(|| None).take(count).collect(),
             next: 0,
             cancelled,
+            deadline: None,
         }
+    }
+
+    /// [`map`](Self::map) whose results must all arrive within `timeout` of this call (Python's
+    /// `executor.map(f, items, timeout=…)`): past it, the iterator yields one
+    /// `Err(FutureError::Timeout)`, cancels the items not yet started, and ends.
+    pub fn map_timeout<T, R, F>(
+        &self,
+        f: F,
+        items: impl IntoIterator<Item = T>,
+        timeout: Duration,
+    ) -> MapResults<R>
+    where
+        F: Fn(T) -> R + Send + Sync + 'static,
+        T: Send + 'static,
+        R: Send + 'static,
+    {
+        let deadline = Instant::now() + timeout;
+        let mut results = self.map(f, items);
+        results.deadline = Some(deadline);
+        results
     }
 
     /// Stops taking work (Python's `executor.shutdown(wait, cancel_futures)`): with
@@ -153,6 +204,8 @@ pub struct MapResults<R> {
     arrived: Vec<Option<Result<R, FutureError>>>,
     next: usize,
     cancelled: Arc<AtomicBool>,
+    /// When every result must have arrived (`map_timeout`).
+    deadline: Option<Instant>,
 }
 
 impl<R> Iterator for MapResults<R> {
@@ -163,11 +216,23 @@ impl<R> Iterator for MapResults<R> {
         let result = match slot {
             Some(result) => result,
             None => loop {
-                match self.results.recv() {
+                let received = match self.deadline {
+                    None => self
+                        .results
+                        .recv()
+                        .map_err(|_| RecvTimeoutError::Disconnected),
+                    Some(deadline) => self.results.recv_deadline(deadline),
+                };
+                match received {
                     Ok((position, result)) if position == self.next => break result,
                     Ok((position, result)) => self.arrived[position] = Some(result),
+                    Err(RecvTimeoutError::Timeout) => {
+                        self.cancelled.store(true, Relaxed); // As Python's generator does.
+                        self.arrived.clear(); // The iterator ends after this item.
+                        return Some(Err(FutureError::Timeout));
+                    }
                     // Every helper is gone, and this item never ran: its helpers were cancelled.
-                    Err(_) => break Err(FutureError::Cancelled),
+                    Err(RecvTimeoutError::Disconnected) => break Err(FutureError::Cancelled),
                 }
             },
         };

@@ -236,7 +236,9 @@ fn speed_verdict(setup: &Setup, rust: &Results, python: Option<&Results>) -> Vec
             speedup(py, "cpu", "threads"),
             speedup(py, "cpu", "processes"),
         ) {
-            let holds = if pp > 1.3 * pt {
+            let holds = if setup.cpus == 1 {
+                "Python is in the same place, GIL or not"
+            } else if pp > 1.3 * pt {
                 "It holds for Python"
             } else {
                 "For Python this run shows no clear gap"

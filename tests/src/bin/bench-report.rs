@@ -107,10 +107,21 @@ fn speedup_chart(data: &Data, row: &str, path: &Path) -> Result<()> {
         .x_labels(workers)
         .x_label_formatter(&|x| format!("{x:.0}"))
         .draw()?;
-    let ideal = [(1.0, 1.0), (workers as f64, workers as f64)];
+    // Waits overlap without limit; CPU-bound work only up to one worker per core.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cap = if row == "cpu" {
+        cores.min(workers)
+    } else {
+        workers
+    } as f64;
+    let ideal = [(1.0, 1.0), (cap, cap), (workers as f64, cap)];
     chart
         .draw_series(LineSeries::new(ideal, BLACK.mix(0.3)))?
-        .label("ideal: n workers, n times as fast")
+        .label(if row == "cpu" {
+            "ideal: one worker per core"
+        } else {
+            "ideal: n workers, n times as fast"
+        })
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.3)));
     for (language, kind, color) in SERIES {
         let Some(sequential) = data.median(language, &format!("{row}.sequential")) else {

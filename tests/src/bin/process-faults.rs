@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use common::futures::{FutureError, ProcessPoolExecutor, ThreadPoolExecutor};
+use common::pipe::Connection;
 use common::pool::ProcessPool;
 use common::process::{self, StartMethod};
 use common::pyfmt::Py;
@@ -36,6 +37,7 @@ const PUT_FUSSY: Target<QueueWriter<Fussy>, Result<()>> = target!(put_fussy);
 const WAIT_FOR_FILE: Target<String, bool> = target!(wait_for_file);
 const COUNT_IN_FILE: Target<String, bool> = target!(count_in_file);
 const PUT_NOTHING: Target<QueueWriter<String>, ()> = target!(put_nothing);
+const ANSWER_NOTHING: Target<Connection<u32>, ()> = target!(answer_nothing);
 const PUT_BIG: Target<QueueWriter<Vec<u8>>, Result<()>> = target!(put_big);
 const SLEEP_THEN_PUT: Target<(u64, QueueWriter<String>), Result<()>> = target!(sleep_then_put);
 /// A tag byte, a message size, and where to put the messages.
@@ -64,6 +66,7 @@ fn main() -> Result<()> {
         &WAIT_FOR_FILE,
         &COUNT_IN_FILE,
         &PUT_NOTHING,
+        &ANSWER_NOTHING,
         &PUT_BIG,
         &SLEEP_THEN_PUT,
         &PUT_SIZED,
@@ -103,6 +106,7 @@ fn main() -> Result<()> {
         "executor-stopped-terminate" => executor_stopped(method, false)?,
         "unknown-target" => unknown_target(method)?,
         "queue-no-put" => queue_no_put(method)?,
+        "pipe-no-answer" => pipe_no_answer(method)?,
         "queue-join-first" => queue_join_first(method)?,
         "queue-writers" => queue_writers()?,
         "queue-mixed-writers" => queue_mixed_writers(method)?,
@@ -342,6 +346,18 @@ fn queue_no_put(method: StartMethod) -> Result<()> {
     let (writer, queue) = IpcQueue::<String>::new()?;
     let child = process::start(method, &PUT_NOTHING, writer)?;
     println!("get: {:#}", queue.get().unwrap_err());
+    child.join()
+}
+
+fn answer_nothing(conn: Connection<u32>) {
+    drop(conn);
+}
+
+/// A child exits without answering on its pipe: `recv` fails instead of waiting forever.
+fn pipe_no_answer(method: StartMethod) -> Result<()> {
+    let (ours, theirs) = common::pipe::pipe::<u32>()?;
+    let child = process::start(method, &ANSWER_NOTHING, theirs)?;
+    println!("recv: {:#}", ours.recv().unwrap_err());
     child.join()
 }
 

@@ -1,0 +1,136 @@
+//! Two connected ends that both send and receive: the counterpart of `multiprocessing.Pipe()`.
+//!
+//! [`pipe`] returns two [`Connection`]s over a Unix socket pair (Python's `Pipe(duplex=True)`
+//! uses one too). `send` writes one frame, a length and the value in postcard, as Python's
+//! `conn.send` writes a pickle; `recv` reads one, or says the other end was closed (Python's
+//! `EOFError`). An end crosses to a child in its argument, under every start method
+//! ([`crate::handoff`]), and the parent's copy should then be dropped, as Python's docs advise
+//! closing it: only then does the other end see EOF when the child is gone.
+//!
+//! A child forked by [`process::start`](crate::process::start) closes, first thing, its copies of
+//! every end it was not handed. Python's does not, and there a forked child keeps the parent's
+//! end open too: if the parent dies, a child waiting in `recv` never sees EOF and waits forever.
+//!
+//! Unlike a [`Queue`](crate::queue::IpcQueue), a pipe has one reader and one writer per end, and no
+//! lock: two processes writing to the same end at once may interleave their frames, as in Python.
+//! `poll` waits for a message with a deadline, without busy-waiting.
+
+use std::marker::PhantomData;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{frame, handoff, wait};
+
+/// One end of a [`pipe`], carrying values of type `T` both ways.
+#[derive(Debug)]
+pub struct Connection<T> {
+    socket: UnixStream,
+    _values: PhantomData<fn(T) -> T>,
+}
+
+/// Two connected ends (`multiprocessing.Pipe()`).
+pub fn pipe<T>() -> Result<(Connection<T>, Connection<T>)> {
+    let (a, b) = UnixStream::pair().context("creating a socket pair")?;
+    Ok((Connection::new(a), Connection::new(b)))
+}
+
+/// The descriptors of the ends alive in this process, for [`close_after_fork`].
+static OPEN_ENDS: Mutex<Vec<RawFd>> = Mutex::new(Vec::new());
+
+fn open_ends() -> std::sync::MutexGuard<'static, Vec<RawFd>> {
+    // A push or a removal cannot be left half-done by a panic.
+    OPEN_ENDS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// In a child just forked by `process::start`, once it has its own duplicates of what it was
+/// handed: closes the copies of the parent's ends, so that each end lives in one process and a
+/// parent's death reads as EOF. (The child never drops the parent's `Connection`s: it `_exit`s.)
+pub(crate) fn close_after_fork() {
+    for fd in std::mem::take(&mut *open_ends()) {
+        _ = nix::unistd::close(fd); // Fails only if already closed: nothing to do.
+    }
+}
+
+impl<T> Connection<T> {
+    fn new(socket: UnixStream) -> Self {
+        open_ends().push(socket.as_raw_fd());
+        Connection {
+            socket,
+            _values: PhantomData,
+        }
+    }
+}
+
+impl<T> Drop for Connection<T> {
+    fn drop(&mut self) {
+        let fd = self.socket.as_raw_fd();
+        open_ends().retain(|&open| open != fd);
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> Connection<T> {
+    /// Sends `value` to the other end (`conn.send(value)`); blocks while the socket is full.
+    pub fn send(&self, value: &T) -> Result<()> {
+        frame::write(&mut &self.socket, value).context("sending on a pipe")
+    }
+
+    /// Receives the next value (`conn.recv()`); an error if the other end was closed first.
+    pub fn recv(&self) -> Result<T> {
+        frame::read(&mut &self.socket)?.context("the other end of the pipe was closed (EOFError)")
+    }
+
+    /// Receives the next value, or `None` if the other end was closed: for a loop that should
+    /// end quietly when its peer is gone.
+    pub fn recv_or_closed(&self) -> Result<Option<T>> {
+        frame::read(&mut &self.socket)
+    }
+
+    /// Whether a value (or the other end's closing) arrives within `timeout` (`conn.poll(timeout)`).
+    pub fn poll(&self, timeout: Duration) -> Result<bool> {
+        let ready = wait::readable(
+            [self.socket.as_fd()],
+            Some(Instant::now() + timeout),
+            "a pipe",
+        )?;
+        Ok(ready.is_some_and(|r| r[0]))
+    }
+}
+
+/// An end crosses to a child as its descriptor; see [`handoff`].
+impl<T> Serialize for Connection<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        handoff::send_fd(self.socket.as_fd(), "a pipe connection")?.serialize(serializer)
+    }
+}
+
+impl<'de, T> Deserialize<'de> for Connection<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let number = RawFd::deserialize(deserializer)?;
+        let fd = handoff::take_inherited(number).map_err(|e| D::Error::custom(format!("{e:#}")))?;
+        Ok(Connection::new(UnixStream::from(fd)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_ends_send_and_receive_and_a_closed_end_is_eof() {
+        let (a, b) = pipe::<String>().unwrap();
+        a.send(&"ping".to_owned()).unwrap();
+        assert!(b.poll(Duration::ZERO).unwrap());
+        assert_eq!(b.recv().unwrap(), "ping");
+        assert!(!a.poll(Duration::from_millis(1)).unwrap());
+        b.send(&"pong".to_owned()).unwrap();
+        assert_eq!(a.recv().unwrap(), "pong");
+        drop(b);
+        assert!(a.recv().unwrap_err().to_string().contains("EOFError"));
+    }
+}

@@ -1,0 +1,73 @@
+"""Beyond the notes: wait, add_done_callback, exception() and map's timeout: the twin of src/main.rs."""
+import argparse
+import queue
+import threading
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+
+def task(n, gate):
+    gate.wait()
+    if n < 0:
+        raise ValueError(f"negative: {n}")
+    return n * n
+
+
+def show(futures, done_and_not):
+    done, not_done = done_and_not
+    return f"done {sorted(futures.index(f) for f in done)}, not done {sorted(futures.index(f) for f in not_done)}"
+
+
+def wait_and_callbacks():
+    with ThreadPoolExecutor(3) as executor:
+        opened, fail_now, later = threading.Event(), threading.Event(), threading.Event()
+        opened.set()
+        futures = [executor.submit(task, 3, opened), executor.submit(task, -1, fail_now),
+                   executor.submit(task, 5, later)]
+        calls = queue.Queue()
+        futures[0].add_done_callback(lambda f: calls.put(f"Ok({f.result()})"))
+        print(f"wait(FIRST_COMPLETED): {show(futures, wait(futures, return_when=FIRST_COMPLETED))}")
+        fail_now.set()  # Only now can task 1 fail: the line above is certain.
+        print(f"wait(FIRST_EXCEPTION): {show(futures, wait(futures, return_when=FIRST_EXCEPTION))}")
+        later.set()
+        print(f"wait(ALL_COMPLETED): {show(futures, wait(futures, return_when=ALL_COMPLETED))}")
+        print(f"add_done_callback: called with {calls.get()}")
+
+
+def exception():
+    with ThreadPoolExecutor(2) as executor:
+        opened = threading.Event()
+        opened.set()
+        answers = []
+        for n in [7, -7]:
+            future = executor.submit(task, n, opened)
+            error = future.exception()
+            answers.append(f"{n} → None, result Ok({future.result()})" if error is None else f'{n} → "{error}"')
+        print(f"exception(): {'; '.join(answers)}")
+
+
+def map_with_timeout(timeout):
+    gate = threading.Event()
+
+    def square(n):
+        gate.wait()  # Opened only after the timeout has been seen.
+        return n * n
+
+    timed = []
+    with ThreadPoolExecutor(3) as executor:
+        try:
+            for result in executor.map(square, [1, 2, 3], timeout=timeout):
+                timed.append(str(result))
+        except TimeoutError:
+            timed.append("TimeoutError")
+        gate.set()
+        squares = list(executor.map(square, [1, 2, 3]))
+    print(f"map(timeout={timeout}): {', '.join(timed)}; without a timeout: {squares}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Show wait, add_done_callback, exception() and map's timeout.")
+    parser.add_argument("--timeout-ms", type=int, default=50)
+    args = parser.parse_args()
+    wait_and_callbacks()
+    exception()
+    map_with_timeout(args.timeout_ms / 1000)

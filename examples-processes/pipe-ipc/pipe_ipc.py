@@ -1,0 +1,28 @@
+"""Beyond the notes: multiprocessing.Pipe, as Python: the twin of src/main.rs (same arguments)."""
+import argparse
+import multiprocessing
+import sys
+
+
+def worker(conn):
+    while (n := conn.recv()) is not None:
+        conn.send(n * n)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Square numbers in a worker process, talking through a pipe.")
+    parser.add_argument("numbers", nargs="*", type=int)
+    parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default="fork")
+    args = parser.parse_args()
+    if not args.numbers and "--" not in sys.argv[1:]:
+        args.numbers = [1, 2, 3]
+    context = multiprocessing.get_context(args.start_method)
+    parent_end, child_end = context.Pipe()
+    p = context.Process(target=worker, args=(child_end,))
+    p.start()
+    child_end.close()  # Only the child holds it now: if the child dies, recv() raises EOFError.
+    for n in args.numbers:
+        parent_end.send(n)
+        print(f"sent {n}, got {parent_end.recv()}")
+    parent_end.send(None)
+    p.join()
