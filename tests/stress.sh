@@ -64,6 +64,24 @@ Runnable: spawned; the OS thread exists, held at a start gate before its work
 Running: the thread's body is executing and has reported in
 Blocked/Waiting: the kernel reports the thread asleep in recv()
 Terminated: is_finished() is true; join collects its result"
+sync_primitives="event: 3 waiters released by one set()
+semaphore(3): 9 workers, at most 3 inside at once
+barrier: each of 3 threads saw 3 arrivals before going on
+condition: [1, 2, 3, 4, 5] through a one-slot buffer
+timer: fired after at least 1 ms
+timer: cancelled in time, never fired"
+pool_api="imap: 1 4 9 16 25
+imap_unordered, sorted: [1, 4, 9, 16, 25]
+starmap(pow): [8, 9]
+apply_async(square, 7).get(): 49
+initializer sets OFFSET = 10: [11, 12, 13, 14, 15]
+maxtasksperchild=1: 4 tasks ran in 4 different processes"
+executor_api="wait(FIRST_COMPLETED): done [0], not done [1, 2]
+wait(FIRST_EXCEPTION): done [0, 1], not done [2]
+wait(ALL_COMPLETED): done [0, 1, 2], not done []
+add_done_callback: called with Ok(9)
+exception(): 7 → None, result Ok(49); -7 → \"negative: -7\"
+map(timeout=0.001): TimeoutError; without a timeout: [1, 4, 9]"
 methods=(fork spawn forkserver)
 for ((round = 0; round < rounds; round++)); do
     m=${methods[$((round % 3))]}
@@ -85,6 +103,16 @@ for ((round = 0; round < rounds; round++)); do
     check "executors $m" "$(printf '[25, %d]\n[25, %d]' $((n * n)) $((n * n)))" -- \
         executors --workers $((1 + round % 3)) --start-method "$m" 5 "$n"
     check as-completed "$(printf '1\n2\n3\n[3, 1, 2]')" -- as-completed --unit-ms 0
+    check thread-local "$(printf 'thread 1: request 1 handled\nthread 2: request 2 handled\nmain: request_id is still 0')" -- \
+        thread-local --threads 2
+    check producer-consumer "$(printf '4 items from 2 producers, squared by 2 consumers\n[0, 1, 4, 9]\nsum: 14')" -- \
+        producer-consumer --producers 2 --consumers 2 --items 2 --maxsize 1
+    check sync-primitives "$sync_primitives" -- sync-primitives --timer-ms 1
+    check "pipe-ipc $m" "sent $n, got $((n * n))" -- pipe-ipc "$n" --start-method "$m"
+    check "process-lock $m" "first:with lock: 200" -- \
+        process-lock --processes 2 --increments 100 --start-method "$m"
+    check "pool-api $m" "$pool_api" -- pool-api --start-method "$m"
+    check executor-api "$executor_api" -- executor-api --timeout-ms 1
 done
 
 # Interrupted runs: shared-memory --named, signalled at a random moment (to its whole process
@@ -118,7 +146,7 @@ done
 
 # Stragglers: any process of these programs still running (none should be, once all are done).
 sleep 0.5
-stray=$(pgrep -f "$bin/(simple-|thread-|lock-counter|daemon-thread|process-pool|queue-ipc|shared-memory|executors|as-completed)" | wc -l)
+stray=$(pgrep -f "$bin/(simple-|thread-|lock-counter|daemon-thread|process-pool|queue-ipc|shared-memory|executors|as-completed|producer-consumer|sync-primitives|pipe-ipc|process-lock|pool-api|executor-api)" | wc -l)
 leftovers=$((leftovers + stray))
 [ "$stray" -eq 0 ] || problem "stragglers" "$stray processes still running"
 

@@ -23,6 +23,7 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("sync-primitives", "--timer-ms"),
     ("pipe-ipc", ""),
     ("process-lock", "--processes"),
+    ("pool-api", "--workers"),
     ("executor-api", "--timeout-ms"),
     ("threads-vs-processes", "--repeat"),
     ("when-to-use", "--repeat"),

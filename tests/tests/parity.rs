@@ -35,6 +35,7 @@ const TWINS: &[(&str, &str, &str)] = &[
     ("examples-threads", "sync-primitives", "sync_primitives.py"),
     ("examples-processes", "pipe-ipc", "pipe_ipc.py"),
     ("examples-processes", "process-lock", "process_lock.py"),
+    ("examples-processes", "pool-api", "pool_api.py"),
     ("examples-futures", "executor-api", "executor_api.py"),
     (
         "examples-compare",
@@ -138,6 +139,9 @@ fn the_process_programs_print_what_python_prints_under_every_start_method() {
             ("executors", &["--workers", "2", "--"]),
             ("pipe-ipc", &["5", "-6"]),
             ("pipe-ipc", &["--"]),
+            ("pool-api", &[]),
+            ("pool-api", &["3", "-4", "--workers", "3"]),
+            ("pool-api", &["--workers", "1", "--"]),
         ] {
             // The start method goes before a bare `--`, which must stay last.
             let dash = args.last() == Some(&"--");

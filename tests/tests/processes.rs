@@ -574,3 +574,28 @@ fn a_pipe_whose_other_end_is_gone_fails_recv_instead_of_hanging() {
         );
     }
 }
+
+#[test]
+fn pool_api_calls_mix_and_a_dead_worker_ends_imap_with_an_error() {
+    for (method, out) in faults_each_method("pool-api-mix") {
+        for line in [
+            "map meanwhile: [2, 4, 6]\n",
+            "imap with a panic: 1; 2; error: task panicked on item 2 (3): ",
+            "apply_async, got after both: [10, 12, 14]\n",
+            "imap_unordered, replacing workers: 10 results\n",
+        ] {
+            assert!(out.contains(line), "{method}: {line:?} in {out}");
+        }
+    }
+    for (method, out) in faults_each_method("pool-imap-kill") {
+        // How many results come before the error depends on which worker answers first.
+        assert!(
+            out.contains(" ok, 1 error, the last: true\n"),
+            "{method}: {out}"
+        );
+        assert!(
+            out.contains("after: the process pool is broken"),
+            "{method}: {out}"
+        );
+    }
+}

@@ -88,7 +88,7 @@ impl ProcessPoolExecutor {
     /// before any other threads, or use [`StartMethod::Forkserver`] or [`StartMethod::Spawn`].
     pub fn new(max_workers: usize, method: StartMethod) -> Result<Self> {
         ensure!(max_workers > 0, "an executor needs at least one worker");
-        let workers = Worker::start(max_workers, method)?;
+        let workers = Worker::start(max_workers, method, &[])?;
         let sockets = workers.iter().map(Worker::socket).collect::<Result<_>>()?;
         let pidfds = workers.iter().map(Worker::pidfd).collect::<Result<_>>()?;
         let broken = Arc::new(Broken {

@@ -107,6 +107,8 @@ fn main() -> Result<()> {
         "unknown-target" => unknown_target(method)?,
         "queue-no-put" => queue_no_put(method)?,
         "pipe-no-answer" => pipe_no_answer(method)?,
+        "pool-api-mix" => pool_api_mix(method)?,
+        "pool-imap-kill" => pool_imap_kill(method)?,
         "queue-join-first" => queue_join_first(method)?,
         "queue-writers" => queue_writers()?,
         "queue-mixed-writers" => queue_mixed_writers(method)?,
@@ -347,6 +349,50 @@ fn queue_no_put(method: StartMethod) -> Result<()> {
     let child = process::start(method, &PUT_NOTHING, writer)?;
     println!("get: {:#}", queue.get().unwrap_err());
     child.join()
+}
+
+/// `apply_async` calls outstanding (more than there are workers) while a `map` and an `imap`
+/// run; a failing item in `imap`; a worker replaced after each task. Every answer arrives.
+fn pool_api_mix(method: StartMethod) -> Result<()> {
+    let mut pool = ProcessPool::new(2, method)?;
+    let pending = [5, 6, 7].map(|x| pool.apply_async(&DOUBLE, x));
+    println!("map meanwhile: {}", Py(&pool.map(&DOUBLE, [1, 2, 3])?));
+    let imap: Vec<String> = pool
+        .imap(&PANIC_ON_3, [1, 2, 3, 4], 1)?
+        .map(|r| r.map_or_else(|e| format!("error: {e:#}"), |v| v.to_string()))
+        .collect();
+    println!("imap with a panic: {}", imap.join("; "));
+    let answers: Vec<i64> = pending
+        .into_iter()
+        .map(|p| p?.get(&mut pool))
+        .collect::<Result<_>>()?;
+    println!("apply_async, got after both: {}", Py(&answers));
+    let mut pool = ProcessPool::builder(2)
+        .method(method)
+        .max_tasks_per_child(2)
+        .start()?;
+    let unordered: Vec<i64> = pool
+        .imap_unordered(&DOUBLE, 0..10, 1)?
+        .collect::<Result<_>>()?;
+    println!(
+        "imap_unordered, replacing workers: {} results",
+        unordered.len()
+    );
+    Ok(())
+}
+
+/// A worker killed during `imap`: the iterator yields the error, then ends; the pool is broken.
+fn pool_imap_kill(method: StartMethod) -> Result<()> {
+    let mut pool = ProcessPool::new(2, method)?;
+    let results: Vec<Result<i64>> = pool.imap(&KILL_ON_3, 1..=6, 1)?.collect();
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    println!(
+        "imap: {} ok, {failed} error, the last: {}",
+        results.len() - failed,
+        results.last().is_some_and(Result::is_err)
+    );
+    println!("after: {:#}", pool.map(&DOUBLE, [1]).unwrap_err());
+    Ok(())
 }
 
 fn answer_nothing(conn: Connection<u32>) {

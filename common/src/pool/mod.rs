@@ -28,7 +28,7 @@ use std::fmt::Debug;
 use std::io::{ErrorKind, Read, Write};
 use std::net::Shutdown;
 use std::ops::Range;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
@@ -43,12 +43,27 @@ use crate::process::{self, Child, StartMethod};
 use crate::target::{Entry, Outcome, Reply, Target};
 use crate::wait;
 
+mod imap;
+mod options;
+
+pub use imap::{AsyncResult, Imap};
+pub use options::PoolBuilder;
+
 /// A fixed set of worker processes that run functions on batches of items.
 #[derive(Debug)]
 pub struct ProcessPool {
     workers: Vec<Worker>,
     broken: Option<String>,
     log: bool,
+    /// How workers are started, kept to start replacements (`max_tasks_per_child`).
+    method: StartMethod,
+    /// The initializer's job, run once in every worker when it starts.
+    init: Option<Job>,
+    /// A worker is replaced after this many tasks (chunks).
+    max_tasks: Option<usize>,
+    /// `apply_async` results that came in before their `get`: (id, reply frame).
+    async_replies: Vec<(u64, Vec<u8>)>,
+    next_async: u64,
 }
 
 impl ProcessPool {
@@ -57,12 +72,13 @@ impl ProcessPool {
     ///
     /// With [`StartMethod::Fork`] this process must have only one thread (see [`process::fork`]).
     pub fn new(workers: usize, method: StartMethod) -> Result<Self> {
-        ensure!(workers > 0, "a process pool needs at least one worker");
-        Ok(Self {
-            workers: Worker::start(workers, method)?,
-            broken: None,
-            log: false,
-        })
+        Self::builder(workers).method(method).start()
+    }
+
+    /// A pool with Python's other constructor arguments: `initializer`, `initargs`,
+    /// `maxtasksperchild` (see [`PoolBuilder`]).
+    pub fn builder(workers: usize) -> PoolBuilder {
+        PoolBuilder::new(workers)
     }
 
     /// When on, `map` reports on stderr which worker handled which items
@@ -118,9 +134,7 @@ impl ProcessPool {
         T: Serialize + DeserializeOwned + Debug + 'static,
         R: Outcome,
     {
-        if let Some(why) = &self.broken {
-            bail!("the process pool is broken: {why}");
-        }
+        self.ready_for_work()?;
         let task = Task::of(f)?;
         // Python's `map` needs the length to cut chunks, and makes a list when it has none.
         let items = items.into_iter();
@@ -167,6 +181,7 @@ impl ProcessPool {
             if self.log {
                 eprintln!("worker pid {} handled {}", worker.pid(), show(&range));
             }
+            let worker = &mut self.workers[ready];
             if first_error.is_none() {
                 if range.start == results.len() {
                     let decoded = decode_into(&worker.buffer[..len], &range, &mut results);
@@ -182,6 +197,7 @@ impl ProcessPool {
                     early.push((range, parked));
                 }
             }
+            self.task_done(ready)?;
             if first_error.is_none() {
                 if let Some(range) = chunks.next() {
                     batch.extend(items.by_ref().take(range.len()));
@@ -193,6 +209,52 @@ impl ProcessPool {
             Some(e) => Err(e),
             None => Ok(results),
         }
+    }
+
+    /// Fails if the pool is broken; otherwise waits for the `apply_async` tasks still running,
+    /// keeping their replies, so that every worker is idle.
+    fn ready_for_work(&mut self) -> Result<()> {
+        if let Some(why) = &self.broken {
+            bail!("the process pool is broken: {why}");
+        }
+        for index in 0..self.workers.len() {
+            if self.workers[index].async_id.is_some() {
+                self.collect_async(index)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the reply of the `apply_async` task worker `index` runs, and keeps it.
+    fn collect_async(&mut self, index: usize) -> Result<()> {
+        let worker = &mut self.workers[index];
+        let id = worker.async_id.take().expect("an async task is running");
+        let Some(len) = worker.receive_len() else {
+            let death = worker.death();
+            return Err(self.break_pool(death));
+        };
+        let reply = worker.buffer[..len].to_vec();
+        self.async_replies.push((id, reply));
+        self.task_done(index)
+    }
+
+    /// Counts a finished task of worker `index`; past `max_tasks_per_child`, replaces the worker
+    /// with a new one (Python's `maxtasksperchild`).
+    fn task_done(&mut self, index: usize) -> Result<()> {
+        let worker = &mut self.workers[index];
+        worker.tasks += 1;
+        if self.max_tasks.is_none_or(|max| worker.tasks < max) {
+            return Ok(());
+        }
+        let fresh = Worker::start(1, self.method, &self.workers)
+            .and_then(|mut started| {
+                let mut worker = started.pop().expect("one worker");
+                worker.initialize(self.init.as_ref())?;
+                Ok(worker)
+            })
+            .map_err(|e| self.break_pool(e.context("replacing a worker that did its tasks")))?;
+        std::mem::replace(&mut self.workers[index], fresh).stop();
+        Ok(())
     }
 
     /// Sends `batch`, the items in `range`, and empties it for the next.
@@ -413,13 +475,22 @@ pub(crate) struct Worker {
     channel: UnixStream,
     /// The items of the job it is working on.
     busy: Option<Range<usize>>,
+    /// The `apply_async` task it is working on, if that is what it does.
+    async_id: Option<u64>,
+    /// Tasks (chunks) it has finished.
+    tasks: usize,
     /// Jobs are written and replies read here, reused so large ones do not page-fault anew.
     buffer: Vec<u8>,
 }
 
 impl Worker {
-    /// Starts `count` workers by `method`.
-    pub(crate) fn start(count: usize, method: StartMethod) -> Result<Vec<Worker>> {
+    /// Starts `count` workers by `method`; a forked one closes its copies of the sockets of
+    /// `others`, the pool's running workers.
+    pub(crate) fn start(
+        count: usize,
+        method: StartMethod,
+        others: &[Worker],
+    ) -> Result<Vec<Worker>> {
         let mut workers: Vec<Worker> = Vec::with_capacity(count);
         for index in 0..count {
             let (parent_end, child_end) =
@@ -438,6 +509,10 @@ impl Worker {
                     // reads as EOF.
                     drop(parent_end.take());
                     workers.drain(..).for_each(Worker::abandon_in_child);
+                    for other in others {
+                        // The child never drops the parent's `Worker`s: it `_exit`s.
+                        _ = nix::unistd::close(other.channel.as_raw_fd());
+                    }
                     serve(WorkerEnd(child_end))
                 })
             } else {
@@ -449,6 +524,8 @@ impl Worker {
                 process,
                 channel: parent_end,
                 busy: None,
+                async_id: None,
+                tasks: 0,
                 buffer: Vec::new(),
             });
         }
@@ -457,6 +534,18 @@ impl Worker {
 
     pub(crate) fn pid(&self) -> Pid {
         self.process.pid()
+    }
+
+    /// Runs the pool's initializer job, if any, and waits for it (Python's `initializer`).
+    fn initialize(&mut self, init: Option<&Job>) -> Result<()> {
+        let Some(job) = init else { return Ok(()) };
+        self.busy = Some(0..1);
+        self.send_job(job)?;
+        let Some((reply, results)) = self.receive() else {
+            return Err(self.death().context("running the initializer"));
+        };
+        into_results::<()>(reply, results, &(0..1)).context("the initializer failed")?;
+        Ok(())
     }
 
     /// Sends the worker the items in `range` to run `task` on.
