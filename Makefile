@@ -59,5 +59,8 @@ run-all: ## Run every program with fast flags, each output labelled (cargo run: 
 	run shared-memory && run shared-memory --named --start-method spawn && \
 	run executors && run executors --overlap --start-method forkserver && \
 	run as-completed --unit-ms 50 && \
+	run thread-local && run producer-consumer && run sync-primitives --timer-ms 10 && \
+	run pool-api && run pipe-ipc --start-method spawn && run process-lock && \
+	run executor-api --rust-way && \
 	run threads-vs-processes --quick && \
 	run when-to-use --quick

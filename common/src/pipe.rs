@@ -4,8 +4,8 @@
 //! uses one too). `send` writes one frame, a length and the value in postcard, as Python's
 //! `conn.send` writes a pickle; `recv` reads one, or says the other end was closed (Python's
 //! `EOFError`). An end crosses to a child in its argument, under every start method
-//! ([`crate::handoff`]), and the parent's copy should then be dropped, as Python's docs advise
-//! closing it: only then does the other end see EOF when the child is gone.
+//! ([`crate::handoff`]), and `process::start` drops the parent's copy (Python code closes it
+//! with `child_end.close()`): only then does the other end see EOF when the child is gone.
 //!
 //! A child forked by [`process::start`](crate::process::start) closes, first thing, its copies of
 //! every end it was not handed. Python's does not, and there a forked child keeps the parent's

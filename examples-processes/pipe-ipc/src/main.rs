@@ -4,8 +4,8 @@
 //! The parent sends each number to a worker process through its end of the pipe and waits for
 //! the square to come back on the same end; `None` tells the worker to stop (Python's twin sends
 //! `None` too). The child's end travels in the worker's argument, under every start method, and
-//! `process::start` drops the parent's copy of it, as Python's docs advise closing it: so if the
-//! worker died, `recv` would fail at once (Python's `EOFError`) instead of waiting forever.
+//! `process::start` drops the parent's copy of it, as the twin's `child_end.close()` does: so if
+//! the worker died, `recv` would fail at once (Python's `EOFError`) instead of waiting forever.
 //!
 //! Run: `cargo run -p pipe-ipc` prints `sent 1, got 1`, `sent 2, got 4`, `sent 3, got 9`;
 //! `cargo run -p pipe-ipc -- 5 6 --start-method spawn`.
