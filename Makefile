@@ -39,7 +39,7 @@ bench: ## Measure everything (about 5 min): the notes' two tables, then the proc
 	mkdir -p $(REPORTS)
 	$(RELEASE) threads-vs-processes -- --python --sweep 4 --data $(REPORTS)/threads-vs-processes.tsv | tee $(REPORTS)/threads-vs-processes.md
 	$(RELEASE) threads-vs-processes -- --python --cpus 1 | tee $(REPORTS)/threads-vs-processes-1cpu.md
-	$(RELEASE) when-to-use -- --data $(REPORTS)/when-to-use.tsv | tee $(REPORTS)/when-to-use.md
+	$(RELEASE) when-to-use -- --python --data $(REPORTS)/when-to-use.tsv | tee $(REPORTS)/when-to-use.md
 	$(CARGO) bench -p tests --bench process_core | tee $(REPORTS)/process-core.md
 	$(CARGO) bench -p tests --bench process_core -- --pinned | tee $(REPORTS)/process-core-pinned.md
 	$(CARGO) bench -p tests --bench data_paths | tee $(REPORTS)/data-paths.md

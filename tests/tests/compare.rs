@@ -150,6 +150,21 @@ fn when_to_use_runs_the_notes_use_cases_and_leaves_no_file() {
     );
 }
 
+#[test]
+fn when_to_use_adds_pythons_table_with_python() {
+    if !has_python3() {
+        eprintln!("skipping: python3 not found");
+        return;
+    }
+    let out = run(example("when-to-use").args(["--quick", "--python"]));
+    let page = out.success();
+    let rows = rows(page);
+    assert_eq!(rows.len(), 14, "two tables of 5 rows: {page}");
+    assert_eq!(rows[7][6], "Python's answer", "{page}");
+    assert!(rows[10][0].starts_with("Web scraping"), "{page}");
+    assert!(rows[13][0].starts_with("Responsiveness"), "{page}");
+}
+
 /// `make bench`'s report from tiny runs: the charts and the page are written.
 #[test]
 fn bench_report_writes_the_charts_and_the_page() {

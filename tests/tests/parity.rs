@@ -42,6 +42,7 @@ const TWINS: &[(&str, &str, &str)] = &[
         "threads-vs-processes",
         "threads_vs_processes.py",
     ),
+    ("examples-compare", "when-to-use", "when_to_use.py"),
 ];
 
 fn twin(package: &str) -> PathBuf {

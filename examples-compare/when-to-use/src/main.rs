@@ -9,7 +9,10 @@
 //! answer; then the table shows each one's median time, the fastest, the notes' pick, and where
 //! Rust's answer differs, why. Timings vary by machine: the output is not a fixed text.
 //!
-//! Run: `cargo run --release -p when-to-use` (about 20 s; `--quick` checks that it runs).
+//! `--python` adds the same table measured by the Python twin, `when_to_use.py`.
+//!
+//! Run: `cargo run --release -p when-to-use [-- --python]` (about 12 s, 40 s with Python;
+//! `--quick` checks that it runs).
 
 mod measure;
 mod responsiveness;
@@ -32,6 +35,9 @@ struct Args {
     /// Runs of each measurement; the table shows medians (1 to 50).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=50))]
     repeat: u64,
+    /// Also measure Python (python3, the twin `when_to_use.py`) and show its table.
+    #[arg(long)]
+    python: bool,
     /// Tiny workloads, one run: checks that everything works; the timings mean nothing.
     #[arg(long)]
     quick: bool,
@@ -48,17 +54,30 @@ fn main() -> std::process::ExitCode {
         let repeat = if args.quick { 1 } else { args.repeat as usize };
         let server = server::Server::start(size.page_delay)?; // Forks: before any thread.
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        let bar = ProgressBar::new(repeat as u64 * measure::STEPS).with_style(
+        let steps = repeat as u64 * measure::STEPS * if args.python { 2 } else { 1 };
+        let bar = ProgressBar::new(steps).with_style(
             ProgressStyle::with_template("{msg:32} [{bar:30}] {pos}/{len}, {elapsed}")?
                 .progress_chars("=> "),
         );
         let rows = measure::all(&size, repeat, cpus, server.port(), &bar)?;
+        bar.set_message("Python");
+        let python = args
+            .python
+            .then(|| measure::python(&rows, server.port(), repeat, cpus, args.quick, &bar));
+        let python = python.transpose()?;
         bar.finish_and_clear();
         if let Some(path) = &args.data {
-            let tsv = table::tsv(&rows);
+            let tsv = table::tsv(&rows, "rust")
+                + &python
+                    .as_deref()
+                    .map(|p| table::tsv(p, "python"))
+                    .unwrap_or_default();
             std::fs::write(path, tsv).with_context(|| format!("writing {}", path.display()))?;
         }
-        print!("{}", table::page(&rows, cpus, repeat, args.quick));
+        print!(
+            "{}",
+            table::page(&rows, python.as_deref(), cpus, repeat, args.quick)
+        );
         Ok(())
     }) // The server process is killed and reaped as `server` drops.
 }

@@ -176,3 +176,63 @@ fn row(use_case: String, notes: Technique) -> Row {
         times: Default::default(),
     }
 }
+
+/// `--python`: the same use cases measured by the twin, `when_to_use.py`, which fetches its pages
+/// from our server on `port`. It prints `n<TAB>when.<row>.<Technique><TAB>seconds`, a label per
+/// row (`f<TAB>when.<row>.label<TAB>text`) and `p` after each step.
+pub fn python(
+    rust: &[Row],
+    port: u16,
+    repeat: usize,
+    cpus: usize,
+    quick: bool,
+    bar: &ProgressBar,
+) -> Result<Vec<Row>> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/when_to_use.py");
+    let mut python = std::process::Command::new("python3");
+    python
+        .arg(script)
+        .args(["--port", &port.to_string(), "--repeat", &repeat.to_string()]);
+    python
+        .args(["--cpus", &cpus.to_string()])
+        .args(quick.then_some("--quick"));
+    let mut child = python
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("starting python3 (is it installed?)")?;
+    let stdout = child.stdout.take().context("python3's stdout")?;
+    let mut rows: Vec<Row> = rust.iter().map(|r| row(String::new(), r.notes)).collect();
+    let read = std::io::BufRead::lines(std::io::BufReader::new(stdout)).try_for_each(|line| {
+        let line = line.context("reading the Python twin's output")?;
+        let fields: Vec<&str> = line.splitn(3, '\t').collect();
+        let key = |k: &str| -> Option<(usize, String)> {
+            let mut parts = k.strip_prefix("when.")?.splitn(2, '.');
+            Some((parts.next()?.parse().ok()?, parts.next()?.to_owned()))
+        };
+        match fields[..] {
+            ["p"] => bar.inc(1),
+            ["f", k, text] if key(k).is_some_and(|(r, what)| r < rows.len() && what == "label") => {
+                rows[key(k).expect("checked").0].use_case = text.to_owned();
+            }
+            ["n", k, seconds] => {
+                let (r, technique) = key(k).with_context(|| format!("unexpected key {k:?}"))?;
+                let t = ["Sequential", "Threads", "Processes"]
+                    .iter()
+                    .position(|&t| t == technique);
+                let t = t
+                    .filter(|_| r < rows.len())
+                    .with_context(|| format!("unexpected key {k:?}"))?;
+                rows[r].times[t].push(seconds.parse().with_context(|| format!("{line:?}"))?);
+            }
+            _ => anyhow::bail!("unexpected line from the Python twin: {line:?}"),
+        }
+        anyhow::Ok(())
+    });
+    if read.is_err() {
+        _ = child.kill(); // Don't leave it running behind us.
+    }
+    let status = child.wait().context("waiting for python3")?;
+    read?;
+    ensure!(status.success(), "the Python twin {status}");
+    Ok(rows)
+}

@@ -36,15 +36,48 @@ fn name(t: Technique) -> &'static str {
     }
 }
 
-/// The page: the table, then how to read it.
-pub fn page(rows: &[Row], cpus: usize, repeat: usize, quick: bool) -> String {
+/// Which language's measurements a table shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Rust,
+    Python,
+}
+
+/// The page: Rust's table, Python's if measured, and how to read them.
+pub fn page(
+    rust: &[Row],
+    python: Option<&[Row]>,
+    cpus: usize,
+    repeat: usize,
+    quick: bool,
+) -> String {
     let mut out = String::from("# When to use what, measured\n\n");
     _ = writeln!(
         out,
         "Each use case run in one thread, in worker threads and in worker processes (forked) on {cpus} CPUs; median of {repeat} runs, lower is better, and in brackets each time ÷ the row's fastest.\n"
     );
-    out += "| Use case | Notes recommend | Sequential | Threads | Processes | Fastest | Rust's answer |\n";
-    out += "| --- | --- | --- | --- | --- | --- | --- |\n";
+    table(&mut out, rust, Language::Rust);
+    if let Some(python) = python {
+        out += "\nThe same in Python (CPython, with its GIL), on the same files and pages; its CPU-bound work is smaller, so that pure Python finishes in seconds:\n\n";
+        table(&mut out, python, Language::Python);
+    }
+    if quick {
+        out += "\nThis was a --quick run: its timings are too short to say which technique is faster.\n";
+    }
+    out
+}
+
+fn table(out: &mut String, rows: &[Row], language: Language) {
+    let who = if language == Language::Rust {
+        "Rust's"
+    } else {
+        "Python's"
+    };
+    _ = writeln!(
+        out,
+        "| Use case | Notes recommend | Sequential | Threads | Processes | Fastest | {who} answer |"
+    );
+    *out += "| --- | --- | --- | --- | --- | --- | --- |\n";
     for row in rows {
         let medians = row.times.each_ref().map(|t| median(t));
         let fastest = TECHNIQUES
@@ -55,7 +88,11 @@ pub fn page(rows: &[Row], cpus: usize, repeat: usize, quick: bool) -> String {
             .expect("every row has a time");
         let cells = medians.map(|m| {
             m.map_or("–".into(), |m| {
-                format!("{} ({:.1}×)", seconds(m), m / fastest.1)
+                if fastest.1 > 0.0 {
+                    format!("{} ({:.1}×)", seconds(m), m / fastest.1)
+                } else {
+                    seconds(m)
+                }
             })
         });
         _ = writeln!(
@@ -67,13 +104,9 @@ pub fn page(rows: &[Row], cpus: usize, repeat: usize, quick: bool) -> String {
             cells[1],
             cells[2],
             name(fastest.0),
-            answer(row.notes, medians)
+            answer(row.notes, medians, language)
         );
     }
-    if quick {
-        out += "\nThis was a --quick run: its timings are too short to say which technique is faster.\n";
-    }
-    out
 }
 
 fn seconds(s: f64) -> String {
@@ -85,7 +118,11 @@ fn seconds(s: f64) -> String {
 }
 
 /// Whether the measurement agrees with the notes, and why Rust's answer differs where it does.
-fn answer(notes: Technique, [sequential, threads, processes]: [Option<f64>; 3]) -> String {
+fn answer(
+    notes: Technique,
+    [sequential, threads, processes]: [Option<f64>; 3],
+    language: Language,
+) -> String {
     let (Some(seq), Some(t)) = (sequential, threads) else {
         return "–".into();
     };
@@ -100,6 +137,17 @@ fn answer(notes: Technique, [sequential, threads, processes]: [Option<f64>; 3]) 
         return "neither: here the work is too small to share out".into();
     }
     let close = (t / p - 1.0).abs() < 0.1;
+    if language == Language::Python {
+        return match notes {
+            Technique::Threads if t <= p || close => {
+                "agrees: waiting releases the GIL, and threads cost less to start".into()
+            }
+            Technique::Processes if p < t && !close => {
+                "agrees: the GIL lets one thread run Python code at a time".into()
+            }
+            _ => "differs on this run".into(),
+        };
+    }
     match notes {
         Technique::Threads if t <= p || close => {
             "agrees: threads overlap the work as well as processes do, and cost less to start".into()
@@ -113,13 +161,14 @@ fn answer(notes: Technique, [sequential, threads, processes]: [Option<f64>; 3]) 
     }
 }
 
-/// Every time as `rust<TAB>when.<row>.<technique><TAB>seconds` lines (what `make bench` charts).
-pub fn tsv(rows: &[Row]) -> String {
+/// Every time as `language<TAB>when.<row>.<technique><TAB>seconds` lines (what `make bench`
+/// charts).
+pub fn tsv(rows: &[Row], language: &str) -> String {
     let mut out = String::new();
     for (r, row) in rows.iter().enumerate() {
         for (t, times) in TECHNIQUES.iter().zip(&row.times) {
             for time in times {
-                _ = writeln!(out, "rust\twhen.{r}.{t:?}\t{time}");
+                _ = writeln!(out, "{language}\twhen.{r}.{t:?}\t{time}");
             }
         }
     }

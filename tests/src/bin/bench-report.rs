@@ -150,15 +150,16 @@ fn speedup_chart(data: &Data, row: &str, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The notes' four use cases: speedup over sequential of threads and of processes.
+/// The notes' four use cases: speedup over sequential of threads and of processes, in Rust and
+/// (when measured) in Python.
 fn when_chart(data: &Data, path: &Path) -> Result<()> {
     const CASES: [&str; 4] = ["File I/O", "Web scraping", "Image processing", "Scientific"];
-    let speedup = |case: usize, technique: &str| {
-        let seq = data.median("rust", &format!("when.{case}.Sequential"))?;
-        Some(seq / data.median("rust", &format!("when.{case}.{technique}"))?)
+    let speedup = |language: &str, case: usize, technique: &str| {
+        let seq = data.median(language, &format!("when.{case}.Sequential"))?;
+        Some(seq / data.median(language, &format!("when.{case}.{technique}"))?)
     };
     let highest = (0..4)
-        .flat_map(|c| [speedup(c, "Threads"), speedup(c, "Processes")])
+        .flat_map(|c| SERIES.map(|(language, kind, _)| speedup(language, c, technique(kind))))
         .flatten()
         .fold(1.0, f64::max);
     let root = SVGBackend::new(path, (720, 420)).into_drawing_area();
@@ -193,21 +194,25 @@ fn when_chart(data: &Data, path: &Path) -> Result<()> {
         .draw_series(sequential)?
         .label("sequential (1×)")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLACK.mix(0.4)));
-    for (offset, technique, color) in [
-        (-0.2, "Threads", SERIES[0].2),
-        (0.2, "Processes", SERIES[1].2),
-    ] {
-        let bars = (0..4).filter_map(|case| {
-            let x = case as f64 + offset;
-            let height = speedup(case, technique)?;
-            Some(Rectangle::new(
-                [(x - 0.18, 0.0), (x + 0.18, height)],
-                color.filled(),
-            ))
-        });
+    // Four bars a use case: Rust threads, Rust processes, then Python's (when measured).
+    for (i, (language, kind, color)) in SERIES.into_iter().enumerate() {
+        let offset = -0.3 + 0.2 * i as f64;
+        let bars: Vec<_> = (0..4)
+            .filter_map(|case| {
+                let x = case as f64 + offset;
+                let height = speedup(language, case, technique(kind))?;
+                Some(Rectangle::new(
+                    [(x - 0.09, 0.0), (x + 0.09, height)],
+                    color.filled(),
+                ))
+            })
+            .collect();
+        if bars.is_empty() {
+            continue;
+        }
         chart
             .draw_series(bars)?
-            .label(technique.to_lowercase())
+            .label(format!("{language} {kind}"))
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
     }
     chart
@@ -218,6 +223,15 @@ fn when_chart(data: &Data, path: &Path) -> Result<()> {
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// The key part of a technique's name in `when-to-use`'s data.
+fn technique(kind: &str) -> &'static str {
+    if kind == "threads" {
+        "Threads"
+    } else {
+        "Processes"
+    }
 }
 
 /// The report: the charts, then each program's and benchmark's own Markdown, in order.
