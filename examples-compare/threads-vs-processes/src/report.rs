@@ -243,7 +243,14 @@ fn speed_verdict(setup: &Setup, rust: &Results, python: Option<&Results>) -> Vec
             } else {
                 "For Python this run shows no clear gap"
             };
-            out.push(format!("{holds}: its threads reach {pt:.2}×, its processes {pp:.2}× (CPython 3.11's GIL lets one thread run Python code at a time)."));
+            let why = if setup.cpus == 1 {
+                ""
+            } else {
+                " (CPython 3.11's GIL lets one thread run Python code at a time)"
+            };
+            out.push(format!(
+                "{holds}: its threads reach {pt:.2}×, its processes {pp:.2}×{why}."
+            ));
         }
     }
     if let (Some(it), Some(ip)) = (
