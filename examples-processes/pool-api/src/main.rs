@@ -10,13 +10,14 @@
 //! Run: `cargo run -p pool-api` prints `imap: 1 4 9 16 25` and five more lines;
 //! `cargo run -p pool-api -- 3 4 --start-method spawn`.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+mod tasks;
 
 use clap::Parser;
+use common::cli;
 use common::pool::ProcessPool;
 use common::process::{self, StartMethod};
 use common::pyfmt::Py;
-use common::{cli, target::Target};
+use tasks::{ADD_OFFSET, POWER, SET_OFFSET, SQUARE, WORKER_PID};
 
 /// Show imap, imap_unordered, starmap, apply_async, initializer and maxtasksperchild.
 #[derive(Parser)]
@@ -36,29 +37,6 @@ struct Args {
     #[arg(long, value_enum, default_value_t = StartMethod::Fork)]
     start_method: StartMethod,
 }
-
-fn square(x: i64) -> i64 {
-    x * x
-}
-fn power((base, exponent): (i64, u32)) -> i64 {
-    base.pow(exponent)
-}
-/// Set in each worker by the initializer; every worker process has its own.
-static OFFSET: AtomicI64 = AtomicI64::new(0);
-fn set_offset(offset: i64) {
-    OFFSET.store(offset, Ordering::Relaxed);
-}
-fn add_offset(x: i64) -> i64 {
-    x + OFFSET.load(Ordering::Relaxed)
-}
-fn worker_pid(_task: u32) -> u32 {
-    std::process::id()
-}
-const SQUARE: Target<i64, i64> = common::target!(square);
-const POWER: Target<(i64, u32), i64> = common::target!(power);
-const SET_OFFSET: Target<i64, ()> = common::target!(set_offset);
-const ADD_OFFSET: Target<i64, i64> = common::target!(add_offset);
-const WORKER_PID: Target<u32, u32> = common::target!(worker_pid);
 
 fn main() -> std::process::ExitCode {
     process::run_if_child(&[&SQUARE, &POWER, &SET_OFFSET, &ADD_OFFSET, &WORKER_PID]);
