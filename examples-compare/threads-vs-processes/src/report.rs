@@ -106,7 +106,17 @@ fn cost(r: &Results) -> [String; 2] {
         r.stats(key)
             .map_or("–".into(), |s| format!("{:.0} KiB", s.median))
     };
-    [kib("memory.thread_kib"), kib("memory.process_kib")]
+    let process =
+        kib("memory.process_kib") + &times_a_thread(r, "memory.process_kib", "memory.thread_kib");
+    [kib("memory.thread_kib"), process]
+}
+
+/// ` (N× a thread)`: the ratio of two medians, or nothing if either is missing.
+fn times_a_thread(r: &Results, key: &str, thread: &str) -> String {
+    match (r.median(key), r.median(thread)) {
+        (Some(v), Some(t)) if t > 0.0 => format!(" ({:.0}× a thread)", v / t),
+        _ => String::new(),
+    }
 }
 
 /// Speedup = sequential time ÷ concurrent time (medians; min–max of the speedup in brackets).
@@ -148,8 +158,11 @@ fn crashes(r: &Results) -> [String; 2] {
 
 fn overhead(r: &Results) -> [String; 2] {
     let micros = |key: String| r.stats(&key).map_or("–".into(), |s| spread(s, duration));
-    let processes =
-        ["fork", "forkserver", "spawn"].map(|m| format!("{m} {}", micros(format!("overhead.{m}"))));
+    let processes = ["fork", "forkserver", "spawn"].map(|m| {
+        let key = format!("overhead.{m}");
+        let ratio = times_a_thread(r, &key, "overhead.thread");
+        format!("{m} {}{ratio}", micros(key))
+    });
     [micros("overhead.thread".into()), processes.join(" · ")]
 }
 
@@ -295,4 +308,92 @@ pub fn page(setup: &Setup, rust: &Results, python: Option<&Results>) -> String {
         verdict(setup, rust, python)
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup(cpus: usize) -> Setup {
+        Setup {
+            quick: false,
+            cpus,
+            logical: 2,
+            physical: 2,
+            plan: Plan::new(false, 1, cpus.max(2), 0),
+        }
+    }
+
+    /// Rust's timings: one thread 1 s, then `threads` and `processes` seconds with 2 workers.
+    fn timed(threads: f64, processes: f64) -> Results {
+        let mut r = Results::default();
+        for (key, value) in [
+            ("cpu.sequential", 1.0),
+            ("cpu.threads", threads),
+            ("cpu.processes", processes),
+            ("io.sequential", 2.0),
+            ("io.threads", 0.25),
+            ("io.processes", 0.3),
+            ("overhead.thread", 30.0),
+            ("overhead.fork", 360.0),
+            ("overhead.spawn", 1400.0),
+        ] {
+            r.add(key, value);
+        }
+        r
+    }
+
+    #[test]
+    fn a_busy_machine_gets_a_warning_instead_of_a_verdict() {
+        let text = verdict(&setup(2), &timed(0.9, 0.95), None);
+        assert!(
+            text.contains("something else is using this machine"),
+            "{text}"
+        );
+        assert!(!text.contains("does not hold for Rust"), "{text}");
+        assert!(
+            text.contains("Crashes: "),
+            "the facts are still stated: {text}"
+        );
+    }
+
+    #[test]
+    fn the_verdict_follows_the_numbers() {
+        let text = verdict(&setup(2), &timed(0.51, 0.5), None);
+        assert!(
+            text.contains("Rust threads reach 1.96× and processes 2.00× on 2 CPUs, about the same"),
+            "{text}"
+        );
+        assert!(
+            text.contains("fork costs 12× a thread (spawn 47×)"),
+            "{text}"
+        );
+        let python = timed(0.98, 0.53);
+        let text = verdict(&setup(2), &timed(0.51, 0.5), Some(&python));
+        assert!(
+            text.contains("It holds for Python: its threads reach 1.02×, its processes 1.89×"),
+            "{text}"
+        );
+        let text = verdict(&setup(1), &timed(1.0, 1.01), None);
+        assert!(
+            text.contains("On one CPU, CPU-bound work does not overlap"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn costs_are_shown_with_their_ratio_to_a_thread() {
+        let mut r = timed(0.5, 0.5);
+        r.add("memory.thread_kib", 10.0);
+        r.add("memory.process_kib", 150.0);
+        assert_eq!(
+            cost(&r),
+            ["10 KiB".to_owned(), "150 KiB (15× a thread)".to_owned()]
+        );
+        assert!(
+            overhead(&r)[1].starts_with("fork 360 µs (12× a thread) · forkserver –"),
+            "{:?}",
+            overhead(&r)
+        );
+    }
 }
