@@ -34,7 +34,8 @@ struct Args {
     /// without parallelism.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     cpus: Option<u64>,
-    /// Also measure Python (python3) and show its columns beside Rust's.
+    /// Also measure Python (python3) and show its columns beside Rust's (left out, with a line
+    /// on stderr, where python3 is missing).
     #[arg(long)]
     python: bool,
     /// Tiny workloads, one run: checks that everything works; the timings mean nothing.
@@ -65,7 +66,8 @@ fn main() -> std::process::ExitCode {
         let python = args
             .python
             .then(|| python::run(&plan, || bar.inc(1)))
-            .transpose()?;
+            .transpose()?
+            .flatten();
         bar.finish_and_clear();
 
         if let Some(path) = &args.data {

@@ -35,7 +35,8 @@ struct Args {
     /// Runs of each measurement; the table shows medians (1 to 50).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=50))]
     repeat: u64,
-    /// Also measure Python (python3, the twin `when_to_use.py`) and show its table.
+    /// Also measure Python (python3, the twin `when_to_use.py`) and show its table (left out,
+    /// with a line on stderr, where python3 is missing).
     #[arg(long)]
     python: bool,
     /// Tiny workloads, one run: checks that everything works; the timings mean nothing.
@@ -64,7 +65,7 @@ fn main() -> std::process::ExitCode {
         let python = args
             .python
             .then(|| measure::python(&rows, server.port(), repeat, cpus, args.quick, &bar));
-        let python = python.transpose()?;
+        let python = python.transpose()?.flatten();
         bar.finish_and_clear();
         if let Some(path) = &args.data {
             let tsv = table::tsv(&rows, "rust")

@@ -187,7 +187,7 @@ pub fn python(
     cpus: usize,
     quick: bool,
     bar: &ProgressBar,
-) -> Result<Vec<Row>> {
+) -> Result<Option<Vec<Row>>> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/when_to_use.py");
     let mut python = std::process::Command::new("python3");
     python
@@ -196,10 +196,16 @@ pub fn python(
     python
         .args(["--cpus", &cpus.to_string()])
         .args(quick.then_some("--quick"));
-    let mut child = python
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .context("starting python3 (is it installed?)")?;
+    let child = python.stdout(std::process::Stdio::piped()).spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        // `--python` measures Python when it is there; without it, Rust's table is still whole.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("python3 not found: Python's measurements are left out");
+            return Ok(None);
+        }
+        Err(e) => return Err(e).context("starting python3"),
+    };
     let stdout = child.stdout.take().context("python3's stdout")?;
     let mut rows: Vec<Row> = rust.iter().map(|r| row(String::new(), r.notes)).collect();
     let read = std::io::BufRead::lines(std::io::BufReader::new(stdout)).try_for_each(|line| {
@@ -234,5 +240,5 @@ pub fn python(
     let status = child.wait().context("waiting for python3")?;
     read?;
     ensure!(status.success(), "the Python twin {status}");
-    Ok(rows)
+    Ok(Some(rows))
 }
