@@ -5,20 +5,29 @@
 use std::sync::mpsc;
 use std::thread;
 
+use common::event::Event;
 use rayon::prelude::*;
 
-/// `wait(FIRST_COMPLETED)`: every thread sends into one channel; the first message wins.
-/// The others finish on their own; their sends fail harmlessly once the receiver is gone.
-pub fn first_of(delays_ms: &[u64]) -> usize {
-    let (tx, rx) = mpsc::channel();
-    for (i, &ms) in delays_ms.iter().enumerate() {
-        let tx = tx.clone();
-        thread::spawn(move || {
-            thread::sleep(std::time::Duration::from_millis(ms));
-            _ = tx.send(i);
-        });
-    }
-    rx.recv().expect("at least one thread")
+/// `wait(FIRST_COMPLETED)`: every thread sends its index into one channel; the first message is
+/// the first done. Only task `fast` may finish before that message is in (the others wait for
+/// `go`, set just after), so the answer is certain; the scope then joins them all.
+pub fn first_of(tasks: usize, fast: usize) -> usize {
+    let (done, finished) = mpsc::channel();
+    let go = Event::new();
+    thread::scope(|s| {
+        for i in 0..tasks {
+            let (done, go) = (done.clone(), &go);
+            s.spawn(move || {
+                if i != fast {
+                    go.wait();
+                }
+                _ = done.send(i); // The receiver outlives the scope: this cannot fail.
+            });
+        }
+        let first = finished.recv().expect("at least one task");
+        go.set();
+        first
+    })
 }
 
 /// `wait(ALL_COMPLETED)` + results: scoped threads may borrow `numbers`, and the scope joins them.
@@ -40,7 +49,7 @@ pub fn squares_in_parallel(numbers: &[i64]) -> Vec<i64> {
 pub fn show() {
     println!(
         "rust way, channel fan-in: first done is task {}",
-        first_of(&[200, 0, 200])
+        first_of(3, 1)
     );
     println!("rust way, scoped threads: {:?}", all_squares(&[1, 2, 3]));
     println!("rust way, rayon: {:?}", squares_in_parallel(&[1, 2, 3]));
@@ -52,8 +61,8 @@ mod tests {
 
     #[test]
     fn each_rust_way_gives_what_the_executor_gives() {
-        // Task 1 has no delay; the others sleep for ten seconds, far beyond any scheduling noise.
-        assert_eq!(first_of(&[10_000, 0, 10_000]), 1);
+        assert_eq!(first_of(3, 1), 1);
+        assert_eq!(first_of(8, 7), 7);
         assert_eq!(all_squares(&[1, 2, 3]), [1, 4, 9]);
         assert_eq!(
             squares_in_parallel(&(1..=1000).collect::<Vec<_>>())[999],
