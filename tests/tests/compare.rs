@@ -112,6 +112,11 @@ fn threads_vs_processes_pins_itself_and_writes_its_data() {
 fn when_to_use_runs_the_notes_use_cases_and_leaves_no_file() {
     let tmp = std::env::temp_dir().join(format!("when-to-use-test-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
+    // What a killed run leaves: its directory, named by a pid no process has (pid_max is at
+    // most 4194304), with a file in it. The next run removes it.
+    let stale = tmp.join("when-to-use-4194304");
+    std::fs::create_dir_all(&stale).unwrap();
+    std::fs::write(stale.join("file-3"), b"left by a killed run").unwrap();
     let out = run(example("when-to-use").arg("--quick").env("TMPDIR", &tmp));
     let page = out.success().to_owned();
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();

@@ -54,7 +54,10 @@ impl Size {
 pub struct TempDir(PathBuf);
 
 impl TempDir {
+    /// Our directory, `when-to-use-<pid>`. First removes any left by a run that was killed
+    /// before it could (its pid no longer alive), ours or the Python twin's.
     pub fn new() -> Result<TempDir> {
+        remove_stale(&std::env::temp_dir());
         let path = std::env::temp_dir().join(format!("when-to-use-{}", std::process::id()));
         std::fs::create_dir(&path).with_context(|| format!("creating {}", path.display()))?;
         Ok(TempDir(path))
@@ -62,6 +65,29 @@ impl TempDir {
 
     pub fn path(&self) -> &Path {
         &self.0
+    }
+}
+
+/// Removes the `when-to-use-<pid>` and `when-to-use-py-<pid>` directories in `tmp` whose process
+/// is gone. (A pid the kernel has since given to another process is left alone: it looks alive.)
+fn remove_stale(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let pid = name
+            .strip_prefix("when-to-use-")
+            .map(|rest| rest.strip_prefix("py-").unwrap_or(rest));
+        let Some(pid) = pid.and_then(|p| p.parse::<i32>().ok()).filter(|&p| p > 0) else {
+            continue;
+        };
+        let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+            == Err(nix::errno::Errno::ESRCH);
+        if gone {
+            _ = std::fs::remove_dir_all(entry.path()); // Another run may be removing it too.
+        }
     }
 }
 
