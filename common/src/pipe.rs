@@ -7,8 +7,8 @@
 //! ([`crate::handoff`]), and `process::start` drops the parent's copy (Python code closes it
 //! with `child_end.close()`): only then does the other end see EOF when the child is gone.
 //!
-//! A child forked by [`process::start`](crate::process::start) closes, first thing, its copies of
-//! every end it was not handed. Python's does not, and there a forked child keeps the parent's
+//! A child forked by [`process::start`](crate::process::start), or a forked pool worker, closes,
+//! first thing, its copies of every end it was not handed. Python's does not, and there a forked child keeps the parent's
 //! end open too: if the parent dies, a child waiting in `recv` never sees EOF and waits forever.
 //!
 //! Unlike a [`Queue`](crate::queue::IpcQueue), a pipe has one reader and one writer per end, and no
@@ -18,6 +18,7 @@
 use std::marker::PhantomData;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -42,16 +43,23 @@ pub fn pipe<T>() -> Result<(Connection<T>, Connection<T>)> {
 
 /// The descriptors of the ends alive in this process, for [`close_after_fork`].
 static OPEN_ENDS: Mutex<Vec<RawFd>> = Mutex::new(Vec::new());
+/// How many there are, read without taking the lock: a forked child with none to close then
+/// writes nothing (each page it writes is a copy the kernel must make).
+static OPEN_COUNT: AtomicUsize = AtomicUsize::new(0);
 
 fn open_ends() -> std::sync::MutexGuard<'static, Vec<RawFd>> {
     // A push or a removal cannot be left half-done by a panic.
     OPEN_ENDS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// In a child just forked by `process::start`, once it has its own duplicates of what it was
-/// handed: closes the copies of the parent's ends, so that each end lives in one process and a
-/// parent's death reads as EOF. (The child never drops the parent's `Connection`s: it `_exit`s.)
+/// In a child just forked by `process::start` or a pool, once it has its own duplicates of what
+/// it was handed: closes the copies of the parent's ends, so that each end lives in one process
+/// and a parent's death reads as EOF. (The child never drops the parent's `Connection`s: it
+/// `_exit`s.)
 pub(crate) fn close_after_fork() {
+    if OPEN_COUNT.load(Ordering::Relaxed) == 0 {
+        return;
+    }
     for fd in std::mem::take(&mut *open_ends()) {
         _ = nix::unistd::close(fd); // Fails only if already closed: nothing to do.
     }
@@ -60,6 +68,7 @@ pub(crate) fn close_after_fork() {
 impl<T> Connection<T> {
     fn new(socket: UnixStream) -> Self {
         open_ends().push(socket.as_raw_fd());
+        OPEN_COUNT.fetch_add(1, Ordering::Relaxed);
         Connection {
             socket,
             _values: PhantomData,
@@ -71,6 +80,7 @@ impl<T> Drop for Connection<T> {
     fn drop(&mut self) {
         let fd = self.socket.as_raw_fd();
         open_ends().retain(|&open| open != fd);
+        OPEN_COUNT.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

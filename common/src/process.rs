@@ -429,8 +429,8 @@ where
                 if !fds.is_empty() {
                     // (Skipped when empty: every page a forked child writes is a copy to make.)
                     handoff::inherit_forked(&fds)?;
-                    crate::pipe::close_after_fork(); // The ends it has are its duplicates now.
                 }
+                crate::pipe::close_after_fork(); // The ends it was handed are its duplicates now.
                 run_entry(&target, &bytes)
             })?
         }

@@ -566,6 +566,16 @@ fn process_lock_loses_nothing_with_the_lock_and_certainly_loses_without() {
 }
 
 #[test]
+fn no_child_keeps_a_copy_of_a_pipe_end_it_was_not_handed() {
+    for (method, out) in faults_each_method("pipe-eof-beside-children") {
+        assert!(
+            out.starts_with("EOF while a child and a pool live: true\n"),
+            "{method}: {out}"
+        );
+    }
+}
+
+#[test]
 fn a_pipe_whose_other_end_is_gone_fails_recv_instead_of_hanging() {
     for (method, out) in faults_each_method("pipe-no-answer") {
         assert!(

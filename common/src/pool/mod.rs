@@ -181,7 +181,6 @@ impl ProcessPool {
             if self.log {
                 eprintln!("worker pid {} handled {}", worker.pid(), show(&range));
             }
-            let worker = &mut self.workers[ready];
             if first_error.is_none() {
                 if range.start == results.len() {
                     let decoded = decode_into(&worker.buffer[..len], &range, &mut results);
@@ -513,6 +512,7 @@ impl Worker {
                         // The child never drops the parent's `Worker`s: it `_exit`s.
                         _ = nix::unistd::close(other.channel.as_raw_fd());
                     }
+                    crate::pipe::close_after_fork(); // Nor any pipe end of the parent's.
                     serve(WorkerEnd(child_end))
                 })
             } else {

@@ -107,6 +107,7 @@ fn main() -> Result<()> {
         "unknown-target" => unknown_target(method)?,
         "queue-no-put" => queue_no_put(method)?,
         "pipe-no-answer" => pipe_no_answer(method)?,
+        "pipe-eof-beside-children" => pipe_eof_beside_children(method)?,
         "pool-api-mix" => pool_api_mix(method)?,
         "pool-imap-kill" => pool_imap_kill(method)?,
         "queue-join-first" => queue_join_first(method)?,
@@ -392,6 +393,21 @@ fn pool_imap_kill(method: StartMethod) -> Result<()> {
         results.last().is_some_and(Result::is_err)
     );
     println!("after: {:#}", pool.map(&DOUBLE, [1]).unwrap_err());
+    Ok(())
+}
+
+/// A pipe's end is dropped while a child and a pool started after it, and handed nothing, still
+/// run: the other end reads EOF at once, since no child kept a copy.
+fn pipe_eof_beside_children(method: StartMethod) -> Result<()> {
+    let (ours, theirs) = common::pipe::pipe::<u32>()?;
+    let mut child = process::start(method, &SLEEP_MS, 60_000)?;
+    let pool = ProcessPool::new(1, method)?;
+    drop(theirs);
+    let eof = ours.poll(Duration::from_secs(1))? && ours.recv_or_closed()?.is_none();
+    println!("EOF while a child and a pool live: {eof}");
+    drop(pool);
+    child.kill()?;
+    child.wait()?;
     Ok(())
 }
 
