@@ -53,15 +53,29 @@ impl fmt::Display for Millis {
     }
 }
 
-/// The largest magnitude whose square fits in an `i64`: `isqrt(i64::MAX)`.
-const MAX_SQUARABLE: i64 = 3_037_000_499;
-
-/// Accepts an `i64` whose square fits in an `i64`, so `n * n` cannot overflow.
+/// Parses an integer argument as an `i64`, refusing (as a usage error) one that is not.
 ///
-/// Python squares any integer; Rust's `i64` cannot, so the programs that square refuse such input
-/// up front, as a usage error, instead of failing halfway through.
-pub fn squarable() -> clap::builder::RangedI64ValueParser<i64> {
-    clap::value_parser!(i64).range(-MAX_SQUARABLE..=MAX_SQUARABLE)
+/// Python's `int` is unbounded, so its twin accepts any integer; Rust's `i64` is not, and the
+/// error says so. (The programs square in `i128`, where every `i64`'s square fits, so every
+/// `i64` they accept prints what Python prints.)
+pub fn int64(arg: &str) -> Result<i64, String> {
+    arg.parse::<i64>().map_err(|e| {
+        let digits = arg.strip_prefix(['-', '+']).unwrap_or(arg);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            format!(
+                "out of range: Python's ints are unbounded, but this program's are Rust's i64, from {} to {}",
+                i64::MIN,
+                i64::MAX
+            )
+        } else {
+            e.to_string()
+        }
+    })
+}
+
+/// `n²`, exactly: in `i128`, where the square of every `i64` fits.
+pub fn square(n: i64) -> i128 {
+    i128::from(n) * i128::from(n)
 }
 
 /// Accepts a worker count from 1 to 256 (more processes than that is a typo on 2 to 64 cores).
@@ -79,16 +93,34 @@ pub fn numbers_or(given: Vec<i64>, default: &[i64]) -> Vec<i64> {
     }
 }
 
+/// Bad input that only the program can see (clap cannot): [`run`] ends the program with exit
+/// code 2, as clap does for the usage errors it finds.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
 /// Runs the body of `main` and turns its result into the process's exit code.
 ///
-/// On error prints `error: <message>: <cause>: …` as one line on stderr and returns exit code 1.
+/// On error prints `error: <message>: <cause>: …` as one line on stderr and returns exit code 1,
+/// or 2 for a [`UsageError`].
 pub fn run(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
     end_quietly_when_stdout_fails();
     match body() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            if err.is::<UsageError>() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -121,9 +153,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn squarable_bound_is_the_largest_safe_square() {
-        assert!(MAX_SQUARABLE.checked_mul(MAX_SQUARABLE).is_some());
-        assert!((MAX_SQUARABLE + 1).checked_mul(MAX_SQUARABLE + 1).is_none());
+    fn every_i64_is_accepted_and_squared_exactly() {
+        assert_eq!(int64("-9223372036854775808"), Ok(i64::MIN));
+        assert_eq!(square(i64::MIN), 85070591730234615865843651857942052864);
+        assert_eq!(square(3_037_000_500), 9_223_372_037_000_250_000);
+        let big = int64("9223372036854775808").unwrap_err();
+        assert!(big.contains("Python's ints are unbounded"), "{big}");
+        assert!(!int64("seven").unwrap_err().contains("Python"));
     }
 
     #[test]

@@ -94,7 +94,7 @@ pub fn decode_message<T: DeserializeOwned + 'static>(payload: &[u8]) -> Result<T
 }
 
 /// Appends a batch of items: a varint count, then the items. Numbers (`u64`, `i64`, `u32`,
-/// `i32`, `f64`, `f32`) go as fixed-width little-endian values, which both sides copy rather than
+/// `i32`, `f64`, `f32`, `i128`, `u128`) go as fixed-width little-endian values, which both sides copy rather than
 /// encode (postcard's varints cost a few nanoseconds each); anything else as postcard. Both ends
 /// know the item type, so they always agree on the form: read it back with [`BatchReader`].
 pub fn append_batch<T: Serialize + 'static>(items: &[T], out: &mut Vec<u8>) -> Result<()> {
@@ -112,7 +112,7 @@ pub fn append_item<T: Serialize + 'static>(item: &T, out: &mut Vec<u8>) -> Resul
             }
         )*};
     }
-    fixed! { u64 i64 u32 i32 f64 f32 }
+    fixed! { u64 i64 u32 i32 f64 f32 i128 u128 }
     append(item, out)
 }
 
@@ -164,7 +164,7 @@ impl<'a, T: DeserializeOwned + 'static> BatchReader<'a, T> {
                 }
             )*};
         }
-        fixed! { u64 i64 u32 i32 f64 f32 }
+        fixed! { u64 i64 u32 i32 f64 f32 i128 u128 }
         let (value, rest) =
             postcard::take_from_bytes::<T>(self.rest).context("decoding a batch")?;
         self.rest = rest;

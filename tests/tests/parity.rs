@@ -114,6 +114,7 @@ fn the_thread_programs_print_what_python_prints() {
         ("sync-primitives", &["--threads", "8", "--timer-ms", "0"]),
         ("executor-api", &[]),
         ("executor-api", &["--timeout-ms", "0"]),
+        ("executor-api", &["--rust-way"]),
     ] {
         let Some((rust, py)) = both(package, args) else {
             return;
@@ -167,4 +168,34 @@ fn the_process_programs_print_what_python_prints_under_every_start_method() {
         };
         assert_eq!(rust.lines().next(), py.lines().next(), "the locked total");
     }
+}
+
+/// The squares of the largest `i64`s, where `i64` arithmetic would overflow: every squaring
+/// program prints Python's exact result (one start method: the arithmetic is the same in all).
+#[test]
+fn every_i64_squares_as_in_python() {
+    let big = [
+        "3037000500",
+        "-3037000500",
+        "9223372036854775807",
+        "-9223372036854775808",
+    ];
+    for n in big {
+        let Some((rust, py)) = both("simple-process", &[n]) else {
+            return;
+        };
+        assert_eq!(rust, py, "simple-process {n}");
+    }
+    for package in ["process-pool", "executors", "pipe-ipc", "pool-api"] {
+        let Some((rust, py)) = both(package, &big) else {
+            return;
+        };
+        assert_eq!(rust, py, "{package} {big:?}");
+    }
+    // Beyond i64 Python goes on; Rust refuses before any work, saying why, as a usage error.
+    let out = run(example("process-pool").arg("9223372036854775808"));
+    assert!(
+        out.failure(2).contains("Python's ints are unbounded"),
+        "{out:?}"
+    );
 }

@@ -376,17 +376,17 @@ fn non_numbers_squares_that_overflow_and_zero_workers_are_usage_errors() {
             .failure(2)
             .contains("five")
     );
-    let out = run(example("process-pool").arg("3037000500"));
-    assert!(out.failure(2).contains("3037000500"), "{out:?}");
+    let out = run(example("process-pool").arg("9223372036854775808"));
+    assert!(out.failure(2).contains("9223372036854775808"), "{out:?}");
     assert!(
         run(example("process-pool").args(["--workers", "0"]))
             .failure(2)
             .contains("--workers")
     );
     assert!(
-        run(example("simple-process").arg("-3037000500"))
+        run(example("simple-process").arg("-9223372036854775809"))
             .failure(2)
-            .contains("-3037000500")
+            .contains("-9223372036854775809")
     );
     assert!(
         run(example("simple-process").args(["--start-method", "vfork"]))

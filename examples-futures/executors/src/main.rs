@@ -25,9 +25,9 @@ use common::target::Target;
     after_help = "Notes § Using concurrent.futures. Source: examples-futures/executors/src/main.rs; Python twin: examples-futures/executors/executors.py."
 )]
 struct Args {
-    /// The numbers to square (each between -3037000499 and 3037000499, so its square fits in an
-    /// i64) [default: 1 2 3 4; a bare `--`: none]
-    #[arg(allow_negative_numbers = true, value_parser = cli::squarable())]
+    /// The numbers to square (each an i64; squared exactly, as i128) [default: 1 2 3 4; a bare
+    /// `--`: none]
+    #[arg(allow_negative_numbers = true, value_parser = cli::int64)]
     numbers: Vec<i64>,
     /// Workers in each executor (1 to 256).
     #[arg(long, default_value_t = 3, value_parser = cli::worker_count())]
@@ -40,10 +40,10 @@ struct Args {
     overlap: bool,
 }
 
-fn task(n: i64) -> i64 {
-    n * n
+fn task(n: i64) -> i128 {
+    cli::square(n) // In i128: Python's ints do not overflow, and neither does this.
 }
-const TASK: Target<i64, i64> = common::target!(task);
+const TASK: Target<i64, i128> = common::target!(task);
 
 fn main() -> std::process::ExitCode {
     process::run_if_child(&[&TASK]); // Rust's `if __name__ == '__main__':`

@@ -22,9 +22,9 @@ use common::{cli, target::Target};
     after_help = "Beyond the notes: multiprocessing.Pipe. Source: examples-processes/pipe-ipc/src/main.rs; Python twin: examples-processes/pipe-ipc/pipe_ipc.py."
 )]
 struct Args {
-    /// The numbers to send (each between -3037000499 and 3037000499) [default: 1 2 3; a bare
-    /// `--`: none]
-    #[arg(allow_negative_numbers = true, value_parser = cli::squarable())]
+    /// The numbers to send (each an i64; squared exactly, as i128) [default: 1 2 3; a bare `--`:
+    /// none]
+    #[arg(allow_negative_numbers = true, value_parser = cli::int64)]
     numbers: Vec<i64>,
     /// How the worker process is started.
     #[arg(long, value_enum, default_value_t = StartMethod::Fork)]
@@ -32,13 +32,14 @@ struct Args {
 }
 
 /// Answers each number with its square until it receives `None`, or the parent is gone.
-fn worker(conn: Connection<Option<i64>>) -> anyhow::Result<()> {
+/// Numbers travel as `i128` both ways, so that the square of any `i64` fits, as in Python.
+fn worker(conn: Connection<Option<i128>>) -> anyhow::Result<()> {
     while let Some(Some(n)) = conn.recv_or_closed()? {
         conn.send(&Some(n * n))?;
     }
     Ok(())
 }
-const WORKER: Target<Connection<Option<i64>>, anyhow::Result<()>> = common::target!(worker);
+const WORKER: Target<Connection<Option<i128>>, anyhow::Result<()>> = common::target!(worker);
 
 fn main() -> std::process::ExitCode {
     process::run_if_child(&[&WORKER]); // Rust's `if __name__ == '__main__':`
@@ -48,7 +49,7 @@ fn main() -> std::process::ExitCode {
         let (parent_end, child_end) = pipe::pipe()?;
         let child = process::start(args.start_method, &WORKER, child_end)?;
         for n in numbers {
-            parent_end.send(&Some(n))?;
+            parent_end.send(&Some(i128::from(n)))?;
             let square = parent_end
                 .recv()?
                 .ok_or_else(|| anyhow::anyhow!("no answer"))?;

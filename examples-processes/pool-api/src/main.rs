@@ -26,9 +26,9 @@ use tasks::{ADD_OFFSET, POWER, SET_OFFSET, SQUARE, WORKER_PID};
     after_help = "Beyond the notes: multiprocessing.Pool. Source: examples-processes/pool-api/src/main.rs; Python twin: examples-processes/pool-api/pool_api.py."
 )]
 struct Args {
-    /// The numbers to square (each between -3037000499 and 3037000499) [default: 1 2 3 4 5; a
-    /// bare `--`: none]
-    #[arg(allow_negative_numbers = true, value_parser = cli::squarable())]
+    /// The numbers to square (each an i64; squared exactly, as i128) [default: 1 2 3 4 5; a bare
+    /// `--`: none]
+    #[arg(allow_negative_numbers = true, value_parser = cli::int64)]
     numbers: Vec<i64>,
     /// How many worker processes (1 to 256).
     #[arg(long, default_value_t = 2, value_parser = cli::worker_count())]

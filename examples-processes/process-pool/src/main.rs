@@ -21,9 +21,9 @@ use common::target::Target;
     after_help = "Notes § Using a Process Pool. Source: examples-processes/process-pool/src/main.rs; Python twin: examples-processes/process-pool/process_pool.py."
 )]
 struct Args {
-    /// The numbers to square (each between -3037000499 and 3037000499, so its square fits in an
-    /// i64) [default: 1 2 3 4 5; a bare `--`: none]
-    #[arg(allow_negative_numbers = true, value_parser = cli::squarable())]
+    /// The numbers to square (each an i64; squared exactly, as i128) [default: 1 2 3 4 5; a
+    /// bare `--`: none]
+    #[arg(allow_negative_numbers = true, value_parser = cli::int64)]
     numbers: Vec<i64>,
     /// How many worker processes (1 to 256).
     #[arg(long, default_value_t = 4, value_parser = cli::worker_count())]
@@ -36,10 +36,10 @@ struct Args {
     verbose: bool,
 }
 
-fn square(x: i64) -> i64 {
-    x * x
+fn square(x: i64) -> i128 {
+    cli::square(x) // In i128: Python's ints do not overflow, and neither does this.
 }
-const SQUARE: Target<i64, i64> = common::target!(square);
+const SQUARE: Target<i64, i128> = common::target!(square);
 
 fn main() -> std::process::ExitCode {
     process::run_if_child(&[&SQUARE]); // Rust's `if __name__ == '__main__':`

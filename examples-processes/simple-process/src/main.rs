@@ -19,8 +19,8 @@ use common::target::Target;
     after_help = "Notes § Creating a Simple Process. Source: examples-processes/simple-process/src/main.rs; Python twin: examples-processes/simple-process/simple_process.py."
 )]
 struct Args {
-    /// The number the child squares (between -3037000499 and 3037000499, so its square fits in an i64).
-    #[arg(default_value_t = 5, allow_negative_numbers = true, value_parser = cli::squarable())]
+    /// The number the child squares (an i64; squared exactly, as i128).
+    #[arg(default_value_t = 5, allow_negative_numbers = true, value_parser = cli::int64)]
     n: i64,
     /// How the child process is started.
     #[arg(long, value_enum, default_value_t = StartMethod::Fork)]
@@ -28,7 +28,7 @@ struct Args {
 }
 
 fn square(n: i64) {
-    println!("{}", n * n);
+    println!("{}", cli::square(n)); // In i128: Python's ints do not overflow, and neither does this.
 }
 const SQUARE: Target<i64, ()> = common::target!(square);
 
