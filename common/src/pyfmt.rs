@@ -1,9 +1,12 @@
 //! Printing values the way Python's `print` does.
 //!
-//! The notes' snippets print Python lists and floats (`[1, 4, 9, 16, 25]`, `3.1415`, `0.0`). Rust's
-//! `{}` is close but not equal: it prints `0.0` as `0` and `1e16` as `10000000000000000`, where
-//! Python prints `0.0` and `1e+16`; `{:?}` gets `0.0` right but prints `1e16`. So the programs
-//! wrap what they print in [`Py`] to keep their stdout byte-for-byte what Python prints.
+//! The notes' snippets print Python lists and a float (`[1, 4, 9, 16, 25]`, `3.1415`). Rust's `{}`
+//! is close but not equal: it prints `0.0` as `0` and `1e16` as `10000000000000000`, where Python
+//! prints `0.0` and `1e+16`; `{:?}` gets `0.0` right but prints `1e16`. And where two shortest
+//! spellings are equally near (`897140657352369.25` lies halfway between `…369.2` and `…369.3`),
+//! Rust picks the upper one and Python the even one. So the programs wrap what they print in
+//! [`Py`] to keep their stdout byte-for-byte what Python prints; a test checks it against
+//! `python3` on 200 000 random floats.
 //!
 //! ```
 //! use common::pyfmt::Py;
@@ -50,8 +53,9 @@ py_integers!(
 );
 
 impl PyDisplay for f64 {
-    /// Python's `repr(float)`: the shortest digits that round-trip, always with a `.0` or an
-    /// exponent, and scientific notation below `1e-4` and from `1e16` on (`1e-05`, `1e+16`).
+    /// Python's `repr(float)`: the shortest digits that round-trip (the nearest such, ties to
+    /// even), always with a `.0` or an exponent, and scientific notation below `1e-4` and from
+    /// `1e16` on (`1e-05`, `1e+16`).
     fn py_fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let x = *self;
         if x.is_nan() {
@@ -60,20 +64,35 @@ impl PyDisplay for f64 {
         if x.is_infinite() {
             return f.write_str(if x > 0.0 { "inf" } else { "-inf" });
         }
-        // `{:e}` gives Rust's shortest round-trip digits as `<mantissa>e<exponent>`.
-        let sci = format!("{x:e}");
+        // `{:e}` gives the shortest round-trip digits; how many there are is all we take from it.
+        let shortest = format!("{x:e}");
+        let digits = shortest
+            .split('e')
+            .next()
+            .map_or(1, |m| m.chars().filter(char::is_ascii_digit).count());
+        // `{:.N e}` rounds the exact value to that many digits, ties to even, as CPython does.
+        let sci = format!("{x:.prec$e}", prec = digits - 1);
         let (mantissa, exp) = sci.split_once('e').expect("`{:e}` always has an exponent");
         let exp: i32 = exp.parse().expect("`{:e}` exponent is an integer");
+        let (sign, mantissa) = match mantissa.strip_prefix('-') {
+            Some(m) => ("-", m),
+            None => ("", mantissa),
+        };
+        let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+        f.write_str(sign)?;
         if (-4..16).contains(&exp) {
-            let fixed = x.to_string();
-            if fixed.contains('.') {
-                f.write_str(&fixed)
+            let point = exp + 1; // Digits before the decimal point.
+            if point <= 0 {
+                write!(f, "0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+            } else if digits.len() <= point as usize {
+                write!(f, "{digits}{}.0", "0".repeat(point as usize - digits.len()))
             } else {
-                write!(f, "{fixed}.0")
+                let (whole, fraction) = digits.split_at(point as usize);
+                write!(f, "{whole}.{fraction}")
             }
         } else {
-            let sign = if exp < 0 { '-' } else { '+' };
-            write!(f, "{mantissa}e{sign}{:02}", exp.abs())
+            let exp_sign = if exp < 0 { '-' } else { '+' };
+            write!(f, "{mantissa}e{exp_sign}{:02}", exp.abs())
         }
     }
 }
@@ -135,6 +154,13 @@ mod tests {
             (1e16, "1e+16"),
             (1.2345e20, "1.2345e+20"),
             (1e300, "1e+300"),
+            // Exactly …369.25, halfway between …369.2 and …369.3: Python rounds to even.
+            (897_140_657_352_369.0 + 0.25, "897140657352369.2"),
+            (-897_140_657_352_369.0 - 0.25, "-897140657352369.2"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (123.456, "123.456"),
+            (0.001234, "0.001234"),
             (f64::INFINITY, "inf"),
             (f64::NEG_INFINITY, "-inf"),
             (f64::NAN, "nan"),
