@@ -4,7 +4,7 @@ CARGO ?= cargo
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: help test fmt-check clippy unit stress-short stress loom doc bench run-all
+.PHONY: help test fmt-check clippy unit stress-short stress loom doc bench readme run-all
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,14 +37,17 @@ RELEASE := $(CARGO) run --release --quiet -p
 
 bench: ## Measure everything (about 5 min): the notes' two tables, then the process core and data paths vs raw syscalls vs Python, spread and pinned; writes target/reports/report.md and SVG charts.
 	mkdir -p $(REPORTS)
-	$(RELEASE) threads-vs-processes -- --python --sweep 4 --data $(REPORTS)/threads-vs-processes.tsv | tee $(REPORTS)/threads-vs-processes.md
-	$(RELEASE) threads-vs-processes -- --python --cpus 1 | tee $(REPORTS)/threads-vs-processes-1cpu.md
-	$(RELEASE) when-to-use -- --python --data $(REPORTS)/when-to-use.tsv | tee $(REPORTS)/when-to-use.md
+	$(RELEASE) threads-vs-processes -- --python --sweep 4 --data $(REPORTS)/threads-vs-processes.evidence | tee $(REPORTS)/threads-vs-processes.md
+	$(RELEASE) threads-vs-processes -- --python --cpus 1 --data $(REPORTS)/threads-vs-processes-1cpu.evidence | tee $(REPORTS)/threads-vs-processes-1cpu.md
+	$(RELEASE) when-to-use -- --python --data $(REPORTS)/when-to-use.evidence | tee $(REPORTS)/when-to-use.md
 	$(CARGO) bench -p tests --bench process_core | tee $(REPORTS)/process-core.md
 	$(CARGO) bench -p tests --bench process_core -- --pinned | tee $(REPORTS)/process-core-pinned.md
 	$(CARGO) bench -p tests --bench data_paths | tee $(REPORTS)/data-paths.md
 	$(CARGO) bench -p tests --bench data_paths -- --pinned | tee $(REPORTS)/data-paths-pinned.md
 	$(RELEASE) tests --bin bench-report -- $(REPORTS)
+
+readme: ## Rewrite the README's measured pages by replaying tests/evidence/ (after copying a make bench run's *.evidence there).
+	$(CARGO) run --quiet -p tests --bin readme-pages
 
 run-all: ## Run every program with fast flags, each output labelled (cargo run: never a stale binary).
 	@run() { p=$$1; shift; echo "== cargo run -p $$p$${1:+ -- $$*}"; $(CARGO) run --quiet -p $$p -- "$$@" || exit 1; echo; }; \

@@ -2,12 +2,15 @@
 
 It prints what it measures as lines for src/python.rs to read (`n key value`, `f key text`, `p` after
 each step, tab-separated) under the same keys as the Rust side; `threads-vs-processes --python`
-runs it and puts its columns beside Rust's. Processes are forked (Python 3.11's default on Linux).
+runs it and puts its columns beside Rust's. Processes are forked, as Rust's are: the start method
+is set to "fork" explicitly (it is the default on Linux only up to 3.13; 3.14 made it "forkserver").
 """
 import argparse
 import multiprocessing
 import os
+import platform
 import signal
+import sys
 import threading
 import time
 
@@ -173,10 +176,11 @@ def segfault():
 
 
 def ended(p):
+    """How a child ended, as the evidence spells it: `signal SIGSEGV` or `exit 0`."""
     p.join()
     if p.exitcode < 0:
-        return f"killed by {signal.Signals(-p.exitcode).name}"
-    return f"exited with code {p.exitcode}"
+        return f"signal {signal.Signals(-p.exitcode).name}"
+    return f"exit {p.exitcode}"
 
 
 def crashes():
@@ -184,13 +188,16 @@ def crashes():
     threading.excepthook = lambda _: None  # Silence the traceback for a moment.
     t = threading.Thread(target=raise_in_thread)
     t.start()
-    t.join()  # Returns None: the exception is gone.
     threading.excepthook = hook
-    emit_fact("crash.thread_panic", "an exception ends the thread, main lives, join returns None (the exception is printed, then lost)")
-    for key, target in [("crash.thread_abort", abort_in_thread), ("crash.child_segv", segfault)]:
+    result = t.join()
+    emit_fact("crash.thread_error", "exception")
+    emit_fact("crash.thread_panic.main_lives", "yes")  # We are still here to say it.
+    emit_fact("crash.thread_panic.join", repr(result))
+    for key, target in [("crash.thread_abort.ended", abort_in_thread), ("crash.child_segv.ended", segfault)]:
         p = multiprocessing.Process(target=target)
         p.start()
         emit_fact(key, ended(p))
+    emit_fact("crash.child_segv.parent_lives", "yes")
 
 
 def nothing():
@@ -225,6 +232,13 @@ def main():
                  "thread-starts", "process-starts", "sweep"]:
         parser.add_argument(f"--{flag}", type=int, required=True)
     args = parser.parse_args()
+    multiprocessing.set_start_method("fork")
+    emit_fact("start_method", multiprocessing.get_start_method())
+    emit_fact("python.implementation", platform.python_implementation())
+    emit_fact("python.version", platform.python_version())
+    # sys._is_gil_enabled() exists from 3.13 on; every build before it has a GIL.
+    gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+    emit_fact("python.gil", "enabled" if gil else "disabled")
     memory_is_shared_or_not()
     step()
     memory_per_idle_worker(args)

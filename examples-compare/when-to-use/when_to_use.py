@@ -1,17 +1,22 @@
 """Notes § When to Use What, measured in Python: the twin of src/main.rs, run by `when-to-use --python`.
 
-The same use cases, in one thread, in worker threads and in a pool of worker processes (forked,
-Python 3.11's default on Linux), on Python's own work: the same files and the same pages (from
+The same use cases, in one thread, in worker threads and in a pool of worker processes (forked, as
+Rust's are: the start method is set to "fork" explicitly, since 3.14 made "forkserver" the default
+on Linux), on Python's own work: the same files and the same pages (from
 the Rust program's local server, given by --port), and CPU-bound work scaled down (a blur of a
 smaller image, fewer Monte Carlo samples) so that pure Python finishes in seconds. Every technique
-must compute the same answer. It prints `n<TAB>when.<row>.<Technique><TAB>seconds` lines and `p`
-after each step, for the Rust program to read.
+must compute the same answer. It prints `n<TAB>when.<row>.<Technique><TAB>seconds` lines, the
+other observations the Rust side records under the same keys (`f<TAB>key<TAB>text` for facts), and
+`p` after each step, for the Rust program to read.
 """
 import argparse
 import math
 import multiprocessing
 import os
+import pickle
+import platform
 import random
+import sys
 import threading
 import time
 import urllib.request
@@ -22,6 +27,10 @@ TECHNIQUES = ["Sequential", "Threads", "Processes"]
 
 def emit(key, value):
     print(f"n\t{key}\t{value}", flush=True)
+
+
+def fact(key, text):
+    print(f"f\t{key}\t{text}", flush=True)
 
 
 def label(row, text):
@@ -91,19 +100,44 @@ def blur_band(item):
     return blur_rows(rows)[skip:skip + count]
 
 
-def image(technique, workers, picture):
+def bands(picture, workers):
+    """One band of rows per worker, with the rows its blur needs above and below."""
     height = len(picture)
+    band = -(-height // workers)
+    items = []
+    for y in range(0, height, band):
+        count = min(band, height - y)
+        top, bottom = max(y - HALO, 0), min(y + count + HALO, height)
+        items.append((picture[top:bottom], y - top, count))
+    return items
+
+
+def image(technique, workers, picture):
     if technique == "Sequential":
         blurred = blur_rows(picture)
     else:
-        band = -(-height // workers)
-        items = []
-        for y in range(0, height, band):
-            count = min(band, height - y)
-            top, bottom = max(y - HALO, 0), min(y + count + HALO, height)
-            items.append((picture[top:bottom], y - top, count))
-        blurred = [row for part in three_ways(technique, workers, blur_band, items) for row in part]
+        blurred = [row for part in three_ways(technique, workers, blur_band, bands(picture, workers)) for row in part]
     return checksum(sum(row) for row in blurred)
+
+
+def pickled(items, results):
+    """The bytes a pool pickles to send `items` to its workers and `results` back."""
+    return len(pickle.dumps(items)) + len(pickle.dumps(results))
+
+
+def start_costs(workers):
+    """Seconds to start and stop `workers` idle threads, and a pool of `workers` processes."""
+    started = time.perf_counter()
+    threads = [threading.Thread(target=lambda: None) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    threads_time = time.perf_counter() - started
+    started = time.perf_counter()
+    with multiprocessing.Pool(workers):
+        pass
+    return threads_time, time.perf_counter() - started
 
 
 def darts(item):
@@ -146,6 +180,12 @@ def main():
     parser.add_argument("--cpus", type=int, default=os.cpu_count())
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    multiprocessing.set_start_method("fork")
+    fact("start_method", multiprocessing.get_start_method())
+    fact("python.implementation", platform.python_implementation())
+    fact("python.version", platform.python_version())
+    # sys._is_gil_enabled() exists from 3.13 on; every build before it has a GIL.
+    fact("python.gil", "enabled" if getattr(sys, "_is_gil_enabled", lambda: True)() else "disabled")
     quick = args.quick
     files, size = (8, 4096) if quick else (400, 256 << 10)
     pages, io_workers = (8, 4) if quick else (32, 8)
@@ -161,13 +201,22 @@ def main():
     label(2, f"Image processing (Gaussian blur of a {side}×{side} image, in pure Python; {args.cpus} workers)")
     label(3, f"Scientific computation (Monte Carlo π, {samples / 1e6:g} M samples; {args.cpus} workers)")
     label(4, "Responsiveness (GUI apps): longest pause of a loop that reports every 10 ms")
+    file_items = [(directory, n, size) for n in range(files)]
+    page_items = [(args.port, n) for n in range(pages)]
+    dart_items = [(samples // 16, seed) for seed in range(16)]
+    band_items = bands(picture, args.cpus)
+    # A blurred band pickles as its shape of small ints does, whatever their values (0 to 255).
+    blurred = [[[0] * len(rows[0]) for _ in range(count)] for rows, _, count in band_items]
+    for row, nbytes in enumerate([pickled(file_items, [0] * files), pickled(page_items, [0] * pages),
+                                  pickled(band_items, blurred), pickled(dart_items, [0] * 16)]):
+        emit(f"when.{row}.bytes", nbytes)
     try:
         for run in range(args.repeat):
             rows = [
-                ("0", io_workers, file_round_trip, [(directory, n, size) for n in range(files)]),
-                ("1", io_workers, fetch, [(args.port, n) for n in range(pages)]),
+                ("0", io_workers, file_round_trip, file_items),
+                ("1", io_workers, fetch, page_items),
                 ("2", args.cpus, None, None),
-                ("3", args.cpus, darts, [(samples // 16, seed) for seed in range(16)]),
+                ("3", args.cpus, darts, dart_items),
             ]
             for row, workers, f, items in rows:
                 answers = []
@@ -181,6 +230,10 @@ def main():
                     emit(f"when.{row}.{technique}", time.perf_counter() - started)
                     step()
                 assert len(set(answers)) == 1, f"row {row}: the techniques disagree: {answers}"
+            for workers in [io_workers, args.cpus]:
+                threads_time, processes_time = start_costs(workers)
+                emit(f"start.threads.{workers}", threads_time)
+                emit(f"start.processes.{workers}", processes_time)
             inline, threaded = longest_pauses(samples // 2)
             emit("when.4.Sequential", inline)
             emit("when.4.Threads", threaded)

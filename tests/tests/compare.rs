@@ -46,7 +46,10 @@ fn threads_vs_processes_shows_the_notes_rows_and_their_facts() {
     }
     let out = run(&mut cmd);
     let page = out.success();
-    let rows = rows(page);
+    let (table, verdicts) = page
+        .split_once("## What the numbers say")
+        .expect("a verdict table");
+    let rows = rows(table);
     let columns = if with_python { 7 } else { 5 };
     assert_eq!(rows[0][3..5], ["Rust threads", "Rust processes"], "{page}");
     assert!(rows.iter().all(|r| r.len() == columns), "{page}");
@@ -71,7 +74,7 @@ fn threads_vs_processes_shows_the_notes_rows_and_their_facts() {
         );
     }
     for pair in body[4][3..].chunks(2) {
-        assert!(pair[0].contains("main lives"), "{pair:?}");
+        assert!(pair[0].contains("ends the thread, main lives"), "{pair:?}");
         assert!(
             pair[0].contains("the whole process is killed by SIGABRT"),
             "{pair:?}"
@@ -82,30 +85,147 @@ fn threads_vs_processes_shows_the_notes_rows_and_their_facts() {
     if with_python {
         assert!(body[4][5].contains("join returns None"), "{page}");
     }
-    assert!(page.contains("Crashes: \"Isolated crash\" holds"), "{page}");
+    // One verdict row per claim and language; what the demonstrations saw decides theirs, and a
+    // --quick run cannot tell anything from its timings.
+    let verdicts = self::rows(verdicts);
+    let languages = if with_python { 2 } else { 1 };
+    assert_eq!(verdicts.len(), 2 + 9 * languages, "{page}");
+    for row in &verdicts[2..] {
+        let timed = ["Speed", "Why Use", "Overhead, start"]
+            .iter()
+            .any(|c| row[0].starts_with(c));
+        let expected = if timed { "cannot tell" } else { "holds" };
+        assert_eq!(row[3], expected, "{row:?}");
+    }
+}
+
+/// `--data` records every observation; `--replay` prints the very same page from it.
+fn replays_byte_for_byte(program: &str, args: &[&str]) {
+    let data = std::env::temp_dir().join(format!("{program}-{}.evidence", std::process::id()));
+    let measured = run(example(program).args(args).arg("--data").arg(&data));
+    let replayed = run(example(program).arg("--replay").arg(&data));
+    let text = std::fs::read_to_string(&data).expect("the data file");
+    std::fs::remove_file(&data).ok();
+    assert_eq!(replayed.success(), measured.success(), "{text}");
+    assert!(
+        text.starts_with(&format!("# {program} evidence, format 1\n")),
+        "{text}"
+    );
+    for line in ["rust\tn\tload.busy_s\t", "run\tn\tquick\t1\n"] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
 }
 
 #[test]
-fn threads_vs_processes_pins_itself_and_writes_its_data() {
-    let data = std::env::temp_dir().join(format!("tvp-{}.tsv", std::process::id()));
-    let out = run(example("threads-vs-processes")
-        .args(["--quick", "--cpus", "1", "--data"])
-        .arg(&data));
+fn threads_vs_processes_replays_its_data_and_pins_with_the_same_workers() {
+    replays_byte_for_byte("threads-vs-processes", &["--quick", "--cpus", "1"]);
+    let out = run(example("threads-vs-processes").args(["--quick", "--cpus", "1"]));
     let page = out.success();
-    assert!(page.contains("Run on 1 CPU "), "{page}");
-    assert!(page.contains("This was a --quick run"), "{page}");
-    let tsv = std::fs::read_to_string(&data).expect("the data file");
-    std::fs::remove_file(&data).ok();
-    for key in [
-        "cpu.sequential",
-        "io.threads",
-        "overhead.spawn",
-        "memory.process_kib",
-    ] {
-        assert!(tsv.contains(&format!("rust\t{key}\t")), "{key}: {tsv}");
-    }
+    assert!(
+        page.contains("Run on 1 CPU, pinned with --cpus 1; the CPU-bound rows still use"),
+        "{page}"
+    );
     let out = run(example("threads-vs-processes").args(["--quick", "--cpus", "1000"]));
-    assert!(out.failure(1).contains("may use only"), "{out:?}");
+    assert!(
+        out.failure(2).contains("may use only"),
+        "a usage error: {out:?}"
+    );
+}
+
+#[test]
+fn when_to_use_replays_its_data() {
+    replays_byte_for_byte("when-to-use", &["--quick"]);
+}
+
+#[test]
+fn a_data_path_that_cannot_be_written_fails_before_measuring() {
+    for program in ["threads-vs-processes", "when-to-use"] {
+        let started = std::time::Instant::now();
+        let out = run(example(program).args(["--data", "/nonexistent/dir/x.evidence"]));
+        assert!(out.failure(1).contains("cannot write there"), "{out:?}");
+        assert!(started.elapsed().as_secs() < 5, "{program} measured first");
+        let out = run(example(program).args(["--replay", "/nonexistent/x", "--quick"]));
+        out.failure(2); // --replay measures nothing: it takes no measuring flag.
+    }
+}
+
+/// The verdict rows of a replayed evidence file in `tests/evidence/`.
+fn replayed_verdicts(program: &str, file: &str) -> Vec<Vec<String>> {
+    let path = format!("{}/evidence/{file}", env!("CARGO_MANIFEST_DIR"));
+    let out = run(example(program).arg("--replay").arg(path));
+    let page = out.success();
+    let (_, verdicts) = page
+        .split_once("## What the numbers say")
+        .expect("verdicts");
+    rows(verdicts)[2..].to_vec()
+}
+
+fn verdict<'a>(rows: &'a [Vec<String>], claim: &str, language: &str) -> &'a Vec<String> {
+    let row = rows
+        .iter()
+        .find(|r| r[0].starts_with(claim) && r[1] == language);
+    row.unwrap_or_else(|| panic!("no {claim} for {language}: {rows:#?}"))
+}
+
+/// Recorded runs (`tests/evidence/`), replayed: each claim gets the verdict its numbers give.
+#[test]
+fn recorded_runs_replay_to_their_verdicts() {
+    let rows = replayed_verdicts("threads-vs-processes", "threads-vs-processes.evidence");
+    let cpu = |language| verdict(&rows, "Speed, CPU-bound", language);
+    assert_eq!(cpu("Rust")[3], "does not hold", "{:?}", cpu("Rust"));
+    assert!(
+        cpu("Rust")[4].contains("Rust has no GIL"),
+        "{:?}",
+        cpu("Rust")
+    );
+    assert_eq!(cpu("Python")[3], "holds", "{:?}", cpu("Python"));
+    assert!(
+        cpu("Python")[4].contains("GIL lets one thread"),
+        "{:?}",
+        cpu("Python")
+    );
+    for language in ["Rust", "Python"] {
+        for claim in [
+            "Speed, I/O-bound",
+            "Why Use",
+            "Overhead, start",
+            "Crashes",
+            "Memory",
+        ] {
+            assert_eq!(
+                verdict(&rows, claim, language)[3],
+                "holds",
+                "{claim} {language}"
+            );
+        }
+    }
+
+    // Pinned to one CPU with the same two workers: CPU-bound work does not overlap, waits do.
+    let rows = replayed_verdicts("threads-vs-processes", "threads-vs-processes-1cpu.evidence");
+    for language in ["Rust", "Python"] {
+        let cpu = verdict(&rows, "Speed, CPU-bound", language);
+        assert_eq!(cpu[3], "does not hold", "{cpu:?}");
+        assert!(cpu[2].contains("1 CPU for 2 workers"), "{cpu:?}");
+        let io = verdict(&rows, "Why Use", language);
+        assert_eq!(io[3], "holds", "{io:?}");
+        assert!(io[2].contains("on 1 CPU"), "{io:?}");
+    }
+
+    let rows = replayed_verdicts("when-to-use", "when-to-use.evidence");
+    assert_eq!(rows.len(), 10, "5 claims × 2 languages");
+    let image = |language| verdict(&rows, "When to Use What: Image processing", language);
+    assert_eq!(image("Rust")[3], "does not hold", "{:?}", image("Rust"));
+    assert!(
+        image("Rust")[4].contains("copied 32 MiB"),
+        "{:?}",
+        image("Rust")
+    );
+    assert_eq!(image("Python")[3], "holds", "{:?}", image("Python"));
+    let monte_carlo = verdict(&rows, "When to Use What: Scientific", "Rust");
+    assert!(
+        !monte_carlo[4].contains("cop"),
+        "no data to copy: {monte_carlo:?}"
+    );
 }
 
 #[test]
@@ -122,7 +242,7 @@ fn when_to_use_runs_the_notes_use_cases_and_leaves_no_file() {
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
     std::fs::remove_dir_all(&tmp).ok();
     assert!(left.is_empty(), "left behind in TMPDIR: {left:?}");
-    let rows = rows(&page);
+    let rows = rows(page.split_once("## What the numbers say").unwrap().0);
     assert_eq!(
         rows[0],
         [
@@ -131,8 +251,7 @@ fn when_to_use_runs_the_notes_use_cases_and_leaves_no_file() {
             "Sequential",
             "Threads",
             "Processes",
-            "Fastest",
-            "Rust's answer"
+            "Fastest"
         ],
         "{page}"
     );
@@ -163,11 +282,14 @@ fn when_to_use_adds_pythons_table_with_python() {
     }
     let out = run(example("when-to-use").args(["--quick", "--python"]));
     let page = out.success();
-    let rows = rows(page);
+    let (tables, verdicts) = page.split_once("## What the numbers say").unwrap();
+    let rows = rows(tables);
     assert_eq!(rows.len(), 14, "two tables of 5 rows: {page}");
-    assert_eq!(rows[7][6], "Python's answer", "{page}");
     assert!(rows[10][0].starts_with("Web scraping"), "{page}");
     assert!(rows[13][0].starts_with("Responsiveness"), "{page}");
+    assert!(page.contains("start method fork"), "{page}");
+    let verdicts = self::rows(verdicts);
+    assert_eq!(verdicts.len(), 2 + 10, "5 claims × 2 languages: {page}");
 }
 
 /// `make bench`'s report from tiny runs: the charts and the page are written.
@@ -178,11 +300,11 @@ fn bench_report_writes_the_charts_and_the_page() {
     let data = |name: &str| dir.join(name);
     let tvp = run(example("threads-vs-processes")
         .args(["--quick", "--sweep", "2", "--data"])
-        .arg(data("threads-vs-processes.tsv")));
+        .arg(data("threads-vs-processes.evidence")));
     std::fs::write(data("threads-vs-processes.md"), tvp.success()).unwrap();
     let when = run(example("when-to-use")
         .args(["--quick", "--data"])
-        .arg(data("when-to-use.tsv")));
+        .arg(data("when-to-use.evidence")));
     std::fs::write(data("when-to-use.md"), when.success()).unwrap();
     run(tests::binary("tests", "bench-report").arg(&dir)).success();
     for chart in [
@@ -205,4 +327,21 @@ fn bench_report_writes_the_charts_and_the_page() {
     assert!(report.contains("| Crashes |"), "{report}");
     assert!(report.contains("| Web scraping"), "{report}");
     assert!(report.contains("process-core.md is missing"), "{report}");
+}
+
+/// The README's measured pages are the committed evidence replayed (`make readme` writes them).
+#[test]
+fn the_readmes_measured_pages_are_replays_of_the_committed_evidence() {
+    let readme = std::fs::read_to_string(tests::repo_path("README.md")).unwrap();
+    let blocks = tests::replay_blocks(&readme);
+    assert!(blocks.len() >= 2, "the README replays both programs");
+    for block in &blocks {
+        assert_eq!(
+            readme[block.content.clone()],
+            tests::replayed_section(block),
+            "README's page for {} {} is stale: run `make readme`",
+            block.program,
+            block.file
+        );
+    }
 }

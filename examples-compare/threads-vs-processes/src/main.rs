@@ -2,23 +2,30 @@
 //!
 //! Prints the notes' table with measured columns: Rust threads (`std::thread`) against Rust
 //! processes (`common::process` and `common::pool`, forked), and with `--python` the same
-//! measurements by the Python twin beside them. Each row's cell is a fact shown by a run (a write
-//! seen or not, a signal that killed a child) or a median of `--repeat` timings; the closing
-//! paragraph says which of the notes' claims these numbers support for Rust, and which only for
-//! Python. Timings vary from run to run and machine to machine: the output is not Python's.
+//! measurements by the Python twin beside them. Then a verdict table: each of the notes' claims,
+//! per language, `holds`, `does not hold` or `cannot tell`, by a rule written in `verdicts.rs`.
+//! Timings vary from run to run and machine to machine, so the output is not Python's;
+//! `--data FILE` records every observation and `--replay FILE` prints the same page again.
 //!
-//! Run: `cargo run --release -p threads-vs-processes -- --python` (about a minute; `--cpus 1` pins
-//! it to one CPU).
+//! Run: `cargo run --release -p threads-vs-processes -- --python` (about 12 s, 30 s with
+//! Python; `--cpus 1` pins it to one CPU).
 
 mod measure;
+mod observed;
 mod python;
 mod report;
-mod results;
+mod verdicts;
 
-use anyhow::Context;
+use std::path::PathBuf;
+
 use clap::Parser;
 use common::{cli, process};
+use evidence::load::Window;
+use evidence::record::{DataFile, Evidence};
 use indicatif::{ProgressBar, ProgressStyle};
+
+/// The name the evidence file carries, so that `--replay` refuses another program's file.
+const PROGRAM: &str = "threads-vs-processes";
 
 /// Measure the notes' threading vs multiprocessing table on this machine.
 #[derive(Parser)]
@@ -30,8 +37,8 @@ struct Args {
     /// Runs of each timed measurement; the table shows medians and [min–max] (1 to 50).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=50))]
     repeat: u64,
-    /// Use only this many CPUs (sched_setaffinity, for Python too): 1 shows concurrency
-    /// without parallelism.
+    /// Use only this many CPUs (sched_setaffinity, for Python too), with as many CPU-bound
+    /// workers as without it: 1 shows concurrency without parallelism.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     cpus: Option<u64>,
     /// Also measure Python (python3) and show its columns beside Rust's (left out, with a line
@@ -44,48 +51,73 @@ struct Args {
     /// Also time 1 to N workers for each row (the charts of `make bench`; 0 to 16).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=16))]
     sweep: u64,
-    /// Write every measured value to this file, one `language<TAB>key<TAB>value` per line.
+    /// Write every observation to this file (checked writable before measuring).
     #[arg(long)]
-    data: Option<std::path::PathBuf>,
+    data: Option<PathBuf>,
+    /// Print the page of a file that --data wrote, without measuring anything.
+    #[arg(long, conflicts_with_all = ["repeat", "cpus", "python", "quick", "sweep", "data"])]
+    replay: Option<PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
     process::run_if_child(measure::TARGETS);
     let args = Args::parse();
     cli::run(|| {
-        let cpus = measure::use_cpus(args.cpus)?;
-        let plan = measure::Plan::new(args.quick, args.repeat as usize, cpus, args.sweep as usize);
-        let steps = plan.steps() * if args.python { 2 } else { 1 };
-        let bar = ProgressBar::new(steps).with_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} steps, {elapsed}")?
-                .progress_chars("=> "),
-        );
-        bar.set_message("measuring Rust");
-        let rust = measure::all(&plan, || bar.inc(1))?;
-        bar.set_message("measuring Python");
-        let python = args
-            .python
-            .then(|| python::run(&plan, || bar.inc(1)))
-            .transpose()?
-            .flatten();
-        bar.finish_and_clear();
-
-        if let Some(path) = &args.data {
-            let mut tsv = rust.to_tsv("rust");
-            tsv += &python
-                .as_ref()
-                .map(|p| p.to_tsv("python"))
-                .unwrap_or_default();
-            std::fs::write(path, tsv).with_context(|| format!("writing {}", path.display()))?;
-        }
-        let setup = report::Setup {
-            quick: args.quick,
-            cpus,
-            logical: num_cpus::get(),
-            physical: num_cpus::get_physical(),
-            plan,
+        let evidence = match &args.replay {
+            Some(path) => Evidence::read(path, PROGRAM)?,
+            None => {
+                let data = args.data.as_deref().map(DataFile::create).transpose()?;
+                let evidence = measure_all(&args)?;
+                if let Some(data) = data {
+                    data.write(&evidence, PROGRAM)?;
+                }
+                evidence
+            }
         };
-        print!("{}", report::page(&setup, &rust, python.as_ref()));
+        print!("{}", report::page(&evidence)?);
         Ok(())
     })
+}
+
+/// Measures Rust, then Python if asked, each inside its own load window.
+fn measure_all(args: &Args) -> anyhow::Result<Evidence> {
+    let (cpus, allowed) = measure::use_cpus(args.cpus)?;
+    let plan = measure::Plan::new(
+        args.quick,
+        args.repeat as usize,
+        allowed,
+        args.sweep as usize,
+    );
+    let setup = observed::Setup {
+        quick: args.quick,
+        cpus,
+        pinned: args.cpus.is_some(),
+        logical: num_cpus::get(),
+        physical: num_cpus::get_physical(),
+        plan,
+    };
+    let steps = setup.plan.steps() * if args.python { 2 } else { 1 };
+    let bar = ProgressBar::new(steps).with_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} steps, {elapsed}")?
+            .progress_chars("=> "),
+    );
+    let mut evidence = Evidence::default();
+    setup.record(evidence.scope_mut("run"));
+
+    bar.set_message("measuring Rust");
+    let window = Window::open()?;
+    let mut rust = measure::all(&setup.plan, || bar.inc(1))?;
+    window.close()?.record(&mut rust);
+    evidence.insert("rust", rust);
+
+    if args.python {
+        bar.set_message("measuring Python");
+        let window = Window::open()?;
+        if let Some(mut python) = python::run(&setup.plan, || bar.inc(1))? {
+            window.close()?.record(&mut python);
+            evidence.insert("python", python);
+        }
+    }
+    bar.finish_and_clear();
+    Ok(evidence)
 }

@@ -17,14 +17,14 @@ use nix::sched::{CpuSet, sched_getaffinity, sched_setaffinity};
 use nix::sys::signal::{SigHandler, Signal, raise, signal};
 use nix::unistd::Pid;
 
-use crate::results::Results;
+use evidence::record::Record;
 
 /// How much of everything to measure.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Runs of each timed measurement (the tables show the median).
     pub repeat: usize,
-    /// Workers for the CPU-bound row (the CPUs this run may use).
+    /// Workers for the CPU-bound row (the CPUs this process could use before any `--cpus`).
     pub cpu_workers: usize,
     /// Steps of CPU-bound work, shared out among the workers.
     pub cpu_units: u64,
@@ -42,12 +42,13 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The default plan (about 12 s on 2 cores), or a tiny one for `--quick`.
-    pub fn new(quick: bool, repeat: usize, cpus: usize, sweep: usize) -> Plan {
+    /// The default plan (about 12 s on 2 cores), or a tiny one for `--quick`; `cpu_workers` is
+    /// one per CPU the machine gives this process, also when `--cpus` pins it to fewer.
+    pub fn new(quick: bool, repeat: usize, cpu_workers: usize, sweep: usize) -> Plan {
         let pick = |quick_value, value| if quick { quick_value } else { value };
         Plan {
             repeat: pick(1, repeat),
-            cpu_workers: cpus,
+            cpu_workers,
             cpu_units: pick(2_000_000, 400_000_000) as u64,
             io_waits: pick(8, 40),
             io_wait: Duration::from_millis(pick(5, 50) as u64),
@@ -59,6 +60,50 @@ impl Plan {
         }
     }
 
+    /// The plan's numbers as the Python twin's flags and as the evidence file's `plan.*` keys.
+    pub fn numbers(&self) -> [(&'static str, u64); 10] {
+        [
+            ("repeat", self.repeat as u64),
+            ("cpu-workers", self.cpu_workers as u64),
+            ("cpu-units", self.cpu_units),
+            ("io-waits", self.io_waits as u64),
+            ("io-ms", self.io_wait.as_millis() as u64),
+            ("io-workers", self.io_workers as u64),
+            ("idle", self.idle as u64),
+            ("thread-starts", self.thread_starts as u64),
+            ("process-starts", self.process_starts as u64),
+            ("sweep", self.sweep as u64),
+        ]
+    }
+
+    /// Records the plan under `plan.*`.
+    pub fn record(&self, r: &mut Record) {
+        for (name, value) in self.numbers() {
+            r.add(format!("plan.{name}"), value as f64);
+        }
+    }
+
+    /// The plan a record holds.
+    pub fn from_record(r: &Record) -> Result<Plan> {
+        let get = |name: &str| {
+            r.median(&format!("plan.{name}"))
+                .map(|v| v as u64)
+                .with_context(|| format!("no plan.{name} in the evidence"))
+        };
+        Ok(Plan {
+            repeat: get("repeat")? as usize,
+            cpu_workers: get("cpu-workers")? as usize,
+            cpu_units: get("cpu-units")?,
+            io_waits: get("io-waits")? as usize,
+            io_wait: Duration::from_millis(get("io-ms")?),
+            io_workers: get("io-workers")? as usize,
+            idle: get("idle")? as usize,
+            thread_starts: get("thread-starts")? as usize,
+            process_starts: get("process-starts")? as usize,
+            sweep: get("sweep")? as usize,
+        })
+    }
+
     /// How many progress steps [`all`] takes (the Python twin takes as many).
     pub fn steps(&self) -> u64 {
         let sweeps = 2 * 2 * self.sweep;
@@ -67,8 +112,8 @@ impl Plan {
 }
 
 /// Every row, in the table's order; `step` is called after each step.
-pub fn all(plan: &Plan, mut step: impl FnMut()) -> Result<Results> {
-    let mut r = Results::default();
+pub fn all(plan: &Plan, mut step: impl FnMut()) -> Result<Record> {
+    let mut r = Record::default();
     memory_is_shared_or_not(&mut r)?;
     step();
     memory_per_idle_worker(plan, &mut r)?;
@@ -207,7 +252,7 @@ fn pooled(plan: &Plan, row: &str, workers: usize) -> Result<u64> {
 
 /// Memory: a thread's write is seen by main; a forked child's write to an ordinary variable is
 /// not; the same write through `SharedValue` is.
-fn memory_is_shared_or_not(r: &mut Results) -> Result<()> {
+fn memory_is_shared_or_not(r: &mut Record) -> Result<()> {
     let seen = |yes: bool| if yes { "seen" } else { "not seen" };
     let mut plain = 0u64;
     thread::scope(|s| s.spawn(|| plain = 1).join())
@@ -235,7 +280,7 @@ fn memory_is_shared_or_not(r: &mut Results) -> Result<()> {
 
 /// Memory cost: how much resident memory one more idle thread adds to this process, and how
 /// much private memory one idle forked child has (its USS: what killing it would free).
-fn memory_per_idle_worker(plan: &Plan, r: &mut Results) -> Result<()> {
+fn memory_per_idle_worker(plan: &Plan, r: &mut Record) -> Result<()> {
     let n = plan.idle;
     let before = kib("/proc/self/status", &["VmRSS:"])?;
     let (started, stop) = (Barrier::new(n + 1), Barrier::new(n + 1));
@@ -288,8 +333,9 @@ fn kib(path: &str, fields: &[&str]) -> Result<i64> {
 }
 
 /// Crashes: a panicking thread, a thread that aborts (inside a child, which it kills whole), and
-/// a child killed by SIGSEGV.
-fn crashes(r: &mut Results) -> Result<()> {
+/// a child killed by SIGSEGV. Each is recorded as what was observed (`yes`/`no`, how a process
+/// ended), for the verdict to read.
+fn crashes(r: &mut Record) -> Result<()> {
     let hook = std::panic::take_hook(); // Silence the panic's report on stderr for a moment.
     std::panic::set_hook(Box::new(|_| {}));
     let joined = thread::spawn(|| panic!("boom")).join();
@@ -299,17 +345,16 @@ fn crashes(r: &mut Results) -> Result<()> {
         message.as_deref() == Some("boom"),
         "the thread did not panic"
     );
-    r.fact(
-        "crash.thread_panic",
-        "a panic ends the thread, main lives, join returns Err(\"boom\")",
-    );
+    r.fact("crash.thread_error", "panic");
+    r.fact("crash.thread_panic.main_lives", "yes"); // We are still here to write it.
+    r.fact("crash.thread_panic.join", "Err(\"boom\")");
 
     let child = process::fork(|| {
         _ = thread::spawn(|| std::process::abort()).join();
         println!("main thread survived"); // Never printed: abort ends every thread.
         Ok(())
     })?;
-    r.fact("crash.thread_abort", ended(child)?);
+    r.fact("crash.thread_abort.ended", ended(child)?);
 
     let child = process::fork(|| {
         // Rust's runtime handles SIGSEGV (to report stack overflows): take the kernel's default
@@ -319,19 +364,22 @@ fn crashes(r: &mut Results) -> Result<()> {
         raise(Signal::SIGSEGV)?;
         Ok(())
     })?;
-    r.fact("crash.child_segv", ended(child)?);
+    r.fact("crash.child_segv.ended", ended(child)?);
+    r.fact("crash.child_segv.parent_lives", "yes");
     Ok(())
 }
 
+/// How a child ended, as the evidence spells it: `signal SIGSEGV` or `exit 0`.
 fn ended(mut child: process::Child) -> Result<String> {
     Ok(match child.wait()? {
-        Exit::Signal(signal) => format!("killed by {signal}"),
-        other => other.to_string(),
+        Exit::Signal(signal) => format!("signal {signal}"),
+        Exit::Code(code) => format!("exit {code}"),
+        Exit::Unknown => "unknown".to_owned(),
     })
 }
 
 /// Overhead: start + join of a thread that does nothing, and of a process by each start method.
-fn overhead(plan: &Plan, r: &mut Results, step: &mut impl FnMut()) -> Result<()> {
+fn overhead(plan: &Plan, r: &mut Record, step: &mut impl FnMut()) -> Result<()> {
     let started = Instant::now();
     for _ in 0..plan.thread_starts {
         thread::spawn(|| ()).join().ok();
@@ -357,25 +405,28 @@ fn overhead(plan: &Plan, r: &mut Results, step: &mut impl FnMut()) -> Result<()>
     Ok(())
 }
 
-/// The number of CPUs this run may use: all it is allowed, or the first `wanted` of them.
-pub fn use_cpus(wanted: Option<u64>) -> Result<usize> {
+/// The CPUs this process may use, `(now, before)`: all it is allowed, or with `wanted` the first
+/// `wanted` of them (pinned with `sched_setaffinity`, which children and Python inherit).
+pub fn use_cpus(wanted: Option<u64>) -> Result<(usize, usize)> {
     let allowed = sched_getaffinity(Pid::from_raw(0)).context("reading the CPU affinity")?;
     let cpus: Vec<usize> = (0..CpuSet::count())
         .filter(|&c| allowed.is_set(c).unwrap_or(false))
         .collect();
     let Some(wanted) = wanted else {
-        return Ok(cpus.len());
+        return Ok((cpus.len(), cpus.len()));
     };
     let wanted = wanted as usize;
-    ensure!(
-        wanted <= cpus.len(),
-        "--cpus {wanted}: this process may use only {} CPUs",
-        cpus.len()
-    );
+    if wanted > cpus.len() {
+        let why = format!(
+            "--cpus {wanted}: this process may use only {} CPUs",
+            cpus.len()
+        );
+        return Err(common::cli::UsageError(why).into());
+    }
     let mut set = CpuSet::new();
     for &cpu in &cpus[..wanted] {
         set.set(cpu)?;
     }
     sched_setaffinity(Pid::from_raw(0), &set).context("pinning to the CPUs")?;
-    Ok(wanted)
+    Ok((wanted, cpus.len()))
 }

@@ -6,30 +6,39 @@
 //! stops), image processing (a Gaussian blur with the `image` crate) and scientific computation
 //! (Monte Carlo π). A fifth row is the notes' "improve responsiveness": a main loop's longest
 //! pause while work runs inline or in a worker thread. The techniques must compute the same
-//! answer; then the table shows each one's median time, the fastest, the notes' pick, and where
-//! Rust's answer differs, why. Timings vary by machine: the output is not a fixed text.
+//! answer; then the table shows each one's median time, and a verdict table says, by the rules in
+//! `verdicts.rs`, whether the notes' pick `holds`, `does not hold` or `cannot tell`, and why.
+//! Timings vary by machine: the output is not a fixed text; `--data FILE` records every
+//! observation and `--replay FILE` prints the same page again.
 //!
 //! `--python` adds the same table measured by the Python twin, `when_to_use.py`.
 //!
-//! Run: `cargo run --release -p when-to-use [-- --python]` (about 12 s, 40 s with Python;
+//! Run: `cargo run --release -p when-to-use [-- --python]` (about 12 s, 25 s with Python;
 //! `--quick` checks that it runs).
 
 mod measure;
 mod responsiveness;
 mod server;
 mod table;
+mod verdicts;
 mod workloads;
 
-use anyhow::Context;
+use std::path::PathBuf;
+
 use clap::Parser;
 use common::{cli, process};
+use evidence::load::Window;
+use evidence::record::{DataFile, Evidence};
 use indicatif::{ProgressBar, ProgressStyle};
+
+/// The name the evidence file carries, so that `--replay` refuses another program's file.
+const PROGRAM: &str = "when-to-use";
 
 /// Measure the notes' "When to Use What" table on this machine.
 #[derive(Parser)]
 #[command(
     version,
-    after_help = "Notes § When to Use What. Source: examples-compare/when-to-use/src/main.rs."
+    after_help = "Notes § When to Use What. Source: examples-compare/when-to-use/src/main.rs; Python twin: examples-compare/when-to-use/when_to_use.py."
 )]
 struct Args {
     /// Runs of each measurement; the table shows medians (1 to 50).
@@ -42,43 +51,61 @@ struct Args {
     /// Tiny workloads, one run: checks that everything works; the timings mean nothing.
     #[arg(long)]
     quick: bool,
-    /// Write every time measured to this file, one `rust<TAB>key<TAB>seconds` per line.
+    /// Write every observation to this file (checked writable before measuring).
     #[arg(long)]
-    data: Option<std::path::PathBuf>,
+    data: Option<PathBuf>,
+    /// Print the page of a file that --data wrote, without measuring anything.
+    #[arg(long, conflicts_with_all = ["repeat", "python", "quick", "data"])]
+    replay: Option<PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
     process::run_if_child(workloads::TARGETS); // Rust's `if __name__ == '__main__':`
     let args = Args::parse();
     cli::run(|| {
-        let size = measure::Size::new(args.quick);
-        let repeat = if args.quick { 1 } else { args.repeat as usize };
-        let server = server::Server::start(size.page_delay)?; // Forks: before any thread.
-        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        let steps = repeat as u64 * measure::STEPS * if args.python { 2 } else { 1 };
-        let bar = ProgressBar::new(steps).with_style(
-            ProgressStyle::with_template("{msg:32} [{bar:30}] {pos}/{len}, {elapsed}")?
-                .progress_chars("=> "),
-        );
-        let rows = measure::all(&size, repeat, cpus, server.port(), &bar)?;
-        bar.set_message("Python");
-        let python = args
-            .python
-            .then(|| measure::python(&rows, server.port(), repeat, cpus, args.quick, &bar));
-        let python = python.transpose()?.flatten();
-        bar.finish_and_clear();
-        if let Some(path) = &args.data {
-            let tsv = table::tsv(&rows, "rust")
-                + &python
-                    .as_deref()
-                    .map(|p| table::tsv(p, "python"))
-                    .unwrap_or_default();
-            std::fs::write(path, tsv).with_context(|| format!("writing {}", path.display()))?;
-        }
-        print!(
-            "{}",
-            table::page(&rows, python.as_deref(), cpus, repeat, args.quick)
-        );
+        let evidence = match &args.replay {
+            Some(path) => Evidence::read(path, PROGRAM)?,
+            None => {
+                let data = args.data.as_deref().map(DataFile::create).transpose()?;
+                let evidence = measure_all(&args)?;
+                if let Some(data) = data {
+                    data.write(&evidence, PROGRAM)?;
+                }
+                evidence
+            }
+        };
+        print!("{}", table::page(&evidence)?);
         Ok(())
-    }) // The server process is killed and reaped as `server` drops.
+    })
 }
+
+/// Measures Rust, then Python if asked, each inside its own load window.
+fn measure_all(args: &Args) -> anyhow::Result<Evidence> {
+    let size = measure::Size::new(args.quick);
+    let repeat = if args.quick { 1 } else { args.repeat as usize };
+    let server = server::Server::start(size.page_delay)?; // Forks: before any thread.
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let steps = repeat as u64 * measure::STEPS * if args.python { 2 } else { 1 };
+    let bar = ProgressBar::new(steps).with_style(
+        ProgressStyle::with_template("{msg:32} [{bar:30}] {pos}/{len}, {elapsed}")?
+            .progress_chars("=> "),
+    );
+    let mut evidence = Evidence::default();
+    measure::record_setup(&size, cpus, repeat, args.quick, evidence.scope_mut("run"));
+
+    let window = Window::open()?;
+    let mut rust = measure::all(&size, repeat, cpus, server.port(), &bar)?;
+    window.close()?.record(&mut rust);
+    evidence.insert("rust", rust);
+
+    if args.python {
+        bar.set_message("Python");
+        let window = Window::open()?;
+        if let Some(mut python) = measure::python(server.port(), repeat, cpus, args.quick, &bar)? {
+            window.close()?.record(&mut python);
+            evidence.insert("python", python);
+        }
+    }
+    bar.finish_and_clear();
+    Ok(evidence)
+} // The server process is killed and reaped as `server` drops.

@@ -8,8 +8,10 @@ use anyhow::{Context, Result, ensure};
 use indicatif::ProgressBar;
 
 use crate::responsiveness;
-use crate::table::Row;
 use crate::workloads::{self, Technique};
+use common::pool::ProcessPool;
+use common::process::StartMethod;
+use evidence::record::Record;
 
 /// How big each use case is.
 pub struct Size {
@@ -100,14 +102,65 @@ impl Drop for TempDir {
 /// Progress steps per run: three techniques for four use cases, and the responsiveness row.
 pub const STEPS: u64 = 13;
 
-/// Every row, measured `repeat` times; `port` is the web server's.
+/// The use cases in the table's order: the notes' pick for each, and what kind of work it is.
+pub const ROWS: [(Technique, Work); 5] = [
+    (Technique::Threads, Work::Io),
+    (Technique::Threads, Work::Io),
+    (Technique::Processes, Work::Cpu),
+    (Technique::Processes, Work::Cpu),
+    (Technique::Threads, Work::Responsiveness),
+];
+
+/// What a use case spends its time on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Work {
+    Io,
+    Cpu,
+    Responsiveness,
+}
+
+/// How the run was made (the `run` scope).
+pub struct Setup {
+    pub cpus: usize,
+    pub repeat: usize,
+    pub quick: bool,
+    pub io_workers: usize,
+}
+
+impl Setup {
+    /// The setup the `run` scope holds.
+    pub fn from_record(r: &Record) -> Result<Setup> {
+        let get = |key: &str| {
+            r.median(key)
+                .with_context(|| format!("no run {key} in the evidence"))
+        };
+        Ok(Setup {
+            cpus: get("cpus")? as usize,
+            repeat: get("repeat")? as usize,
+            quick: get("quick")? != 0.0,
+            io_workers: get("io_workers")? as usize,
+        })
+    }
+}
+
+/// Records how the run was made in the `run` scope (read back by [`Setup::from_record`]).
+pub fn record_setup(size: &Size, cpus: usize, repeat: usize, quick: bool, r: &mut Record) {
+    r.add("cpus", cpus as f64);
+    r.add("repeat", repeat as f64);
+    r.add("quick", if quick { 1.0 } else { 0.0 });
+    r.add("io_workers", size.io_workers as f64);
+}
+
+/// Every row, measured `repeat` times; `port` is the web server's. Records each time as
+/// `when.<row>.<Technique>`, each row's label, the bytes a process pool copies for it
+/// (`when.<row>.bytes`), and what starting the workers costs (`start.<threads|processes>.<n>`).
 pub fn all(
     size: &Size,
     repeat: usize,
     cpus: usize,
     port: u16,
     bar: &ProgressBar,
-) -> Result<Vec<Row>> {
+) -> Result<Record> {
     let dir = TempDir::new()?;
     let image = workloads::test_image(size.image_side);
     let kib = (size.files * size.file_bytes as u64) >> 10;
@@ -116,47 +169,48 @@ pub fn all(
     } else {
         format!("{} MiB", kib >> 10)
     };
-    let mut rows = vec![
-        row(
-            format!(
-                "File I/O ({} files, {total} in all, written, read back, removed; {} workers)",
-                size.files, size.io_workers
-            ),
-            Technique::Threads,
+    let labels = [
+        format!(
+            "File I/O ({} files, {total} in all, written, read back, removed; {} workers)",
+            size.files, size.io_workers
         ),
-        row(
-            format!(
-                "Web scraping ({} pages, each answered after {} ms; {} workers)",
-                size.pages,
-                size.page_delay.as_millis(),
-                size.io_workers
-            ),
-            Technique::Threads,
+        format!(
+            "Web scraping ({} pages, each answered after {} ms; {} workers)",
+            size.pages,
+            size.page_delay.as_millis(),
+            size.io_workers
         ),
-        row(
-            format!(
-                "Image processing (Gaussian blur of a {0}×{0} image; {cpus} workers)",
-                size.image_side
-            ),
-            Technique::Processes,
+        format!(
+            "Image processing (Gaussian blur of a {0}×{0} image; {cpus} workers)",
+            size.image_side
         ),
-        row(
-            format!(
-                "Scientific computation (Monte Carlo π, {} M samples; {cpus} workers)",
-                size.samples / 1_000_000
-            ),
-            Technique::Processes,
+        format!(
+            "Scientific computation (Monte Carlo π, {} M samples; {cpus} workers)",
+            size.samples / 1_000_000
         ),
-        row(
-            format!(
-                "Responsiveness (GUI apps): longest pause of a loop that reports every {} ms",
-                responsiveness::FRAME.as_millis()
-            ),
-            Technique::Threads,
+        format!(
+            "Responsiveness (GUI apps): longest pause of a loop that reports every {} ms",
+            responsiveness::FRAME.as_millis()
         ),
     ];
+    let mut r = Record::default();
+    for (row, label) in labels.iter().enumerate() {
+        r.fact(format!("when.{row}.label"), label.as_str());
+    }
+    // What a pool copies to its workers and back; for the small rows an upper bound that
+    // counts every number at 8 bytes and the directory's path once per file.
+    let path = dir.path().as_os_str().len() as u64;
+    let bytes = [
+        size.files * (path + 24),
+        size.pages * 24,
+        workloads::image_bytes(size.image_side, cpus),
+        16 * 24,
+    ];
+    for (row, bytes) in bytes.into_iter().enumerate() {
+        r.add(format!("when.{row}.bytes"), bytes as f64);
+    }
     for run in 0..repeat {
-        for (r, row) in rows.iter_mut().enumerate().take(4) {
+        for (row, label) in labels.iter().enumerate().take(4) {
             let mut answers = Vec::new();
             for k in 0..3 {
                 let t = [
@@ -164,107 +218,83 @@ pub fn all(
                     Technique::Threads,
                     Technique::Processes,
                 ][(k + run) % 3];
-                let workers = if r < 2 { size.io_workers } else { cpus };
+                let workers = if row < 2 { size.io_workers } else { cpus };
                 bar.set_message(format!(
                     "{}: {t:?}",
-                    row.use_case.split(" (").next().unwrap_or_default()
+                    label.split(" (").next().unwrap_or_default()
                 ));
                 let started = Instant::now();
-                let answer = match r {
+                let answer = match row {
                     0 => workloads::file_io(t, workers, dir.path(), size.files, size.file_bytes),
                     1 => workloads::web(t, workers, port, size.pages),
                     2 => workloads::image(t, workers, &image),
                     _ => workloads::monte_carlo(t, workers, size.samples),
                 };
-                row.times[t as usize].push(started.elapsed().as_secs_f64());
-                answers.push(answer.with_context(|| format!("{} by {t:?}", row.use_case))?);
+                r.add(format!("when.{row}.{t:?}"), started.elapsed().as_secs_f64());
+                answers.push(answer.with_context(|| format!("{label} by {t:?}"))?);
                 bar.inc(1);
             }
             ensure!(
                 answers.iter().all(|&a| a == answers[0]),
-                "{}: the techniques disagree: {answers:?}",
-                row.use_case
+                "{label}: the techniques disagree: {answers:?}"
             );
+        }
+        for workers in [size.io_workers, cpus] {
+            let (threads, processes) = start_costs(workers)?;
+            r.add(format!("start.threads.{workers}"), threads);
+            r.add(format!("start.processes.{workers}"), processes);
         }
         let show = |percent| bar.set_message(format!("Responsiveness: {percent}% done"));
         let (inline, threaded) = responsiveness::longest_pauses(size.samples / 2, &show)?;
-        rows[4].times[0].push(inline);
-        rows[4].times[1].push(threaded);
+        r.add("when.4.Sequential", inline);
+        r.add("when.4.Threads", threaded);
         bar.inc(1);
     }
-    Ok(rows)
+    Ok(r)
 }
 
-fn row(use_case: String, notes: Technique) -> Row {
-    Row {
-        use_case,
-        notes,
-        times: Default::default(),
-    }
+/// Seconds to start and stop `workers` idle threads, and a pool of `workers` forked processes.
+fn start_costs(workers: usize) -> Result<(f64, f64)> {
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers).map(|_| s.spawn(|| ())).collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| common::panic::join_scoped(h))
+    })?;
+    let threads = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    drop(ProcessPool::new(workers, StartMethod::Fork)?); // Dropping it stops and reaps them.
+    Ok((threads, started.elapsed().as_secs_f64()))
 }
 
 /// `--python`: the same use cases measured by the twin, `when_to_use.py`, which fetches its pages
-/// from our server on `port`. It prints `n<TAB>when.<row>.<Technique><TAB>seconds`, a label per
-/// row (`f<TAB>when.<row>.label<TAB>text`) and `p` after each step.
+/// from our server on `port`. It prints the same keys as [`all`] records, and `p` after each step.
 pub fn python(
-    rust: &[Row],
     port: u16,
     repeat: usize,
     cpus: usize,
     quick: bool,
     bar: &ProgressBar,
-) -> Result<Option<Vec<Row>>> {
+) -> Result<Option<Record>> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/when_to_use.py");
-    let mut python = std::process::Command::new("python3");
-    python
-        .arg(script)
-        .args(["--port", &port.to_string(), "--repeat", &repeat.to_string()]);
-    python
-        .args(["--cpus", &cpus.to_string()])
-        .args(quick.then_some("--quick"));
-    let child = python.stdout(std::process::Stdio::piped()).spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        // `--python` measures Python when it is there; without it, Rust's table is still whole.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("python3 not found: Python's measurements are left out");
-            return Ok(None);
-        }
-        Err(e) => return Err(e).context("starting python3"),
-    };
-    let stdout = child.stdout.take().context("python3's stdout")?;
-    let mut rows: Vec<Row> = rust.iter().map(|r| row(String::new(), r.notes)).collect();
-    let read = std::io::BufRead::lines(std::io::BufReader::new(stdout)).try_for_each(|line| {
-        let line = line.context("reading the Python twin's output")?;
-        let fields: Vec<&str> = line.splitn(3, '\t').collect();
-        let key = |k: &str| -> Option<(usize, String)> {
-            let mut parts = k.strip_prefix("when.")?.splitn(2, '.');
-            Some((parts.next()?.parse().ok()?, parts.next()?.to_owned()))
-        };
-        match fields[..] {
-            ["p"] => bar.inc(1),
-            ["f", k, text] if key(k).is_some_and(|(r, what)| r < rows.len() && what == "label") => {
-                rows[key(k).expect("checked").0].use_case = text.to_owned();
-            }
-            ["n", k, seconds] => {
-                let (r, technique) = key(k).with_context(|| format!("unexpected key {k:?}"))?;
-                let t = ["Sequential", "Threads", "Processes"]
-                    .iter()
-                    .position(|&t| t == technique);
-                let t = t
-                    .filter(|_| r < rows.len())
-                    .with_context(|| format!("unexpected key {k:?}"))?;
-                rows[r].times[t].push(seconds.parse().with_context(|| format!("{line:?}"))?);
-            }
-            _ => anyhow::bail!("unexpected line from the Python twin: {line:?}"),
-        }
-        anyhow::Ok(())
-    });
-    if read.is_err() {
-        _ = child.kill(); // Don't leave it running behind us.
+    let mut args = vec![
+        "--port".to_owned(),
+        port.to_string(),
+        "--repeat".to_owned(),
+        repeat.to_string(),
+        "--cpus".to_owned(),
+        cpus.to_string(),
+    ];
+    if quick {
+        args.push("--quick".to_owned());
     }
-    let status = child.wait().context("waiting for python3")?;
-    read?;
-    ensure!(status.success(), "the Python twin {status}");
-    Ok(Some(rows))
+    let mut record = Record::default();
+    let ran = evidence::twin::run(script, &args, |line| {
+        if record.read_twin_line(line)? {
+            bar.inc(1);
+        }
+        Ok(())
+    })?;
+    Ok(ran.then_some(record))
 }

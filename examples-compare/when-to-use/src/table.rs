@@ -1,16 +1,16 @@
-//! The notes' "When to Use What" table with the times measured beside it, and Rust's answer.
+//! The page: the notes' "When to Use What" table with the times measured beside it, for each
+//! language, then the verdicts (from [`crate::verdicts`]). Everything on it is computed from an
+//! [`Evidence`], so a replayed file prints the same page.
 
 use std::fmt::Write as _;
 
-use crate::workloads::Technique;
+use anyhow::{Context, Result};
+use evidence::record::{Evidence, Record};
+use evidence::show::seconds;
 
-/// One use case: what the notes recommend and each technique's times (seconds, one per run).
-pub struct Row {
-    pub use_case: String,
-    pub notes: Technique,
-    /// Sequential, threads, processes; empty where a technique does not apply.
-    pub times: [Vec<f64>; 3],
-}
+use crate::measure::{ROWS, Setup};
+use crate::verdicts;
+use crate::workloads::Technique;
 
 const TECHNIQUES: [Technique; 3] = [
     Technique::Sequential,
@@ -18,159 +18,69 @@ const TECHNIQUES: [Technique; 3] = [
     Technique::Processes,
 ];
 
-fn median(values: &[f64]) -> Option<f64> {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => None,
-        n if n % 2 == 1 => Some(v[n / 2]),
-        n => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
-    }
-}
-
-fn name(t: Technique) -> &'static str {
-    match t {
-        Technique::Sequential => "Sequential",
-        Technique::Threads => "Multithreading",
-        Technique::Processes => "Multiprocessing",
-    }
-}
-
-/// Which language's measurements a table shows.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Language {
-    Rust,
-    Python,
-}
-
-/// The page: Rust's table, Python's if measured, and how to read them.
-pub fn page(
-    rust: &[Row],
-    python: Option<&[Row]>,
-    cpus: usize,
-    repeat: usize,
-    quick: bool,
-) -> String {
+/// The whole page of `evidence`.
+pub fn page(evidence: &Evidence) -> Result<String> {
+    let setup = Setup::from_record(
+        evidence
+            .scope("run")
+            .context("no run scope in the evidence")?,
+    )?;
+    let rust = evidence
+        .scope("rust")
+        .context("no rust scope in the evidence")?;
+    let mut languages = vec![("Rust", rust)];
     let mut out = String::from("# When to use what, measured\n\n");
     _ = writeln!(
         out,
-        "Each use case run in one thread, in worker threads and in worker processes (forked) on {cpus} CPUs; median of {repeat} runs, lower is better, and in brackets each time ÷ the row's fastest.\n"
+        "Each use case run in one thread, in worker threads and in worker processes (forked) on {} CPU{}; median of {} run{}, lower is better, and in brackets each time ÷ the row's fastest.\n",
+        setup.cpus,
+        if setup.cpus == 1 { "" } else { "s" },
+        setup.repeat,
+        if setup.repeat == 1 { "" } else { "s" }
     );
-    table(&mut out, rust, Language::Rust);
-    if let Some(python) = python {
-        out += "\nThe same in Python (CPython, with its GIL), on the same files and pages; its CPU-bound work is smaller, so that pure Python finishes in seconds:\n\n";
-        table(&mut out, python, Language::Python);
+    table(&mut out, rust);
+    if let Some(python) = evidence.scope("python") {
+        _ = writeln!(
+            out,
+            "\nThe same in Python ({}, start method {}), on the same files and pages; its CPU-bound work is smaller, so that pure Python finishes in seconds:\n",
+            evidence::twin::python_build(python),
+            python.fact_or_dash("start_method")
+        );
+        table(&mut out, python);
+        languages.push(("Python", python));
     }
-    if quick {
-        out += "\nThis was a --quick run: its timings are too short to say which technique is faster.\n";
-    }
-    out
+    out += "\n## What the numbers say of the notes' advice\n\n";
+    out += &evidence::verdict::table(&verdicts::findings(&setup, &languages));
+    _ = writeln!(out, "\n{}", verdicts::method(&languages));
+    Ok(out)
 }
 
-fn table(out: &mut String, rows: &[Row], language: Language) {
-    let who = if language == Language::Rust {
-        "Rust's"
-    } else {
-        "Python's"
-    };
-    _ = writeln!(
-        out,
-        "| Use case | Notes recommend | Sequential | Threads | Processes | Fastest | {who} answer |"
-    );
-    *out += "| --- | --- | --- | --- | --- | --- | --- |\n";
-    for row in rows {
-        let medians = row.times.each_ref().map(|t| median(t));
+fn table(out: &mut String, r: &Record) {
+    *out += "| Use case | Notes recommend | Sequential | Threads | Processes | Fastest |\n";
+    *out += "| --- | --- | --- | --- | --- | --- |\n";
+    for (row, &(pick, _)) in ROWS.iter().enumerate() {
+        let medians = TECHNIQUES.map(|t| r.median(&format!("when.{row}.{t:?}")));
         let fastest = TECHNIQUES
             .into_iter()
             .zip(medians)
             .filter_map(|(t, m)| Some((t, m?)))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .expect("every row has a time");
-        let cells = medians.map(|m| {
-            m.map_or("–".into(), |m| {
-                if fastest.1 > 0.0 {
-                    format!("{} ({:.1}×)", seconds(m), m / fastest.1)
-                } else {
-                    seconds(m)
-                }
-            })
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let cells = medians.map(|m| match (m, fastest) {
+            (Some(m), Some((_, best))) if best > 0.0 => {
+                format!("{} ({:.1}×)", seconds(m), m / best)
+            }
+            (Some(m), _) => seconds(m),
+            (None, _) => "–".into(),
         });
         _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            row.use_case,
-            name(row.notes),
+            "| {} | {} | {} | {} | {} | {} |",
+            r.fact_or_dash(&format!("when.{row}.label")),
+            pick.notes_name(),
             cells[0],
             cells[1],
             cells[2],
-            name(fastest.0),
-            answer(row.notes, medians, language)
+            fastest.map_or("–", |(t, _)| t.notes_name()),
         );
     }
-}
-
-fn seconds(s: f64) -> String {
-    if s < 1.0 {
-        format!("{:.1} ms", s * 1e3)
-    } else {
-        format!("{s:.2} s")
-    }
-}
-
-/// Whether the measurement agrees with the notes, and why Rust's answer differs where it does.
-fn answer(
-    notes: Technique,
-    [sequential, threads, processes]: [Option<f64>; 3],
-    language: Language,
-) -> String {
-    let (Some(seq), Some(t)) = (sequential, threads) else {
-        return "–".into();
-    };
-    let Some(p) = processes else {
-        return if t < seq {
-            "agrees: a worker thread keeps the main loop free".into()
-        } else {
-            "differs: the loop paused as long in both".into()
-        };
-    };
-    if seq <= t.min(p) {
-        return "neither: here the work is too small to share out".into();
-    }
-    let close = (t / p - 1.0).abs() < 0.1;
-    if language == Language::Python {
-        return match notes {
-            Technique::Threads if t <= p || close => {
-                "agrees: waiting releases the GIL, and threads cost less to start".into()
-            }
-            Technique::Processes if p < t && !close => {
-                "agrees: the GIL lets one thread run Python code at a time".into()
-            }
-            _ => "differs on this run".into(),
-        };
-    }
-    match notes {
-        Technique::Threads if t <= p || close => {
-            "agrees: threads overlap the work as well as processes do, and cost less to start".into()
-        }
-        Technique::Processes if p < t && !close => "agrees".into(),
-        Technique::Processes if close => {
-            "either: Rust threads have no GIL, so they use every core as processes do".into()
-        }
-        Technique::Processes => "differs: Rust threads have no GIL, use every core and share the data instead of copying it to each process".into(),
-        _ => "differs: processes were faster on this run".into(),
-    }
-}
-
-/// Every time as `language<TAB>when.<row>.<technique><TAB>seconds` lines (what `make bench`
-/// charts).
-pub fn tsv(rows: &[Row], language: &str) -> String {
-    let mut out = String::new();
-    for (r, row) in rows.iter().enumerate() {
-        for (t, times) in TECHNIQUES.iter().zip(&row.times) {
-            for time in times {
-                _ = writeln!(out, "{language}\twhen.{r}.{t:?}\t{time}");
-            }
-        }
-    }
-    out
 }

@@ -22,6 +22,17 @@ pub enum Technique {
     Processes,
 }
 
+impl Technique {
+    /// The notes' word for it.
+    pub fn notes_name(self) -> &'static str {
+        match self {
+            Technique::Sequential => "Sequential",
+            Technique::Threads => "Multithreading",
+            Technique::Processes => "Multiprocessing",
+        }
+    }
+}
+
 /// `f` over `items` in `workers` threads that each take the next item until none is left;
 /// the results in input order.
 pub fn in_threads<T: Sync, R: Send>(
@@ -143,20 +154,38 @@ fn blur_band((width, skip, rows, pixels): Band) -> Result<Vec<u8>> {
 }
 const BLUR_BAND: Target<Band, Result<Vec<u8>>> = common::target!(blur_band);
 
+/// The image cut in one band per worker: `(first row, rows)` of each.
+fn bands(height: u32, workers: usize) -> Vec<(u32, u32)> {
+    let band = height.div_ceil(workers as u32);
+    (0..height)
+        .step_by(band as usize)
+        .map(|y| (y, band.min(height - y)))
+        .collect()
+}
+
+/// A band with the rows its blur needs above and below: `(top, skip, rows taken)`.
+fn with_halo(height: u32, (y, rows): (u32, u32)) -> (u32, u32, u32) {
+    let top = y.saturating_sub(HALO);
+    let bottom = (y + rows + HALO).min(height);
+    (top, y - top, bottom - top)
+}
+
+/// The bytes of pixels a pool of `workers` processes is sent (bands with their halos) and
+/// sends back (the blurred bands) for an image of `side`².
+pub fn image_bytes(side: u32, workers: usize) -> u64 {
+    let sent: u64 = bands(side, workers)
+        .into_iter()
+        .map(|band| u64::from(with_halo(side, band).2) * u64::from(side))
+        .sum();
+    sent + u64::from(side) * u64::from(side)
+}
+
 /// Blurs `image`: whole, or cut into one band per worker. Threads read the bands where they are;
 /// processes are sent a copy of theirs.
 pub fn image(t: Technique, workers: usize, image: &GrayImage) -> Result<u64> {
     let (width, height) = image.dimensions();
-    let band = height.div_ceil(workers as u32);
-    let bands: Vec<(u32, u32)> = (0..height)
-        .step_by(band as usize)
-        .map(|y| (y, band.min(height - y)))
-        .collect();
-    let with_halo = |&(y, rows): &(u32, u32)| {
-        let top = y.saturating_sub(HALO);
-        let bottom = (y + rows + HALO).min(height);
-        (top, y - top, bottom - top)
-    };
+    let bands = bands(height, workers);
+    let with_halo = |&band: &(u32, u32)| with_halo(height, band);
     let blurred_rows: Vec<Vec<u8>> = match t {
         Technique::Sequential => vec![imageops::blur(image, SIGMA).into_raw()],
         Technique::Threads => in_threads(&bands, workers, |band| {

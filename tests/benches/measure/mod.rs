@@ -136,7 +136,8 @@ pub fn print_table(rows: &[Row], python: Option<&Python>) {
     );
     println!("|---|---|---|---|---|---|---|---|");
     for row in rows {
-        let show_ratio = |r: Option<f64>| r.map_or("—".to_owned(), |r| format!("{r:.2}×"));
+        // A ratio far below one reads `1/269`, never `0.00×`.
+        let show_ratio = |r: Option<f64>| r.map_or("—".to_owned(), evidence::show::times);
         let met = |ok: bool| if ok { "yes" } else { "**no**" };
         let (target, met) = match row.goal {
             Goal::None => ("—".to_owned(), "—"),

@@ -1,8 +1,8 @@
 //! `make bench`'s last step: turns what the measuring programs wrote under `target/reports/` into
 //! `report.md` and SVG charts there.
 //!
-//! Reads `threads-vs-processes.tsv` (from `threads-vs-processes --python --sweep N --data …`),
-//! `when-to-use.tsv`, and the Markdown each program and benchmark printed (`*.md`), and writes:
+//! Reads `threads-vs-processes.evidence` (from `threads-vs-processes --python --sweep N --data …`),
+//! `when-to-use.evidence`, and the Markdown each program and benchmark printed (`*.md`), and writes:
 //! - `speedup-cpu-bound.svg`, `speedup-io-bound.svg`: speedup over one thread against the number
 //!   of workers, Rust and Python, threads and processes (higher is better);
 //! - `when-to-use.svg`: each use case's speedup over sequential, threads and processes;
@@ -10,42 +10,24 @@
 //!
 //! Run: `make bench` (or `cargo run -p tests --bin bench-report -- target/reports` afterwards).
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use evidence::record::Evidence;
 use plotters::prelude::*;
 
-/// Values by (language, key), from the `language<TAB>key<TAB>value` files.
-#[derive(Default)]
-struct Data(BTreeMap<(String, String), Vec<f64>>);
+/// Values by language and key: the evidence file a compare program's `--data` wrote.
+struct Data(Evidence);
 
 impl Data {
-    fn read(path: &Path) -> Result<Data> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let mut data = Data::default();
-        for line in text.lines() {
-            let mut fields = line.split('\t');
-            let (Some(language), Some(key), Some(value), None) =
-                (fields.next(), fields.next(), fields.next(), fields.next())
-            else {
-                bail!("{}: not a data line: {line:?}", path.display());
-            };
-            let value = value.parse().with_context(|| format!("{line:?}"))?;
-            let slot = (language.to_owned(), key.to_owned());
-            data.0.entry(slot).or_default().push(value);
-        }
-        Ok(data)
+    fn read(path: &Path, program: &str) -> Result<Data> {
+        Evidence::read(path, program).map(Data)
     }
 
     fn median(&self, language: &str, key: &str) -> Option<f64> {
-        let mut values = self.0.get(&(language.to_owned(), key.to_owned()))?.clone();
-        values.sort_by(f64::total_cmp);
-        let n = values.len();
-        (n > 0).then(|| (values[(n - 1) / 2] + values[n / 2]) / 2.0)
+        self.0.scope(language)?.median(key)
     }
 }
 
@@ -56,11 +38,14 @@ fn main() -> ExitCode {
                 .nth(1)
                 .context("usage: bench-report DIR")?,
         );
-        let tvp = Data::read(&dir.join("threads-vs-processes.tsv"))?;
+        let tvp = Data::read(
+            &dir.join("threads-vs-processes.evidence"),
+            "threads-vs-processes",
+        )?;
         for row in ["cpu", "io"] {
             speedup_chart(&tvp, row, &dir.join(format!("speedup-{row}-bound.svg")))?;
         }
-        let when = Data::read(&dir.join("when-to-use.tsv"))?;
+        let when = Data::read(&dir.join("when-to-use.evidence"), "when-to-use")?;
         when_chart(&when, &dir.join("when-to-use.svg"))?;
         let report = dir.join("report.md");
         std::fs::write(&report, page(&dir)?).context("writing report.md")?;

@@ -1,0 +1,165 @@
+//! Each use case fed numbers that support the notes' pick and numbers that contradict it: the
+//! verdict must flip, and every clause of the reason must come from its cause in the data.
+
+use evidence::load::Load;
+use evidence::record::Record;
+use evidence::verdict::{Finding, Verdict};
+
+use super::*;
+
+fn setup() -> Setup {
+    Setup {
+        cpus: 2,
+        repeat: 3,
+        quick: false,
+        io_workers: 8,
+    }
+}
+
+/// Three runs of `key` around `median` (±1%).
+fn timed(r: &mut Record, key: &str, median: f64) {
+    for f in [0.99, 1.0, 1.01] {
+        r.add(key, median * f);
+    }
+}
+
+fn quiet(r: &mut Record) {
+    Load {
+        wall: 10.0,
+        busy: 20.0,
+        own: 19.5,
+        cpus: 2.0,
+    }
+    .record(r);
+}
+
+const LABELS: [&str; 5] = [
+    "File I/O (…)",
+    "Web scraping (…)",
+    "Image processing (…)",
+    "Scientific computation (…)",
+    "Responsiveness (…)",
+];
+
+/// One row's times (sequential, threads, processes), the bytes its pool copied, and what
+/// starting 2 and 8 processes cost.
+fn record(row: usize, times: [f64; 3], bytes: f64, start: f64) -> Record {
+    let mut r = Record::default();
+    for (i, label) in LABELS.iter().enumerate() {
+        r.fact(format!("when.{i}.label"), *label);
+    }
+    for (t, seconds) in ["Sequential", "Threads", "Processes"].iter().zip(times) {
+        timed(&mut r, &format!("when.{row}.{t}"), seconds);
+    }
+    r.add(format!("when.{row}.bytes"), bytes);
+    r.add("start.processes.2", start);
+    r.add("start.processes.8", start);
+    quiet(&mut r);
+    r
+}
+
+fn finding(row: usize, r: &Record) -> Finding {
+    findings(&setup(), &[("Rust", r)])[row].clone()
+}
+
+#[test]
+fn file_io_threads_hold_when_fastest_and_not_when_sequential_wins() {
+    let f = finding(0, &record(0, [2.0, 0.5, 0.6], 20_000.0, 0.003));
+    assert_eq!(f.verdict, Verdict::Holds, "{f:?}");
+    assert!(f.claim.contains("File I/O → \"Multithreading\""), "{f:?}");
+    assert!(!f.why.contains("copied"), "20 kB is not a cause: {f:?}");
+    assert!(
+        !f.why.contains("starting"),
+        "0.5% of the time is not a cause: {f:?}"
+    );
+
+    let f = finding(0, &record(0, [0.01, 0.03, 0.05], 20_000.0, 0.004));
+    assert_eq!(f.verdict, Verdict::DoesNotHold, "{f:?}");
+    assert!(f.measured.contains("the time of sequential"), "{f:?}");
+    assert!(
+        f.why
+            .contains("starting and stopping 8 processes took 4.00 ms (8% of their time)"),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn image_processing_names_copying_only_when_a_pool_copied_much() {
+    // Rust: threads ≈ processes, both ≈ 2×: the notes' pick is within 10%: holds.
+    let f = finding(2, &record(2, [0.8, 0.41, 0.43], 50.0 * 1048576.0, 0.001));
+    assert_eq!(f.verdict, Verdict::Holds, "{f:?}");
+    assert!(
+        f.why
+            .contains("threads ran on all 2 CPUs at once (1.95×): Rust has no GIL"),
+        "{f:?}"
+    );
+    assert!(f.why.contains("copied 50 MiB"), "{f:?}");
+    // Processes clearly slower than threads: does not hold.
+    let f = finding(2, &record(2, [0.8, 0.41, 0.7], 50.0 * 1048576.0, 0.001));
+    assert_eq!(f.verdict, Verdict::DoesNotHold, "{f:?}");
+    // A straddling range: cannot tell.
+    let f = finding(2, &record(2, [0.8, 0.41, 0.451], 0.0, 0.001));
+    assert_eq!(f.verdict, Verdict::CannotTell, "{f:?}");
+}
+
+#[test]
+fn monte_carlo_has_no_data_so_no_sentence_about_copying_it() {
+    let f = finding(3, &record(3, [2.0, 1.6, 1.0], 384.0, 0.002));
+    assert_eq!(f.verdict, Verdict::Holds, "{f:?}");
+    assert!(!f.why.contains("cop"), "{f:?}");
+    assert!(!f.why.contains("data"), "{f:?}");
+    assert!(f.why.contains("threads used 1.2 of 2 CPUs"), "{f:?}");
+}
+
+#[test]
+fn pythons_gil_is_named_only_when_its_threads_ran_one_at_a_time() {
+    let mut r = record(3, [2.0, 2.0, 1.05], 384.0, 0.002);
+    r.fact("python.implementation", "CPython");
+    r.fact("python.version", "3.12.1");
+    r.fact("python.gil", "enabled");
+    let f = findings(&setup(), &[("Python", &r)])[3].clone();
+    assert_eq!(f.verdict, Verdict::Holds, "{f:?}");
+    assert!(
+        f.why
+            .contains("threads ran one at a time (1.00×): CPython 3.12.1's GIL lets one thread"),
+        "{f:?}"
+    );
+    let mut r = record(3, [2.0, 1.0, 1.05], 384.0, 0.002);
+    r.fact("python.gil", "enabled");
+    let f = findings(&setup(), &[("Python", &r)])[3].clone();
+    assert!(!f.why.contains("GIL"), "threads at 2×: {f:?}");
+}
+
+#[test]
+fn responsiveness_follows_the_pauses() {
+    let f = finding(4, &record(4, [0.3, 0.01, f64::NAN], 0.0, 0.0));
+    assert_eq!(f.verdict, Verdict::Holds, "{f:?}");
+    let f = finding(4, &record(4, [0.3, 0.29, f64::NAN], 0.0, 0.0));
+    assert_eq!(f.verdict, Verdict::DoesNotHold, "{f:?}");
+    assert!(f.why.contains("cut the longest pause 1.03×"), "{f:?}");
+}
+
+#[test]
+fn a_busy_machine_cannot_tell() {
+    let mut r = record(0, [2.0, 0.5, 0.6], 0.0, 0.0);
+    Load {
+        wall: 10.0,
+        busy: 20.0,
+        own: 12.0,
+        cpus: 2.0,
+    }
+    .record(&mut r);
+    // Two loads recorded: the median of each input is taken (busy 20, own 15.75: 21% foreign).
+    let f = finding(0, &r);
+    assert_eq!(f.verdict, Verdict::CannotTell, "{f:?}");
+    assert!(f.why.contains("busy"), "{f:?}");
+}
+
+#[test]
+fn nothing_measured_cannot_tell_anything() {
+    let all = findings(&setup(), &[("Rust", &Record::default())]);
+    assert_eq!(all.len(), 5);
+    for f in all {
+        assert_eq!(f.verdict, Verdict::CannotTell, "{f:?}");
+    }
+}
