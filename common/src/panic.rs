@@ -1,8 +1,10 @@
 //! Turning a panic into an error a reader can see.
 //!
 //! In Python an exception in a `threading.Thread` is printed (by `threading.excepthook`) and then
-//! forgotten: `join()` returns `None` and the script still exits with status 0. (Only
-//! `concurrent.futures` re-raises a task's exception, from `future.result()`.) Rust's `join`
+//! forgotten: `join()` returns `None` and the script still exits with status 0. (The pools do
+//! re-raise a task's exception: `concurrent.futures` from `future.result()`, and
+//! `multiprocessing.Pool` and `multiprocessing.pool.ThreadPool` from `map()` and
+//! `AsyncResult.get()`.) Rust's `join`
 //! returns the panic's payload (`Box<dyn Any + Send>`) to the caller instead. These helpers turn it
 //! into an ordinary `anyhow::Error` carrying the message, and the programs choose to fail with it
 //! (one `error:` line, exit code 1) rather than carry on as Python would: a swallowed

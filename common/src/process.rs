@@ -28,8 +28,10 @@
 //!
 //! **Fork safety.** `fork` copies only the calling thread. A lock another thread held at that
 //! moment (stdout's, a logger's, a pool's queue) stays locked forever in the child. So [`fork`]
-//! refuses unless this process has exactly one thread. (CPython 3.12+ warns with a
-//! `DeprecationWarning` in that case, and goes on.) The forked child never returns into the
+//! refuses unless this process has exactly one thread. (CPython 3.12+ goes on, with a
+//! `DeprecationWarning` attributed to the caller of `os.fork()`: the default filters show it only
+//! when that caller is `__main__`, so a fork by `multiprocessing` prints nothing unless Python
+//! runs with `-W default`.) The forked child never returns into the
 //! caller: it runs its body, flushes stdout and calls `_exit`.
 
 use std::ffi::OsStr;

@@ -2,8 +2,9 @@
 
 The notes' snippet creates its ProcessPoolExecutor at module level, without a `__main__` guard:
 that fails under `spawn` and `forkserver`, so this one is guarded. `--overlap` keeps the thread
-pool running while the process pool starts: with `fork`, Python goes on (3.12+ warns with a
-DeprecationWarning) where the Rust program refuses.
+pool running while the process pool starts: with `fork`, Python goes on where the Rust program
+refuses. (3.12+ raises a DeprecationWarning then, but the default filters hide it because the fork
+happens inside multiprocessing, not in __main__; run with `python3 -W default` to see it.)
 """
 import argparse
 import multiprocessing

@@ -198,6 +198,9 @@ impl ProcessPoolExecutor {
 
     /// Kills every worker process at once, stopped ones too, reaps them, and shuts down
     /// (Python 3.14's `executor.kill_workers()`): every unfinished future fails as a broken pool.
+    ///
+    /// Python 3.14 first calls `shutdown(wait=False, cancel_futures=True)`, so its pending futures
+    /// are cancelled rather than failed, then sends `SIGKILL` to each live worker.
     pub fn kill_workers(self) {
         self.end_workers(Signal::SIGKILL);
     }
@@ -205,6 +208,10 @@ impl ProcessPoolExecutor {
     /// Sends every worker process `SIGTERM` (with `SIGCONT`, so that a stopped one receives it),
     /// reaps them, and shuts down (Python 3.14's `executor.terminate_workers()`): every unfinished
     /// future fails as a broken pool.
+    ///
+    /// Here Rust differs: Python 3.14 cancels the pending futures and sends `SIGTERM` alone,
+    /// which a stopped worker does not act on until it is continued, so in Python only
+    /// `kill_workers()` ends a stopped worker.
     pub fn terminate_workers(self) {
         self.end_workers(Signal::SIGTERM);
     }

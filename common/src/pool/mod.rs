@@ -101,10 +101,13 @@ impl ProcessPool {
         self.map_until(f, items, None)
     }
 
-    /// [`map`](ProcessPool::map), giving up after `timeout` (Python's
-    /// `pool.map_async(f, items).get(timeout)`): then every worker is killed, stopped ones
-    /// (`kill -STOP`) too, and the pool is broken. Without it a stopped worker makes `map` wait
-    /// for as long as it stays stopped, as it does in Python.
+    /// [`map`](ProcessPool::map), giving up after `timeout`: then every worker is killed, stopped
+    /// ones (`kill -STOP`) too, and the pool is broken. Without it a stopped worker makes `map`
+    /// wait for as long as it stays stopped, as it does in Python.
+    ///
+    /// The nearest Python is `pool.map_async(f, items).get(timeout)`, which raises
+    /// `multiprocessing.TimeoutError` and kills nothing: the workers, and the stopped one, stay
+    /// until the pool is terminated. Here the timeout ends them, so nothing is left waiting.
     pub fn map_timeout<T, R>(
         &mut self,
         f: &Target<T, R>,
@@ -118,8 +121,9 @@ impl ProcessPool {
         self.map_until(f, items, Some(Instant::now() + timeout))
     }
 
-    /// Kills every worker now and reaps it (Python's `pool.terminate()`); dropping the pool instead
-    /// lets idle workers exit on their own first.
+    /// Kills every worker now (`SIGKILL`) and reaps it; dropping the pool instead lets idle workers
+    /// exit on their own first. Python's `pool.terminate()` sends `SIGTERM` instead, which a
+    /// stopped worker does not act on until it is continued.
     pub fn terminate(mut self) {
         self.workers.drain(..).for_each(Worker::kill);
     }
