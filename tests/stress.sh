@@ -60,7 +60,7 @@ check() {
 # Processes still in a session after its leader exits would be leftovers; `setsid --wait` above
 # waits for the leader only, so look for stragglers of this script's own runs at the end.
 lifecycle="New: a thread::Builder is configured; no OS thread exists yet
-Runnable: spawned; the OS thread exists, held at a start gate before its work
+Runnable: spawned; the scheduler may run it whenever a CPU is free
 Running: the thread's body is executing and has reported in
 Blocked/Waiting: the kernel reports the thread asleep in recv()
 Terminated: is_finished() is true; join collects its result"
@@ -79,8 +79,8 @@ maxtasksperchild=1: 4 tasks ran in 4 different processes"
 executor_api="wait(FIRST_COMPLETED): done [0], not done [1, 2]
 wait(FIRST_EXCEPTION): done [0, 1], not done [2]
 wait(ALL_COMPLETED): done [0, 1, 2], not done []
-add_done_callback: called with Ok(9)
-exception(): 7 → None, result Ok(49); -7 → \"negative: -7\"
+add_done_callback: the callback saw result() 9
+exception(): 7 → None, result() 49; -7 → \"negative: -7\"
 map(timeout=0.001): TimeoutError; without a timeout: [1, 4, 9]"
 methods=(fork spawn forkserver)
 for ((round = 0; round < rounds; round++)); do

@@ -1,4 +1,9 @@
-"""Beyond the notes: wait, add_done_callback, exception() and map's timeout: the twin of src/main.rs."""
+"""Beyond the notes: wait, add_done_callback, exception() and map's timeout: the twin of src/main.rs.
+
+`--rust-way` does the three jobs of the Rust program's `--rust-way` (the first of several results,
+all results of a few threads, a parallel map) with their nearest Python: a queue that every thread
+puts into, threads joined in turn, and `executor.map`. It prints the same lines.
+"""
 import argparse
 import queue
 import threading
@@ -24,13 +29,13 @@ def wait_and_callbacks():
         futures = [executor.submit(task, 3, opened), executor.submit(task, -1, fail_now),
                    executor.submit(task, 5, later)]
         calls = queue.Queue()
-        futures[0].add_done_callback(lambda f: calls.put(f"Ok({f.result()})"))
+        futures[0].add_done_callback(lambda f: calls.put(f"result() {f.result()}"))
         print(f"wait(FIRST_COMPLETED): {show(futures, wait(futures, return_when=FIRST_COMPLETED))}")
         fail_now.set()  # Only now can task 1 fail: the line above is certain.
         print(f"wait(FIRST_EXCEPTION): {show(futures, wait(futures, return_when=FIRST_EXCEPTION))}")
         later.set()
         print(f"wait(ALL_COMPLETED): {show(futures, wait(futures, return_when=ALL_COMPLETED))}")
-        print(f"add_done_callback: called with {calls.get()}")
+        print(f"add_done_callback: the callback saw {calls.get()}")
 
 
 def exception():
@@ -41,7 +46,7 @@ def exception():
         for n in [7, -7]:
             future = executor.submit(task, n, opened)
             error = future.exception()
-            answers.append(f"{n} → None, result Ok({future.result()})" if error is None else f'{n} → "{error}"')
+            answers.append(f"{n} → None, result() {future.result()}" if error is None else f'{n} → "{error}"')
         print(f"exception(): {'; '.join(answers)}")
 
 
@@ -64,10 +69,56 @@ def map_with_timeout(timeout):
     print(f"map(timeout={timeout}): {', '.join(timed)}; without a timeout: {squares}")
 
 
+def first_of(tasks, fast):
+    """The first result of several: each thread puts its index in one queue; only `fast` may
+    finish before the first is taken (the others wait for `go`), so the answer is certain."""
+    done, go = queue.Queue(), threading.Event()
+
+    def run(i):
+        if i != fast:
+            go.wait()
+        done.put(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(tasks)]
+    for t in threads:
+        t.start()
+    first = done.get()
+    go.set()
+    for t in threads:
+        t.join()
+    return first
+
+
+def all_squares(numbers):
+    """All results of a few threads: each writes its own slot, and every thread is joined."""
+    squares = [None] * len(numbers)
+
+    def run(i):
+        squares[i] = numbers[i] * numbers[i]
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(numbers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return squares
+
+
+def rust_way():
+    print(f"rust way, channel fan-in: first done is task {first_of(3, 1)}")
+    print(f"rust way, scoped threads: {all_squares([1, 2, 3])}")
+    with ThreadPoolExecutor() as executor:  # rayon's par_iter().map() keeps the order, as map does.
+        print(f"rust way, rayon: {list(executor.map(lambda n: n * n, [1, 2, 3]))}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Show wait, add_done_callback, exception() and map's timeout.")
     parser.add_argument("--timeout-ms", type=int, default=50)
+    parser.add_argument("--rust-way", action="store_true",
+                        help="also do the same jobs the way the Rust program's --rust-way shows")
     args = parser.parse_args()
     wait_and_callbacks()
     exception()
     map_with_timeout(args.timeout_ms / 1000)
+    if args.rust_way:
+        rust_way()

@@ -6,6 +6,7 @@ double and five ints; the child attaches by name, and the parent unlinks the nam
 import argparse
 import multiprocessing
 import struct
+import sys
 from multiprocessing import shared_memory
 
 
@@ -29,11 +30,15 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="A child process writes to memory its parent shares.")
     parser.add_argument("--named", action="store_true")
     parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default="fork")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="say on stderr where named shared memory lives in /dev/shm")
     args = parser.parse_args()
     context = multiprocessing.get_context(args.start_method)
     if args.named:
         shm = shared_memory.SharedMemory(create=True, size=28)
         struct.pack_into("d5i", shm.buf, 0, 0.0, *range(5))
+        if args.verbose:
+            print(f"named shared memory: /dev/shm/{shm.name}", file=sys.stderr)
         p = context.Process(target=f_named, args=(shm.name,))
         p.start()
         p.join()

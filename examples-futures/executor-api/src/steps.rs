@@ -35,7 +35,13 @@ pub fn wait_and_callbacks() -> Result<()> {
     // Task 0 runs at once; task 1 fails once `fail_now` is set; task 2 waits for `later`.
     let mut futures = vec![submit(3, open), submit(-1, fail_now), submit(5, later)];
     let (called, calls) = crossbeam::channel::unbounded();
-    futures[0].add_done_callback(move |result| _ = called.send(format!("{result:?}")));
+    futures[0].add_done_callback(move |result| {
+        let seen = match result {
+            Ok(value) => format!("result() {value}"),
+            Err(e) => format!("exception() {e}"),
+        };
+        _ = called.send(seen);
+    });
     let first = wait(&futures, ReturnWhen::FirstCompleted, None);
     println!("wait(FIRST_COMPLETED): {}", show(&first));
     fail_now.set(); // Only now can task 1 fail: the line above is certain.
@@ -44,7 +50,7 @@ pub fn wait_and_callbacks() -> Result<()> {
     later.set();
     let all = wait(&futures, ReturnWhen::AllCompleted, None);
     println!("wait(ALL_COMPLETED): {}", show(&all));
-    println!("add_done_callback: called with {}", calls.recv()?);
+    println!("add_done_callback: the callback saw {}", calls.recv()?);
     Ok(())
 }
 
@@ -58,7 +64,7 @@ pub fn exception() -> Result<()> {
         let gate = Arc::clone(&open);
         let mut future = executor.try_submit(move |n| task(n, &gate), n);
         answers.push(match future.exception() {
-            None => format!("{n} → None, result {:?}", future.result()),
+            None => format!("{n} → None, result() {}", future.result()?),
             Some(FutureError::Raised(why)) => format!("{n} → \"{why}\""),
             Some(other) => format!("{n} → {other:?}"),
         });
