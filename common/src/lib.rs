@@ -6,9 +6,11 @@
 //!
 //! | Python | here |
 //! |---|---|
-//! | `multiprocessing.Process`, start methods, `if __name__ == '__main__':` | [`process`] |
+//! | `multiprocessing.Process`, start methods | [`process`] |
+//! | `if __name__ == '__main__':` and the roles a child can play | [`roles`] |
 //! | pickling a function by name | [`target`](mod@target) |
-//! | the `forkserver` start method | [`forkserver`] |
+//! | the `forkserver` start method | [`process::forkserver`] |
+//! | `multiprocessing.util.register_after_fork` | [`process::after_fork`] |
 //! | pickling a queue or a `Value` for a child (`reduction.DupFd`) | [`handoff`] |
 //! | `multiprocessing.Pool` | [`pool::ProcessPool`] |
 //! | `multiprocessing.Queue` | [`queue::IpcQueue`] |
@@ -31,7 +33,6 @@
 
 pub mod cli;
 pub mod event;
-pub mod forkserver;
 pub mod frame;
 pub mod futures;
 pub mod handoff;
@@ -43,6 +44,7 @@ pub mod pool;
 pub mod process;
 pub mod pyfmt;
 pub mod queue;
+pub mod roles;
 pub mod semaphore;
 pub mod shared;
 mod sync;

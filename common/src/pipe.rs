@@ -7,9 +7,11 @@
 //! ([`crate::handoff`]), and `process::start` drops the parent's copy (Python code closes it
 //! with `child_end.close()`): only then does the other end see EOF when the child is gone.
 //!
-//! A child forked by [`process::start`](crate::process::start), or a forked pool worker, closes,
-//! first thing, its copies of every end it was not handed. Python's does not, and there a forked child keeps the parent's
-//! end open too: if the parent dies, a child waiting in `recv` never sees EOF and waits forever.
+//! A child forked by this crate (by [`process::fork`](crate::process::fork()), `start(Fork)` or a
+//! pool) closes, first thing, its copies of every end it was not handed (the after-fork list,
+//! [`process::after_fork`](crate::process::after_fork)). Python's does not, and there a forked
+//! child keeps the parent's end open too: if the parent dies, a child waiting in `recv` never sees
+//! EOF and waits forever.
 //!
 //! Unlike a [`Queue`](crate::queue::IpcQueue), a pipe has one reader and one writer per end, and no
 //! lock: two processes writing to the same end at once may interleave their frames, as in Python.
@@ -52,11 +54,11 @@ fn open_ends() -> std::sync::MutexGuard<'static, Vec<RawFd>> {
     OPEN_ENDS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// In a child just forked by `process::start` or a pool, once it has its own duplicates of what
-/// it was handed: closes the copies of the parent's ends, so that each end lives in one process
-/// and a parent's death reads as EOF. (The child never drops the parent's `Connection`s: it
-/// `_exit`s.)
-pub(crate) fn close_after_fork() {
+/// In a freshly forked child (registered in the after-fork list by the first pipe), once it has
+/// its own duplicates of what it was handed: closes the copies of the parent's ends, so that each
+/// end lives in one process and a parent's death reads as EOF. (The child never drops the
+/// parent's `Connection`s: it `_exit`s.)
+fn close_after_fork() {
     if OPEN_COUNT.load(Ordering::Relaxed) == 0 {
         return;
     }
@@ -67,12 +69,20 @@ pub(crate) fn close_after_fork() {
 
 impl<T> Connection<T> {
     fn new(socket: UnixStream) -> Self {
+        crate::process::after_fork::register(close_after_fork);
         open_ends().push(socket.as_raw_fd());
         OPEN_COUNT.fetch_add(1, Ordering::Relaxed);
         Connection {
             socket,
             _values: PhantomData,
         }
+    }
+}
+
+/// The end's socket, to wait on it beside other descriptors (`poll`).
+impl<T> AsFd for Connection<T> {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.socket.as_fd()
     }
 }
 

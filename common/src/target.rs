@@ -18,7 +18,7 @@
 //! [`ProcessPool::map`](crate::pool::ProcessPool::map) or
 //! [`ProcessPoolExecutor::submit`](crate::futures::ProcessPoolExecutor::submit); a process that
 //! is not a plain `fork` of the parent finds it again in the binary's *target table*, the list
-//! `main` gives [`process::run_if_child`](crate::process::run_if_child) on its first line. The
+//! `main` gives [`roles::run_if_child`](crate::roles::run_if_child) on its first line. The
 //! name travels with a signature (the type names of `fn(A) -> R`): a child that does not know the
 //! name, or knows it with other types, refuses with a one-line error, never runs something else.
 //! Only a fork-started process may run a target missing from the table, since it calls the very
@@ -29,6 +29,7 @@
 
 use std::fmt::{Debug, Display};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::OnceLock;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -274,6 +275,35 @@ pub enum Reply {
     Failed(String),
 }
 
+/// The program's target table, as `main` gave it to [`roles::run_if_child`](crate::roles::run_if_child).
+static TABLE: OnceLock<&'static [&'static dyn Entry]> = OnceLock::new();
+/// The targets `common` itself starts in other processes (a pool's worker loop), which sit above
+/// this module and so are handed down by `roles`.
+static BUILTINS: OnceLock<&'static [&'static dyn Entry]> = OnceLock::new();
+
+/// Records the program's targets and `common`'s own (the first call wins).
+pub(crate) fn set_table(
+    program: &'static [&'static dyn Entry],
+    builtins: &'static [&'static dyn Entry],
+) {
+    _ = TABLE.set(program);
+    _ = BUILTINS.set(builtins);
+}
+
+/// Looks a target up in this program's table (and `common`'s own), checking its types.
+pub(crate) fn lookup(name: &str, signature: &str) -> anyhow::Result<&'static dyn Entry> {
+    // Searched in place: a lookup runs for every job, and allocates only to report a failure.
+    let builtins = BUILTINS.get().copied().unwrap_or_default().iter().copied();
+    let table = builtins.chain(TABLE.get().copied().unwrap_or_default().iter().copied());
+    find(table, name, signature).map_err(|e| {
+        if TABLE.get().is_none() {
+            anyhow::anyhow!("{e}; call roles::run_if_child(&[…]) first in main")
+        } else {
+            anyhow::anyhow!(e)
+        }
+    })
+}
+
 /// Finds `name` in `table`, with the expected `signature`.
 pub(crate) fn find<'t>(
     table: impl Iterator<Item = &'t dyn Entry> + Clone,
@@ -285,7 +315,7 @@ pub(crate) fn find<'t>(
         let more = table.count().saturating_sub(known.len());
         format!(
             "this program has no target named {name}: add it to the list main gives \
-                 process::run_if_child (now {}{})",
+                 roles::run_if_child (now {}{})",
             known.join(", "),
             if more > 0 {
                 format!(" and {more} more")

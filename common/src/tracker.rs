@@ -27,10 +27,10 @@ use anyhow::{Context, Result, ensure};
 use nix::errno::Errno;
 use nix::unistd::ForkResult;
 
-use crate::process;
+use crate::process::{Exit, after_fork, spawn};
 
-/// Our end of the tracker's socket. A forked child drops its copy at once
-/// ([`forget_after_fork`]), so a killed parent's names are removed even while children live on.
+/// Our end of the tracker's socket. A forked child drops its copy at once (`forget_after_fork`,
+/// in the after-fork list), so a killed parent's names are removed even while children live on.
 static TRACKER: Mutex<Option<UnixStream>> = Mutex::new(None);
 
 /// The first argument of the tracker process, then its socket's number.
@@ -49,9 +49,15 @@ pub fn stop() {
 }
 
 /// In a freshly forked child: the parent's tracker is not ours (a segment this child creates
-/// starts its own).
-pub(crate) fn forget_after_fork() {
+/// starts its own). Registered in the after-fork list when the tracker starts.
+fn forget_after_fork() {
     *tracker() = None;
+}
+
+/// Whether this process is connected to a resource tracker of its own.
+#[doc(hidden)]
+pub fn is_connected() -> bool {
+    tracker().is_some()
 }
 
 /// Tells the tracker to remove `name` if this program ends without doing so (starting the tracker
@@ -70,7 +76,7 @@ fn send(sign: char, name: &str) -> Result<()> {
     let mut guard = tracker();
     if guard.is_none() {
         // Stdin and stdout are not the tracker's business: don't hold the caller's pipes open.
-        let (mut intermediate, socket) = process::spawn_role_with(TRACKER_ROLE, |command| {
+        let (mut intermediate, socket) = spawn::spawn_role_with(TRACKER_ROLE, |command| {
             command
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::null());
@@ -79,10 +85,8 @@ fn send(sign: char, name: &str) -> Result<()> {
         let exit = intermediate
             .wait()
             .context("starting the resource tracker")?;
-        ensure!(
-            exit == process::Exit::Code(0),
-            "the resource tracker {exit}"
-        );
+        ensure!(exit == Exit::Code(0), "the resource tracker {exit}");
+        after_fork::register(forget_after_fork);
         *guard = Some(socket);
     }
     let socket = guard.as_mut().expect("started above");

@@ -56,7 +56,7 @@ fn trivial(n: u64) -> u64 {
 }
 
 fn main() -> Result<()> {
-    process::run_if_child(&[&PUT_U64S, &PUT_MIBS, &INCREMENT, &TRIVIAL]);
+    common::roles::run_if_child(&[&PUT_U64S, &PUT_MIBS, &INCREMENT, &TRIVIAL]);
     let (rounds, mut python) = measure::start("Data paths", 10, "data_paths.py")?;
     let mut rows = Vec::new();
 

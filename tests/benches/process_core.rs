@@ -60,7 +60,7 @@ fn main() -> Result<()> {
     if std::env::args().nth(1).as_deref() == Some(RAW_CHILD) {
         return Ok(());
     }
-    process::run_if_child(&[&NOTHING, &SLEEP_MS, &STAMP_AFTER]);
+    common::roles::run_if_child(&[&NOTHING, &SLEEP_MS, &STAMP_AFTER]);
     let (rounds, mut python) = measure::start("Process core", 30, "process_core.py")?;
     let mut rows = vec![
         Row::new("start + join, fork", Unit::Micros, Goal::Raw(1.3)),
@@ -144,7 +144,7 @@ fn main() -> Result<()> {
     if let Some(python) = python {
         python.stop()?;
     }
-    common::forkserver::stop()
+    common::process::forkserver::stop()
 }
 
 /// Raw: `fork`, the child `_exit`s, the parent `waitpid`s.

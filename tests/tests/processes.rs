@@ -220,7 +220,7 @@ fn an_unknown_or_mistyped_target_is_a_one_line_error_never_another_function() {
     for (method, out) in faults_each_method("unknown-target") {
         let lines: Vec<&str> = out.lines().collect();
         let unknown = "this program has no target named process_faults::triple: add it to the \
-                       list main gives process::run_if_child (now common::pool::worker, ";
+                       list main gives roles::run_if_child (now common::pool::worker, ";
         assert!(
             lines[0].starts_with(&format!("pool: {unknown}")),
             "{method}: {out}"
@@ -607,5 +607,24 @@ fn pool_api_calls_mix_and_a_dead_worker_ends_imap_with_an_error() {
             out.contains("after: the process pool is broken"),
             "{method}: {out}"
         );
+    }
+}
+
+/// One after-fork list: a child of `fork()`, of `start(Fork)` and a forked pool worker all let go
+/// of the parent's resource tracker, fork server and pipe ends.
+#[test]
+fn every_fork_path_resets_the_same_state() {
+    let out = tests::faults("after-fork-state", "fork");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0], "parent: tracker: true, fork server: true, parent's pipe end open: true",
+        "{out}"
+    );
+    let child = "tracker: false, fork server: false, parent's pipe end open: false";
+    for (line, via) in lines[1..4]
+        .iter()
+        .zip(["fork()", "start(Fork)", "pool worker"])
+    {
+        assert_eq!(*line, format!("{via}: {child}"), "{out}");
     }
 }

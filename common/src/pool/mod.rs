@@ -8,7 +8,7 @@
 //!
 //! **Which function runs.** Like Python, which pickles a function by its qualified name, each job
 //! names its [`Target`]; the worker looks the name up in the program's target table (the list
-//! `main` gives [`process::run_if_child`]) and checks the types. That is why `map` takes a
+//! `main` gives [`roles::run_if_child`](crate::roles::run_if_child)) and checks the types. That is why `map` takes a
 //! declared target, not a closure: a closure's captured data would not exist in the worker.
 //!
 //! **What a chunk costs.** One frame each way on the worker's socket (a `write` and a few `read`s),
@@ -328,7 +328,7 @@ impl Task {
     /// The task for `target`; fails unless the program's target table has it, since every
     /// worker, whatever its start method, finds the function there.
     pub(crate) fn of(target: &(impl Entry + ?Sized)) -> Result<Self> {
-        process::lookup(target.name(), target.signature())?;
+        crate::target::lookup(target.name(), target.signature())?;
         Ok(Task {
             name: target.name().to_owned(),
             signature: target.signature().to_owned(),
@@ -337,7 +337,7 @@ impl Task {
 
     /// Runs the task on a batch, in a worker; on success the results are appended to `results`.
     fn run(&self, batch: &[u8], results: &mut Vec<u8>) -> Reply {
-        match process::lookup(&self.name, &self.signature) {
+        match crate::target::lookup(&self.name, &self.signature) {
             Ok(entry) => entry.run_batch(batch, results),
             Err(e) => Reply::Failed(format!("{e:#}")),
         }
@@ -516,7 +516,6 @@ impl Worker {
                         // The child never drops the parent's `Worker`s: it `_exit`s.
                         _ = nix::unistd::close(other.channel.as_raw_fd());
                     }
-                    crate::pipe::close_after_fork(); // Nor any pipe end of the parent's.
                     serve(WorkerEnd(child_end))
                 })
             } else {

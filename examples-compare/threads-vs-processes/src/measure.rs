@@ -189,7 +189,7 @@ const IDLE: Target<(u32, common::queue::QueueWriter<u32>), Result<()>> = common:
 fn nothing(_: ()) {}
 const NOTHING: Target<(), ()> = common::target!(nothing);
 
-/// Every target this program runs in another process (for `process::run_if_child`).
+/// Every target this program runs in another process (for `roles::run_if_child`).
 pub const TARGETS: &[&dyn common::target::Entry] = &[&SPIN, &WAIT, &IDLE, &NOTHING];
 
 /// The CPU-bound work cut in one chunk per worker (one chunk when sequential).

@@ -26,7 +26,7 @@ mod workloads;
 use std::path::PathBuf;
 
 use clap::Parser;
-use common::{cli, process};
+use common::cli;
 use evidence::load::Window;
 use evidence::record::{DataFile, Evidence};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -60,7 +60,7 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    process::run_if_child(workloads::TARGETS); // Rust's `if __name__ == '__main__':`
+    common::roles::run_if_child(workloads::TARGETS); // Rust's `if __name__ == '__main__':`
     let args = Args::parse();
     cli::run(|| {
         let evidence = match &args.replay {

@@ -244,5 +244,5 @@ pub fn monte_carlo(t: Technique, workers: usize, samples: u64) -> Result<u64> {
     Ok(three_ways(t, workers, &DARTS, items)?.into_iter().sum())
 }
 
-/// Every target this program runs in another process (for `process::run_if_child`).
+/// Every target this program runs in another process (for `roles::run_if_child`).
 pub const TARGETS: &[&dyn common::target::Entry] = &[&FILE_ROUND_TRIP, &FETCH, &BLUR_BAND, &DARTS];

@@ -14,7 +14,7 @@
 use clap::Parser;
 use common::cli;
 use common::futures::{ProcessPoolExecutor, ThreadPoolExecutor};
-use common::process::{self, StartMethod};
+use common::process::StartMethod;
 use common::pyfmt::Py;
 use common::target::Target;
 
@@ -46,7 +46,7 @@ fn task(n: i64) -> i128 {
 const TASK: Target<i64, i128> = common::target!(task);
 
 fn main() -> std::process::ExitCode {
-    process::run_if_child(&[&TASK]); // Rust's `if __name__ == '__main__':`
+    common::roles::run_if_child(&[&TASK]); // Rust's `if __name__ == '__main__':`
 
     let args = Args::parse();
     let numbers = cli::numbers_or(args.numbers, &[1, 2, 3, 4]);

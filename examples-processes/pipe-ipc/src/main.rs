@@ -42,7 +42,7 @@ fn worker(conn: Connection<Option<i128>>) -> anyhow::Result<()> {
 const WORKER: Target<Connection<Option<i128>>, anyhow::Result<()>> = common::target!(worker);
 
 fn main() -> std::process::ExitCode {
-    process::run_if_child(&[&WORKER]); // Rust's `if __name__ == '__main__':`
+    common::roles::run_if_child(&[&WORKER]); // Rust's `if __name__ == '__main__':`
     let args = Args::parse();
     let numbers = cli::numbers_or(args.numbers, &[1, 2, 3]);
     cli::run(|| {

@@ -15,7 +15,7 @@ mod tasks;
 use clap::Parser;
 use common::cli;
 use common::pool::ProcessPool;
-use common::process::{self, StartMethod};
+use common::process::StartMethod;
 use common::pyfmt::Py;
 use tasks::{ADD_OFFSET, POWER, SET_OFFSET, SQUARE, WORKER_PID};
 
@@ -39,7 +39,7 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    process::run_if_child(&[&SQUARE, &POWER, &SET_OFFSET, &ADD_OFFSET, &WORKER_PID]);
+    common::roles::run_if_child(&[&SQUARE, &POWER, &SET_OFFSET, &ADD_OFFSET, &WORKER_PID]);
     let Args {
         numbers,
         workers,

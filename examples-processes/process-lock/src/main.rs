@@ -62,7 +62,7 @@ type Unlocked = (SharedValue<i64>, u64, Connection<()>);
 const ADD_UNLOCKED: Target<Unlocked, anyhow::Result<()>> = common::target!(add_unlocked);
 
 fn main() -> std::process::ExitCode {
-    process::run_if_child(&[&ADD_LOCKED, &ADD_UNLOCKED]); // Rust's `if __name__ == '__main__':`
+    common::roles::run_if_child(&[&ADD_LOCKED, &ADD_UNLOCKED]); // Rust's `if __name__ == '__main__':`
     let Args {
         processes,
         increments: n,

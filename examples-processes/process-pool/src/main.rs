@@ -10,7 +10,7 @@
 use clap::Parser;
 use common::cli;
 use common::pool::ProcessPool;
-use common::process::{self, StartMethod};
+use common::process::StartMethod;
 use common::pyfmt::Py;
 use common::target::Target;
 
@@ -42,7 +42,7 @@ fn square(x: i64) -> i128 {
 const SQUARE: Target<i64, i128> = common::target!(square);
 
 fn main() -> std::process::ExitCode {
-    process::run_if_child(&[&SQUARE]); // Rust's `if __name__ == '__main__':`
+    common::roles::run_if_child(&[&SQUARE]); // Rust's `if __name__ == '__main__':`
 
     let args = Args::parse();
     let numbers = cli::numbers_or(args.numbers, &[1, 2, 3, 4, 5]);

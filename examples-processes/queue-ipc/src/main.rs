@@ -31,7 +31,7 @@ fn worker(q: QueueWriter<String>) -> anyhow::Result<()> {
 const WORKER: Target<QueueWriter<String>, anyhow::Result<()>> = common::target!(worker);
 
 fn main() -> std::process::ExitCode {
-    process::run_if_child(&[&WORKER]); // Rust's `if __name__ == '__main__':`
+    common::roles::run_if_child(&[&WORKER]); // Rust's `if __name__ == '__main__':`
 
     let args = Args::parse();
     cli::run(|| {

@@ -49,7 +49,7 @@ fn f((n, a): (SharedValue<f64>, SharedArray<i32>)) {
 const F: Target<(SharedValue<f64>, SharedArray<i32>), ()> = common::target!(f);
 
 fn main() -> std::process::ExitCode {
-    process::run_if_child(&[&F]); // Rust's `if __name__ == '__main__':`
+    common::roles::run_if_child(&[&F]); // Rust's `if __name__ == '__main__':`
 
     let args = Args::parse();
     cli::run(|| {

@@ -35,7 +35,7 @@ const SQUARE: Target<i64, ()> = common::target!(square);
 fn main() -> std::process::ExitCode {
     // Rust's `if __name__ == '__main__':`. A spawned or forkserver child runs this same binary from
     // the top; this line runs the target its parent named (from this list) and ends it there.
-    process::run_if_child(&[&SQUARE]);
+    common::roles::run_if_child(&[&SQUARE]);
 
     let args = Args::parse();
     cli::run(|| {

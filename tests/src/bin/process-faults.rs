@@ -44,6 +44,8 @@ const SLEEP_THEN_PUT: Target<(u64, QueueWriter<String>), Result<()>> = target!(s
 type SizedPuts = (u8, usize, QueueWriter<Vec<u8>>);
 const PUT_SIZED: Target<SizedPuts, Result<()>> = target!(put_sized);
 const CRASH: Target<SharedArray<i32>, ()> = target!(crash);
+const AFTER_FORK_STATE: Target<i32, String> = target!(after_fork_state);
+const PUT_STATE: Target<(i32, QueueWriter<String>), Result<()>> = target!(put_state);
 const ATTACH_THEN_CRASH: Target<SharedArray<i32>, ()> = target!(attach_then_crash);
 /// Deliberately missing from the table below.
 const UNLISTED: Target<i64, i64> = target!(triple);
@@ -51,7 +53,7 @@ const UNLISTED: Target<i64, i64> = target!(triple);
 const MISTYPED: Target<u64, u64> = Target::new("process_faults::double", sleep_ms);
 
 fn main() -> Result<()> {
-    process::run_if_child(&[
+    common::roles::run_if_child(&[
         &DOUBLE,
         &PANIC_ON_3,
         &KILL_ON_3,
@@ -72,6 +74,8 @@ fn main() -> Result<()> {
         &PUT_SIZED,
         &CRASH,
         &ATTACH_THEN_CRASH,
+        &AFTER_FORK_STATE,
+        &PUT_STATE,
     ]);
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_default();
@@ -108,6 +112,7 @@ fn main() -> Result<()> {
         "queue-no-put" => queue_no_put(method)?,
         "pipe-no-answer" => pipe_no_answer(method)?,
         "pipe-eof-beside-children" => pipe_eof_beside_children(method)?,
+        "after-fork-state" => after_fork_state_everywhere()?,
         "pool-api-mix" => pool_api_mix(method)?,
         "pool-imap-kill" => pool_imap_kill(method)?,
         "queue-join-first" => queue_join_first(method)?,
@@ -129,9 +134,48 @@ fn main() -> Result<()> {
         "shm-crash-after-attach" => shm_crash(method, &ATTACH_THEN_CRASH)?,
         _ => bail!("unknown case {case:?}"),
     }
-    common::forkserver::stop()?;
+    common::process::forkserver::stop()?;
     common::tracker::stop();
     report_leftovers(descriptors)
+}
+
+/// What a forked child holds of its parent's: a resource tracker, a fork server, the end of a
+/// parent's pipe (descriptor `pipe_end`).
+fn after_fork_state(pipe_end: i32) -> String {
+    // SAFETY: F_GETFD reads a descriptor's flags; an unknown number is EBADF, nothing more.
+    let open = unsafe { nix::libc::fcntl(pipe_end, nix::libc::F_GETFD) } != -1;
+    format!(
+        "tracker: {}, fork server: {}, parent's pipe end open: {open}",
+        common::tracker::is_connected(),
+        common::process::forkserver::is_running()
+    )
+}
+
+/// The same state, seen by a child of `fork()`, of `start(Fork)` and by a forked pool worker, in
+/// a parent that holds a tracker, a fork server and a pipe: one after-fork list, one answer.
+fn after_fork_state_everywhere() -> Result<()> {
+    let _segment = SharedArray::named(0..4)?; // Starts the resource tracker.
+    process::start(StartMethod::Forkserver, &DOUBLE, 1)?.join()?; // Starts the fork server.
+    let (end, _other) = common::pipe::pipe::<u8>()?;
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(&end));
+    println!("parent: {}", after_fork_state(fd));
+    let (report, reports) = IpcQueue::<String>::new()?;
+    let via_fork = process::fork(move || {
+        report.put(&after_fork_state(fd))?;
+        Ok(())
+    })?;
+    println!("fork(): {}", reports.get()?);
+    via_fork.join()?;
+    let (report, reports) = IpcQueue::<String>::new()?;
+    process::start(StartMethod::Fork, &PUT_STATE, (fd, report))?.join()?;
+    println!("start(Fork): {}", reports.get()?);
+    let mut pool = ProcessPool::new(1, StartMethod::Fork)?;
+    println!("pool worker: {}", pool.map(&AFTER_FORK_STATE, [fd])?[0]);
+    Ok(())
+}
+
+fn put_state((pipe_end, report): (i32, QueueWriter<String>)) -> Result<()> {
+    report.put(&after_fork_state(pipe_end))
 }
 
 fn double(x: i64) -> i64 {
@@ -599,7 +643,7 @@ fn forkserver_in_forked_child() -> Result<()> {
     .join()?;
     let child = process::fork(move || {
         process::start(StartMethod::Forkserver, &SLEEP_THEN_PUT, (1, writer))?.join()?;
-        common::forkserver::stop()
+        common::process::forkserver::stop()
     })?;
     child.join()?;
     let (writer, again) = IpcQueue::<String>::new()?;

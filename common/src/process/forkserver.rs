@@ -27,9 +27,13 @@ use nix::fcntl::OFlag;
 use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use nix::unistd::ForkResult;
 
-use crate::handoff;
-use crate::process::{self, Child, Exit, Launch};
-use crate::wait;
+use super::child::{Child, Exit};
+use super::spawn::{self, Launch};
+use super::{after_fork, in_child, pidfd_open};
+use crate::{handoff, wait};
+
+/// The first argument of the fork server, then its socket's number.
+pub(crate) const FORKSERVER: &str = "--multiprocessing-forkserver";
 
 /// The server this process started, if any.
 static SERVER: Mutex<Option<Server>> = Mutex::new(None);
@@ -38,9 +42,22 @@ static SERVER: Mutex<Option<Server>> = Mutex::new(None);
 struct Server {
     process: Child,
     socket: UnixStream,
-    /// The process that started it. A process forked from that one inherits this value but must
-    /// not share the socket: it starts a server of its own.
-    owner: u32,
+}
+
+/// In a freshly forked child (registered in the after-fork list when a server starts): the
+/// parent's server is not ours. Close our copy of its socket and leave the process to the parent,
+/// which reaps it; a forkserver start in this child starts a server of its own.
+fn forget_after_fork() {
+    if let Some(inherited) = server().take() {
+        inherited.process.forget();
+        drop(inherited.socket);
+    }
+}
+
+/// Whether this process has a fork server of its own running (or started and not yet reaped).
+#[doc(hidden)]
+pub fn is_running() -> bool {
+    server().is_some()
 }
 
 fn server() -> MutexGuard<'static, Option<Server>> {
@@ -52,17 +69,10 @@ fn server() -> MutexGuard<'static, Option<Server>> {
 pub(crate) fn launch(launch: &Launch) -> Result<Child> {
     let bytes = postcard::to_allocvec(launch).context("encoding the launch request")?;
     let mut guard = server();
-    if let Some(inherited) = guard.take_if(|s| s.owner != std::process::id()) {
-        inherited.process.forget(); // Not our child: the parent reaps it.
-    }
     if guard.is_none() {
-        let (process, socket) = process::spawn_role(process::FORKSERVER)?;
-        let owner = std::process::id();
-        *guard = Some(Server {
-            process,
-            socket,
-            owner,
-        });
+        let (process, socket) = spawn::spawn_role(FORKSERVER)?;
+        after_fork::register(forget_after_fork);
+        *guard = Some(Server { process, socket });
     }
     let Some(server) = guard.as_mut() else {
         unreachable!("started above")
@@ -90,7 +100,7 @@ pub(crate) fn launch(launch: &Launch) -> Result<Child> {
 /// Stops this process's fork server, if it runs, and reaps it. The server exits once the
 /// children it started have ended.
 pub fn stop() -> Result<()> {
-    if let Some(server) = server().take_if(|s| s.owner == std::process::id()) {
+    if let Some(server) = server().take() {
         _ = server.socket.shutdown(std::net::Shutdown::Both); // Fails only if already closed.
         server.process.join().context("stopping the fork server")?;
     }
@@ -160,7 +170,7 @@ fn fork_child(
     children: &mut Vec<Served>,
 ) -> Result<(i32, [OwnedFd; 2]), String> {
     // Fail here, in the server, rather than in a child that would only exit with the message.
-    process::lookup(launch.target(), launch.signature()).map_err(|e| format!("{e:#}"))?;
+    crate::target::lookup(launch.target(), launch.signature()).map_err(|e| format!("{e:#}"))?;
     let (read_end, write_end) =
         nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("pipe: {e}"))?;
     // SAFETY: the fork server never starts a thread, so fork cannot copy a lock another thread
@@ -174,10 +184,13 @@ fn fork_child(
             // SAFETY: the child never returns into `serve`, which owns the socket: closing the
             // number here cannot close anything else.
             unsafe { nix::libc::close(socket.as_raw_fd()) };
-            process::in_child(|| launch.run(fds))
+            in_child(|| {
+                after_fork::run(); // What every forked child of this crate resets.
+                launch.run(fds)
+            })
         }
         ForkResult::Parent { child } => {
-            let pidfd = process::pidfd_open(child.as_raw(), 0).map_err(|e| {
+            let pidfd = pidfd_open(child.as_raw(), 0).map_err(|e| {
                 // Nobody could wait for it: don't leave it running.
                 _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
                 _ = nix::sys::wait::waitpid(child, None);

@@ -1,0 +1,306 @@
+//! A child process's handle: how it ended ([`Exit`]), waiting for it without polling, signalling
+//! it, and reaping it on drop (Python's `Process.join`, `exitcode`, `kill`, `terminate`).
+//!
+//! A [`Child`] holds a *pidfd* for the process (Linux ≥ 5.3): [`Child::join`] blocks in `poll`
+//! until the child exits, so a parent that waits uses no CPU, and learns of the exit at once. While
+//! it waits it also drains every queue the child was handed, so a child blocked writing a large
+//! message can always finish (Python's *joining processes that use queues* deadlock). Dropping a
+//! `Child` that was not joined kills and reaps it, so an error path leaves no stray process.
+//! (Python's `Process` is not a context manager; at interpreter exit it joins the non-daemon
+//! children and terminates the daemon ones.)
+
+use std::fmt;
+use std::io::Read;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use nix::errno::Errno;
+use nix::sys::signal::Signal;
+use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+use nix::unistd::Pid;
+
+use crate::handoff::WaitSource;
+use crate::wait;
+
+/// How a child process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// It exited with this code.
+    Code(i32),
+    /// A signal killed it.
+    Signal(Signal),
+    /// It ended, but the fork server that reaped it died before saying how.
+    Unknown,
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Exit::Code(code) => write!(f, "exited with code {code}"),
+            Exit::Signal(signal) => write!(f, "was killed by {signal}"),
+            Exit::Unknown => f.write_str("ended; how was lost with the fork server"),
+        }
+    }
+}
+
+impl Exit {
+    /// How a reaped process ended, from `waitid`'s answer.
+    pub(crate) fn from_status(status: WaitStatus) -> Option<Exit> {
+        match status {
+            WaitStatus::Exited(_, code) => Some(Exit::Code(code)),
+            WaitStatus::Signaled(_, signal, _) => Some(Exit::Signal(signal)),
+            _ => None,
+        }
+    }
+
+    /// Eight bytes for the fork server to report an exit with.
+    pub(crate) fn to_bytes(self) -> [u8; 8] {
+        let (kind, value): (i32, i32) = match self {
+            Exit::Code(code) => (0, code),
+            Exit::Signal(signal) => (1, signal as i32),
+            Exit::Unknown => (2, 0),
+        };
+        let mut bytes = [0; 8];
+        bytes[..4].copy_from_slice(&kind.to_le_bytes());
+        bytes[4..].copy_from_slice(&value.to_le_bytes());
+        bytes
+    }
+
+    pub(crate) fn from_bytes(bytes: [u8; 8]) -> Exit {
+        let kind = i32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+        let value = i32::from_le_bytes(bytes[4..].try_into().expect("4 bytes"));
+        match (kind, Signal::try_from(value)) {
+            (0, _) => Exit::Code(value),
+            (1, Ok(signal)) => Exit::Signal(signal),
+            _ => Exit::Unknown,
+        }
+    }
+}
+
+/// A child process of ours. Dropping it reaps the process, killing it first if still running.
+#[derive(Debug)]
+pub struct Child {
+    pid: Pid,
+    /// Readable once the process has exited; also how we reap and signal it, race-free.
+    pidfd: OwnedFd,
+    exit: Option<Exit>,
+    /// Queues the child was handed, drained while we wait for it.
+    serving: Vec<Arc<dyn WaitSource>>,
+    /// For a child of the fork server, which reaps it: where the server writes how it ended.
+    reported: Option<std::fs::File>,
+}
+
+impl Child {
+    /// Takes charge of `pid`, which must be an unreaped child of this process.
+    pub(crate) fn adopt(pid: Pid) -> Result<Self> {
+        let pidfd = match pidfd_open(pid.as_raw(), 0) {
+            Ok(pidfd) => pidfd,
+            Err(err) => {
+                // Don't leave the process running with nobody to reap it.
+                _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+                _ = nix::sys::wait::waitpid(pid, None);
+                return Err(err).with_context(|| format!("pidfd_open({pid}) (needs Linux 5.3+)"));
+            }
+        };
+        Ok(Child {
+            pid,
+            pidfd,
+            exit: None,
+            serving: Vec::new(),
+            reported: None,
+        })
+    }
+
+    /// A child the fork server started and reaps: it sent a pidfd for it and a pipe on which it
+    /// reports the exit.
+    pub(crate) fn served(pid: i32, pidfd: OwnedFd, reported: OwnedFd) -> Self {
+        Child {
+            pid: Pid::from_raw(pid),
+            pidfd,
+            exit: None,
+            serving: Vec::new(),
+            reported: Some(reported.into()),
+        }
+    }
+
+    /// What becomes readable when the child has ended: its pidfd, or the fork server's report.
+    fn ended(&self) -> BorrowedFd<'_> {
+        match &self.reported {
+            Some(report) => report.as_fd(),
+            None => self.pidfd.as_fd(),
+        }
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// Waits for the child to end (Python's `p.join()`) and fails unless it exited with code 0.
+    pub fn join(mut self) -> Result<()> {
+        match self.wait()? {
+            Exit::Code(0) => Ok(()),
+            exit => bail!("child process {} {exit}", self.pid),
+        }
+    }
+
+    /// Waits for the child to end and reports how.
+    pub fn wait(&mut self) -> Result<Exit> {
+        Ok(self.wait_until(None)?.expect("no deadline"))
+    }
+
+    /// Waits at most `timeout` for the child to end (Python's `p.join(timeout)`); `None` if it
+    /// is still running.
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<Option<Exit>> {
+        self.wait_until(Some(Instant::now() + timeout))
+    }
+
+    fn wait_until(&mut self, deadline: Option<Instant>) -> Result<Option<Exit>> {
+        if deadline.is_none() && self.serving.is_empty() && self.exit.is_none() {
+            // Nothing else to watch: block in `waitid` (or the server's report) itself.
+            self.reap()?;
+        }
+        while self.exit.is_none() {
+            let fds = std::iter::once(self.ended()).chain(self.serving.iter().map(|s| s.fd()));
+            let Some(ready) = wait::readable(fds, deadline, "a child process")? else {
+                return Ok(None);
+            };
+            // Serve the queues first: a child's last message must be read before we say it ended.
+            let mut finished = Vec::new();
+            for (index, source) in self.serving.iter().enumerate() {
+                if ready[index + 1] && !source.service()? {
+                    finished.push(index);
+                }
+            }
+            for index in finished.into_iter().rev() {
+                self.serving.swap_remove(index);
+            }
+            if ready[0] {
+                self.reap()?;
+            }
+        }
+        Ok(self.exit)
+    }
+
+    /// Reports how the child ended, or `None` if it is still running; never blocks.
+    pub fn try_wait(&mut self) -> Result<Option<Exit>> {
+        if self.exit.is_none() {
+            // A deadline already past: look once, without waiting.
+            let ready = wait::readable([self.ended()], Some(Instant::now()), "a child process")?;
+            if ready.is_some_and(|ready| ready[0]) {
+                self.reap()?; // It has exited: this returns at once.
+            }
+        }
+        Ok(self.exit)
+    }
+
+    /// Waits for the child to end and records how: `waitid` on our own child, or the fork
+    /// server's report on one of its children.
+    fn reap(&mut self) -> Result<()> {
+        if let Some(report) = &mut self.reported {
+            let mut bytes = [0u8; 8];
+            self.exit = Some(match report.read_exact(&mut bytes) {
+                Ok(()) => Exit::from_bytes(bytes),
+                Err(_) => {
+                    // The server is gone: wait for the process itself, whose status is lost.
+                    while !wait::readable([self.pidfd.as_fd()], None, "a child process")?
+                        .is_some_and(|ready| ready[0])
+                    {}
+                    Exit::Unknown
+                }
+            });
+            return Ok(());
+        }
+        let status = loop {
+            match waitid(Id::PIDFd(self.pidfd.as_fd()), WaitPidFlag::WEXITED) {
+                Err(Errno::EINTR) => {}
+                other => break other,
+            }
+        };
+        let status = status.with_context(|| format!("reaping child process {}", self.pid))?;
+        self.exit = Exit::from_status(status);
+        Ok(())
+    }
+
+    /// Waits up to `grace` for the child to end, then kills it; reports how it ended.
+    pub fn wait_or_kill(&mut self, grace: Duration) -> Result<Exit> {
+        if let Some(exit) = self.wait_timeout(grace)? {
+            return Ok(exit);
+        }
+        self.kill()?;
+        self.wait()
+    }
+
+    /// Sends `SIGKILL` to the child if it is still running (Python's `p.kill()`).
+    pub fn kill(&mut self) -> Result<()> {
+        self.signal(Signal::SIGKILL)
+    }
+
+    /// Sends `signal` to the child if it is still running (Python's `p.terminate()` is `SIGTERM`).
+    pub fn signal(&mut self, signal: Signal) -> Result<()> {
+        if self.exit.is_some() {
+            return Ok(());
+        }
+        send_signal(self.pidfd.as_fd(), signal)
+            .with_context(|| format!("signalling child process {}", self.pid))
+    }
+
+    /// Another pidfd for the same process, to signal it from elsewhere.
+    pub(crate) fn pidfd(&self) -> Result<OwnedFd> {
+        self.pidfd.try_clone().context("duplicating a pidfd")
+    }
+
+    /// Gives up this handle without killing or reaping the process, closing its descriptors: for
+    /// a forked child that inherited its parent's handle (the parent reaps the process).
+    pub(crate) fn forget(mut self) {
+        self.exit = Some(Exit::Unknown); // So `drop` leaves the process alone.
+    }
+
+    /// Keeps `sources` (the queues the child was handed) served while this handle waits.
+    pub(crate) fn serve_while_waiting(&mut self, sources: Vec<Arc<dyn WaitSource>>) {
+        self.serving = sources;
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        if self.exit.is_none() {
+            // Only error paths get here: the caller did not join. Don't leave a process behind.
+            _ = self.kill(); // Fails only if it has exited already; the reap below collects it.
+            _ = self.reap(); // Fails only if it is already reaped.
+        }
+    }
+}
+
+/// Sends `signal` to the process behind `pidfd`. A process that has already exited is not an
+/// error (ESRCH): its parent reaps it.
+pub(crate) fn send_signal(pidfd: BorrowedFd<'_>, signal: Signal) -> Result<()> {
+    // SAFETY: pidfd_send_signal takes a pidfd, a signal number and a null siginfo.
+    let rc = unsafe {
+        nix::libc::syscall(
+            nix::libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            signal as i32,
+            std::ptr::null::<nix::libc::siginfo_t>(),
+            0,
+        )
+    };
+    if rc != 0 && Errno::last() != Errno::ESRCH {
+        return Err(Errno::last()).context("pidfd_send_signal");
+    }
+    Ok(())
+}
+
+/// A pidfd for process (or, with `PIDFD_THREAD`, thread) `pid`: readable once it has ended, and a
+/// handle to signal or reap it by that cannot be confused with a later process of the same pid.
+pub(crate) fn pidfd_open(pid: i32, flags: nix::libc::c_int) -> std::io::Result<OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1; no memory.
+    let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, pid, flags) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: pidfd_open has just returned this new descriptor (close-on-exec), ours alone.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}

@@ -1,0 +1,86 @@
+//! Starting a process: the counterpart of `multiprocessing.Process` and its start methods.
+//!
+//! [`start`]`(method, &TARGET, arg)` runs a [`Target`] in a new process and returns a [`Child`].
+//! The three start methods are Python's:
+//!
+//! - [`StartMethod::Fork`] copies this process with `fork(2)`. Fast, but only safe while this
+//!   process has one thread (see *fork safety* below). Python's default on Linux up to 3.13.
+//! - [`StartMethod::Spawn`] runs this executable again. The new process starts from `main`, whose
+//!   first line, [`run_if_child`], recognises it, reads the target's name and argument from a socket
+//!   and runs it. Python's default on macOS (since 3.8) and Windows.
+//! - [`StartMethod::Forkserver`] asks a small server process for the child: the server is this
+//!   executable, spawned once on first use, and it stays single-threaded, so each `fork` it does
+//!   is safe whatever the caller runs. Python's default on Linux from 3.14.
+//!
+//! [`roles::run_if_child`](crate::roles::run_if_child)`(&[&TARGET, …])` is Rust's
+//! `if __name__ == '__main__':`: in the parent it records the program's target table and returns;
+//! in a spawned child or the fork server it never returns. A child finds its target in that table
+//! by name and checks its types (see [`crate::target`](mod@crate::target)). The argument travels
+//! as postcard bytes; descriptors inside it (a queue's writer, shared memory) go along as open
+//! descriptors ([`crate::handoff`]).
+//!
+//! One file per mechanism, as CPython has one `popen_*.py` per start method: [`child`] (the
+//! handle, waiting, signals), [`fork`](mod@fork) (and fork safety), [`spawn`](mod@spawn),
+//! [`forkserver`], and [`after_fork`] (the one list of what a forked child resets). Nothing here
+//! knows the modules built on top (pools, queues, the tracker): those register what they need.
+
+use std::fmt;
+
+use anyhow::Result;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::handoff;
+use crate::target::{self, Entry, Outcome, Target};
+
+pub mod after_fork;
+pub mod child;
+pub mod fork;
+pub mod forkserver;
+pub mod spawn;
+
+pub use child::{Child, Exit};
+pub(crate) use child::{pidfd_open, send_signal};
+pub use fork::{die_with_parent, ensure_single_threaded, fork};
+pub(crate) use fork::{fork_keeping, in_child};
+
+/// How a child process is started (`multiprocessing.set_start_method`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StartMethod {
+    /// Copy the running process with `fork(2)` (Python's default on Linux up to 3.13).
+    Fork,
+    /// Run this executable again in a child role (Python's default on macOS and Windows).
+    Spawn,
+    /// Ask a single-threaded server process to fork the child (Python's default on Linux from 3.14).
+    Forkserver,
+}
+
+/// Starts `target(arg)` in a new process by `method` (Python's `Process(target, args).start()`).
+///
+/// `arg` may hold queue writers and shared memory: they reach the child under every method.
+pub fn start<A, R>(method: StartMethod, target: &Target<A, R>, arg: A) -> Result<Child>
+where
+    A: Serialize + DeserializeOwned + fmt::Debug + 'static,
+    R: Outcome,
+{
+    let (bytes, outgoing) = handoff::encode_for_child(&arg)?;
+    let mut child = match method {
+        StartMethod::Fork => {
+            let target = *target;
+            fork_keeping(&outgoing.fds, move || spawn::run_entry(&target, &bytes))?
+        }
+        StartMethod::Spawn | StartMethod::Forkserver => {
+            // Refuse in the parent a target the child could not find.
+            target::lookup(target.name(), target.signature())?;
+            let launch = spawn::Launch::new(target, bytes, outgoing.fds.clone());
+            if method == StartMethod::Spawn {
+                spawn::spawn(&launch)?
+            } else {
+                forkserver::launch(&launch)?
+            }
+        }
+    };
+    child.serve_while_waiting(outgoing.wait_sources);
+    drop(arg); // Only now: the descriptors it holds had to stay open until the child had them.
+    Ok(child)
+}

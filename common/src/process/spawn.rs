@@ -1,0 +1,126 @@
+//! The `spawn` start method: run this executable again in a child role, and hand it what to run.
+//!
+//! The new process starts from `main`, whose first line (`roles::run_if_child`) recognises the
+//! role in its arguments, reads a [`Launch`] (the target's name and signature, its argument, the
+//! descriptors it names) from the socket it inherited, and runs it. The fork server and the
+//! resource tracker are started the same way, in roles of their own.
+
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+
+use anyhow::{Context, Result, anyhow};
+use nix::unistd::Pid;
+use serde::{Deserialize, Serialize};
+
+use super::child::Child;
+use crate::handoff;
+use crate::target::{self, Entry, Failure};
+
+/// The first argument of a spawned child (Python's spawn method passes the same flag), then the
+/// number of the socket it reads its target from.
+pub(crate) const SPAWNED: &str = "--multiprocessing-fork";
+
+/// What a spawned or forkserver child is asked to run.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Launch {
+    target: String,
+    signature: String,
+    arg: Vec<u8>,
+    /// The parent's numbers for the descriptors sent alongside, in order.
+    fds: Vec<RawFd>,
+}
+
+impl Launch {
+    /// A request to run `target` on the encoded `arg`, with the parent's descriptors `fds`.
+    pub(crate) fn new(target: &dyn Entry, arg: Vec<u8>, fds: Vec<RawFd>) -> Self {
+        Launch {
+            target: target.name().to_owned(),
+            signature: target.signature().to_owned(),
+            arg,
+            fds,
+        }
+    }
+
+    pub(crate) fn target(&self) -> &str {
+        &self.target
+    }
+
+    pub(crate) fn signature(&self) -> &str {
+        &self.signature
+    }
+
+    pub(crate) fn fds(&self) -> &[RawFd] {
+        &self.fds
+    }
+
+    /// Looks the target up and runs it on the argument, with the descriptors `received`.
+    pub(crate) fn run(self, received: Vec<OwnedFd>) -> Result<()> {
+        handoff::inherit(&self.fds, received)?;
+        let entry = target::lookup(&self.target, &self.signature)?;
+        run_entry(entry, &self.arg)
+    }
+}
+
+/// Runs a target on its encoded argument.
+pub(crate) fn run_entry(entry: &dyn Entry, arg: &[u8]) -> Result<()> {
+    entry.run_once(arg).map_err(|failure| match failure {
+        Failure::Undecodable(why) => anyhow!("{}: {why}", entry.name()),
+        Failure::Raised(message) => anyhow!(message),
+    })
+}
+
+/// A spawned child's work: read what to run from the parent's socket, and run it.
+pub(crate) fn run_spawned(socket: UnixStream) -> Result<()> {
+    let (bytes, fds) =
+        handoff::recv_frame_with_fds(&socket)?.context("the parent sent no target")?;
+    drop(socket);
+    let launch: Launch = postcard::from_bytes(&bytes).context("decoding the launch request")?;
+    launch.run(fds)
+}
+
+/// Starts this executable again with `role` and the number of a socket it inherits; returns the
+/// child and our end of the socket.
+pub(crate) fn spawn_role(role: &str) -> Result<(Child, UnixStream)> {
+    spawn_role_with(role, |_| {})
+}
+
+/// [`spawn_role`], with a chance to adjust the command first (its standard streams, say).
+pub(crate) fn spawn_role_with(
+    role: &str,
+    adjust: impl FnOnce(&mut std::process::Command),
+) -> Result<(Child, UnixStream)> {
+    let (ours, theirs) = UnixStream::pair().context("creating a socket for the child")?;
+    let number = theirs.as_raw_fd();
+    let exe = std::env::current_exe().context("locating this executable to spawn it")?;
+    let mut command = std::process::Command::new(&exe);
+    command.args([role, &number.to_string()]);
+    adjust(&mut command);
+    // Every descriptor of ours is close-on-exec; this one must survive the exec.
+    let keep_open = move || -> std::io::Result<()> {
+        // SAFETY: `number` is our end of a socket we own until `spawn` returns; F_SETFD sets flags only.
+        if unsafe { nix::libc::fcntl(number, nix::libc::F_SETFD, 0) } == -1 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    };
+    // SAFETY: the hook runs in the child between fork and exec, where only async-signal-safe
+    // functions may be called: it calls fcntl, which is one, and allocates nothing.
+    unsafe { command.pre_exec(keep_open) };
+    let child = command
+        .spawn()
+        .with_context(|| format!("spawning {}", exe.display()))?;
+    drop(theirs);
+    // `std::process::Child` neither waits nor kills on drop: our handle takes over the pid.
+    let pid = i32::try_from(child.id()).context("child pid out of range")?;
+    Ok((Child::adopt(Pid::from_raw(pid))?, ours))
+}
+
+/// Spawns a child and sends it `launch`, with its descriptors.
+pub(crate) fn spawn(launch: &Launch) -> Result<Child> {
+    let (child, socket) = spawn_role(SPAWNED)?;
+    let bytes = postcard::to_allocvec(launch).context("encoding the launch request")?;
+    // If the child died before reading, this fails and dropping `child` reaps it.
+    handoff::send_frame_with_fds(&socket, &bytes, &launch.fds)?;
+    Ok(child)
+}
