@@ -15,6 +15,7 @@
 
 use std::fmt::Debug;
 use std::net::Shutdown;
+use std::ops::Range;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, OnceLock};
@@ -26,7 +27,7 @@ use serde::de::DeserializeOwned;
 
 use super::job_queue::{Job, JobQueue};
 use super::{Control, Future, FutureError};
-use crate::frame::BatchReader;
+use crate::pool::worker::TaskFailure;
 use crate::pool::{self, Task, Worker};
 use crate::process::{self, StartMethod};
 use crate::target::{Outcome, Reply, Target};
@@ -67,9 +68,12 @@ impl Broken {
 /// What a dispatcher does with a worker's answer: the reply, the result bytes after it.
 type Finish = Box<dyn for<'a> FnOnce(Result<(Reply, &'a [u8]), FutureError>) + Send>;
 
+/// Turns a worker's reply, the result bytes after it, and the job's items into a future's value.
+type Decode<V> = fn(Reply, &[u8], &Range<usize>) -> Result<V, FutureError>;
+
 struct ProcessJob {
     control: Arc<dyn Control>,
-    job: pool::Job,
+    job: pool::JobFrame,
     /// Decodes the worker's reply and result bytes (or the failure) into the future.
     finish: Finish,
 }
@@ -113,8 +117,8 @@ impl ProcessPoolExecutor {
         T: Serialize + DeserializeOwned + Debug + 'static,
         R: Outcome,
     {
-        self.submit_job(f, std::slice::from_ref(&arg), |reply, results| {
-            batch_results(reply, results)?
+        self.submit_job(f, std::slice::from_ref(&arg), |reply, results, range| {
+            batch_results(reply, results, range)?
                 .into_iter()
                 .next()
                 .ok_or_else(|| FutureError::Failed("the worker sent no result".into()))
@@ -127,7 +131,7 @@ impl ProcessPoolExecutor {
         &self,
         f: &Target<T, R>,
         batch: &[T],
-        decode: fn(Reply, &[u8]) -> Result<V, FutureError>,
+        decode: Decode<V>,
     ) -> Future<V>
     where
         T: Serialize + DeserializeOwned + Debug + 'static,
@@ -136,14 +140,15 @@ impl ProcessPoolExecutor {
         if let Some(why) = self.broken.why() {
             return Future::failed(FutureError::BrokenPool(why));
         }
-        let job = match Task::of(f).and_then(|task| pool::Job::new(&task, batch)) {
+        let job = match Task::of(f).and_then(|task| pool::JobFrame::new(&task, batch)) {
             Ok(job) => job,
             Err(e) => return Future::failed(FutureError::Failed(format!("{e:#}"))),
         };
         let (future, shared) = Future::queued();
         let finish = Arc::clone(&shared);
+        let range = 0..batch.len();
         let finish = Box::new(move |reply: Result<(Reply, &[u8]), FutureError>| {
-            finish.finish(reply.and_then(|(reply, results)| decode(reply, results)))
+            finish.finish(reply.and_then(|(reply, results)| decode(reply, results, &range)))
         });
         self.queue.push(ProcessJob {
             control: shared,
@@ -281,16 +286,15 @@ fn dispatch(worker: Worker, jobs: &Receiver<ProcessJob>, broken: &Broken) {
 }
 
 /// The results of a job.
+/// The results of a job, by the pools' one reply decoder; a failure as the future reports it.
 fn batch_results<R: DeserializeOwned + 'static>(
     reply: Reply,
     results: &[u8],
+    range: &Range<usize>,
 ) -> Result<Vec<R>, FutureError> {
-    match reply {
-        Reply::Done => BatchReader::new(results)
-            .and_then(BatchReader::collect_all)
-            .map_err(|e| FutureError::Failed(format!("decoding the result: {e:#}"))),
-        Reply::Raised { message, .. } => Err(FutureError::Raised(message)),
-        Reply::Panicked { message, .. } => Err(FutureError::Panicked(message)),
-        Reply::Failed(why) => Err(FutureError::Failed(why)),
-    }
+    pool::worker::into_results(reply, results, range).map_err(|failure| match failure {
+        TaskFailure::Raised { message, .. } => FutureError::Raised(message),
+        TaskFailure::Panicked { message, .. } => FutureError::Panicked(message),
+        TaskFailure::Failed(why) | TaskFailure::Undecodable(why) => FutureError::Failed(why),
+    })
 }

@@ -25,29 +25,25 @@
 //! Dropping the pool, like leaving Python's `with` block, stops every worker and reaps it.
 
 use std::fmt::Debug;
-use std::io::{ErrorKind, Read, Write};
-use std::net::Shutdown;
 use std::ops::Range;
-use std::os::fd::{AsFd, AsRawFd};
-use std::os::unix::net::UnixStream;
+use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail, ensure};
-use nix::unistd::Pid;
-use serde::de::{DeserializeOwned, Error as _};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use anyhow::{Result, anyhow, bail};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use crate::frame::{self, BatchReader};
-use crate::handoff;
-use crate::process::{self, Child, StartMethod};
-use crate::target::{Entry, Outcome, Reply, Target};
+use crate::process::StartMethod;
+use crate::target::{Outcome, Target};
 use crate::wait;
 
 mod imap;
 mod options;
+pub(crate) mod worker;
 
 pub use imap::{AsyncResult, Imap};
 pub use options::PoolBuilder;
+pub(crate) use worker::{JobFrame, Task, WORKER, Worker, show};
 
 /// A fixed set of worker processes that run functions on batches of items.
 #[derive(Debug)]
@@ -58,7 +54,7 @@ pub struct ProcessPool {
     /// How workers are started, kept to start replacements (`max_tasks_per_child`).
     method: StartMethod,
     /// The initializer's job, run once in every worker when it starts.
-    init: Option<Job>,
+    init: Option<JobFrame>,
     /// A worker is replaced after this many tasks (chunks).
     max_tasks: Option<usize>,
     /// `apply_async` results that came in before their `get`: (id, reply frame).
@@ -317,90 +313,13 @@ impl Drop for ProcessPool {
     }
 }
 
-/// A target as a job names it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub(crate) struct Task {
-    name: String,
-    signature: String,
-}
-
-impl Task {
-    /// The task for `target`; fails unless the program's target table has it, since every
-    /// worker, whatever its start method, finds the function there.
-    pub(crate) fn of(target: &(impl Entry + ?Sized)) -> Result<Self> {
-        crate::target::lookup(target.name(), target.signature())?;
-        Ok(Task {
-            name: target.name().to_owned(),
-            signature: target.signature().to_owned(),
-        })
-    }
-
-    /// Runs the task on a batch, in a worker; on success the results are appended to `results`.
-    fn run(&self, batch: &[u8], results: &mut Vec<u8>) -> Reply {
-        match crate::target::lookup(&self.name, &self.signature) {
-            Ok(entry) => entry.run_batch(batch, results),
-            Err(e) => Reply::Failed(format!("{e:#}")),
-        }
-    }
-}
-
-/// A job as it crosses to a worker, one frame: `[length][Task][items]`, the items a postcard
-/// `Vec<T>` written straight after the task, so neither side copies them again.
-#[derive(Debug)]
-pub(crate) struct Job(Vec<u8>);
-
-impl Job {
-    /// A job running `task` on `items`.
-    pub(crate) fn new<T: Serialize + 'static>(task: &Task, items: &[T]) -> Result<Self> {
-        let mut frame = Vec::new();
-        write_job(&mut frame, task, items)?;
-        Ok(Job(frame))
-    }
-}
-
-/// Writes the frame of a job into `frame`, reusing its space.
-fn write_job<T: Serialize + 'static>(frame: &mut Vec<u8>, task: &Task, items: &[T]) -> Result<()> {
-    frame.clear();
-    frame.extend_from_slice(&[0; 4]);
-    frame::append(task, frame)?;
-    frame::append_batch(items, frame)?;
-    seal(frame)
-}
-
-/// Fills in a frame's length, which `frame` starts with 4 bytes of room for.
-fn seal(frame: &mut [u8]) -> Result<()> {
-    let len = frame.len() - 4;
-    ensure!(
-        len <= frame::MAX_FRAME,
-        "{len} bytes are over the {}-byte limit of one message",
-        frame::MAX_FRAME
-    );
-    frame[..4].copy_from_slice(&(len as u32).to_le_bytes());
-    Ok(())
-}
-
 /// Decodes a reply frame's payload for the items in `range`, appending the results to `results`.
 fn decode_into<V: DeserializeOwned + 'static>(
     payload: &[u8],
     range: &Range<usize>,
     results: &mut Vec<V>,
 ) -> Result<()> {
-    let (reply, bytes) =
-        postcard::take_from_bytes::<Reply>(payload).context("decoding a worker's reply")?;
-    if !matches!(reply, Reply::Done) {
-        return into_results::<V>(reply, bytes, range).map(drop);
-    }
-    let mut values = BatchReader::<V>::new(bytes).context("decoding a worker's results")?;
-    ensure!(
-        values.len() == range.len(),
-        "a worker returned {} results for {} items",
-        values.len(),
-        range.len()
-    );
-    while let Some(value) = values.next_item().context("decoding a worker's results")? {
-        results.push(value);
-    }
-    Ok(())
+    worker::decode_reply_into(payload, range, results).map_err(|failure| anyhow!(failure))
 }
 
 /// Decodes the parked replies whose turn has come.
@@ -416,317 +335,6 @@ fn drain_early<V: DeserializeOwned + 'static>(
         let (range, payload) = early.swap_remove(at);
         decode_into(&payload, &range, results)?;
         spare.push(payload);
-    }
-    Ok(())
-}
-
-/// The results of the items in `range`, or the error `reply` reports. `results` are the bytes
-/// that follow a [`Reply::Done`].
-pub(crate) fn into_results<V: DeserializeOwned + 'static>(
-    reply: Reply,
-    results: &[u8],
-    range: &Range<usize>,
-) -> Result<Vec<V>> {
-    match reply {
-        Reply::Done => {
-            let results = BatchReader::<V>::new(results)
-                .and_then(BatchReader::collect_all)
-                .context("decoding a worker's results")?;
-            ensure!(
-                results.len() == range.len(),
-                "a worker returned {} results for {} items",
-                results.len(),
-                range.len()
-            );
-            Ok(results)
-        }
-        Reply::Raised {
-            index,
-            item,
-            message,
-        } => Err(anyhow!(
-            "task failed on item {} ({item}): {message}",
-            range.start + index
-        )),
-        Reply::Panicked {
-            index,
-            item,
-            message,
-        } => Err(anyhow!(
-            "task panicked on item {} ({item}): {message}",
-            range.start + index
-        )),
-        Reply::Failed(why) => Err(anyhow!("worker failed on {}: {why}", show(range))),
-    }
-}
-
-/// Items `range` as a reader counts them: `items 3 to 5`, or `item 3`.
-pub(crate) fn show(range: &Range<usize>) -> String {
-    match range.len() {
-        1 => format!("item {}", range.start),
-        _ => format!("items {} to {}", range.start, range.end.saturating_sub(1)),
-    }
-}
-
-/// How long a worker that should exit gets before it is killed.
-const STOP_GRACE: Duration = Duration::from_secs(1);
-
-/// One worker process and the parent's end of its socket.
-#[derive(Debug)]
-pub(crate) struct Worker {
-    process: Child,
-    channel: UnixStream,
-    /// The items of the job it is working on.
-    busy: Option<Range<usize>>,
-    /// The `apply_async` task it is working on, if that is what it does.
-    async_id: Option<u64>,
-    /// Tasks (chunks) it has finished.
-    tasks: usize,
-    /// Jobs are written and replies read here, reused so large ones do not page-fault anew.
-    buffer: Vec<u8>,
-}
-
-impl Worker {
-    /// Starts `count` workers by `method`; a forked one closes its copies of the sockets of
-    /// `others`, the pool's running workers.
-    pub(crate) fn start(
-        count: usize,
-        method: StartMethod,
-        others: &[Worker],
-    ) -> Result<Vec<Worker>> {
-        let mut workers: Vec<Worker> = Vec::with_capacity(count);
-        for index in 0..count {
-            let (parent_end, child_end) =
-                UnixStream::pair().context("creating a worker's socket")?;
-            let mut parent_end = Some(parent_end);
-            let process = if method == StartMethod::Fork {
-                let parent = std::process::id();
-                process::fork(|| {
-                    // If the parent dies, even without closing our socket (killed while this
-                    // worker is stopped, say), the kernel kills this worker: nothing is left.
-                    if !process::die_with_parent(parent)? {
-                        return Ok(()); // It died before we asked.
-                    }
-                    // `fork` copied every descriptor. Close the parent's ends, this worker's and
-                    // its siblings', so each socket has one process at each end and a death
-                    // reads as EOF.
-                    drop(parent_end.take());
-                    workers.drain(..).for_each(Worker::abandon_in_child);
-                    for other in others {
-                        // The child never drops the parent's `Worker`s: it `_exit`s.
-                        _ = nix::unistd::close(other.channel.as_raw_fd());
-                    }
-                    serve(WorkerEnd(child_end))
-                })
-            } else {
-                process::start(method, &WORKER, WorkerEnd(child_end))
-            }
-            .with_context(|| format!("starting worker {index}"))?;
-            let parent_end = parent_end.expect("only a forked child takes it");
-            workers.push(Worker {
-                process,
-                channel: parent_end,
-                busy: None,
-                async_id: None,
-                tasks: 0,
-                buffer: Vec::new(),
-            });
-        }
-        Ok(workers)
-    }
-
-    pub(crate) fn pid(&self) -> Pid {
-        self.process.pid()
-    }
-
-    /// Runs the pool's initializer job, if any, and waits for it (Python's `initializer`).
-    fn initialize(&mut self, init: Option<&Job>) -> Result<()> {
-        let Some(job) = init else { return Ok(()) };
-        self.busy = Some(0..1);
-        self.send_job(job)?;
-        let Some((reply, results)) = self.receive() else {
-            return Err(self.death().context("running the initializer"));
-        };
-        into_results::<()>(reply, results, &(0..1)).context("the initializer failed")?;
-        Ok(())
-    }
-
-    /// Sends the worker the items in `range` to run `task` on.
-    fn send<T: Serialize + 'static>(
-        &mut self,
-        task: &Task,
-        items: &[T],
-        range: Range<usize>,
-    ) -> Result<()> {
-        write_job(&mut self.buffer, task, items)?;
-        self.busy = Some(range);
-        if self.channel.write_all(&self.buffer).is_err() {
-            return Err(self.death());
-        }
-        Ok(())
-    }
-
-    /// Sends a job; if the worker has died, an error saying how.
-    pub(crate) fn send_job(&mut self, job: &Job) -> Result<()> {
-        if self.channel.write_all(&job.0).is_err() {
-            return Err(self.death());
-        }
-        Ok(())
-    }
-
-    /// Reads the worker's reply and the result bytes after it, or `None` if its socket closed
-    /// instead: it died (see [`Worker::death`]), or someone shut the socket down.
-    pub(crate) fn receive(&mut self) -> Option<(Reply, &[u8])> {
-        let len = self.receive_len()?;
-        postcard::take_from_bytes::<Reply>(&self.buffer[..len]).ok()
-    }
-
-    /// Reads the worker's reply frame into its buffer; returns the payload's length.
-    fn receive_len(&mut self) -> Option<usize> {
-        let len = read_frame(&mut self.channel, &mut self.buffer)
-            .ok()
-            .flatten()?;
-        self.busy = None;
-        Some(len)
-    }
-
-    /// The error for a worker whose socket closed: reaps it and says how it ended.
-    pub(crate) fn death(&mut self) -> anyhow::Error {
-        let pid = self.pid();
-        let doing = match &self.busy {
-            Some(range) => format!(" while working on {}", show(range)),
-            None => String::new(),
-        };
-        match self.process.wait_or_kill(STOP_GRACE) {
-            Ok(exit) => anyhow!("worker process {pid} {exit}{doing}"),
-            Err(e) => e.context(format!("worker process {pid} stopped answering{doing}")),
-        }
-    }
-
-    /// A pidfd for the worker, to signal it from another thread.
-    pub(crate) fn pidfd(&self) -> Result<std::os::fd::OwnedFd> {
-        self.process.pidfd()
-    }
-
-    /// A second handle on the worker's socket, to shut it down from another thread.
-    pub(crate) fn socket(&self) -> Result<UnixStream> {
-        self.channel
-            .try_clone()
-            .context("duplicating a worker's socket")
-    }
-
-    /// Stops the worker and reaps it: it exits when its socket closes; one still working, or
-    /// one that does not exit within a second, is killed.
-    pub(crate) fn stop(self) {
-        let grace = if self.busy.is_some() {
-            Duration::ZERO
-        } else {
-            STOP_GRACE
-        };
-        self.stop_within(grace);
-    }
-
-    /// Stops several workers: tells them all first, then reaps each, so they exit in parallel.
-    pub(crate) fn stop_all(workers: impl IntoIterator<Item = Worker>) {
-        let told: Vec<Worker> = workers
-            .into_iter()
-            .inspect(|worker| {
-                _ = worker.channel.shutdown(Shutdown::Both); // Fails only if already closed.
-            })
-            .collect();
-        told.into_iter().for_each(Worker::stop);
-    }
-
-    /// Kills the worker, whatever it is doing, and reaps it.
-    pub(crate) fn kill(self) {
-        self.stop_within(Duration::ZERO);
-    }
-
-    fn stop_within(mut self, grace: Duration) {
-        _ = self.channel.shutdown(Shutdown::Both); // Fails only if it is already closed.
-        _ = self.process.wait_or_kill(grace); // An error means it was already reaped.
-    }
-
-    /// In a sibling's child process: close our copy of the socket, leave the process alone.
-    fn abandon_in_child(self) {
-        drop(self.channel);
-        self.process.forget();
-    }
-}
-
-/// The worker loop as a target, so that spawned and forkserver workers can find it by name.
-pub(crate) const WORKER: Target<WorkerEnd, Result<()>> = Target::new("common::pool::worker", serve);
-
-/// A worker's end of its socket; it crosses to a spawned worker as a descriptor.
-#[derive(Debug)]
-pub(crate) struct WorkerEnd(UnixStream);
-
-impl Serialize for WorkerEnd {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        handoff::send_fd(self.0.as_fd(), "a worker's socket")?.serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for WorkerEnd {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let fd = std::os::fd::RawFd::deserialize(deserializer)?;
-        let fd = handoff::take_inherited(fd).map_err(|e| D::Error::custom(format!("{e:#}")))?;
-        Ok(WorkerEnd(UnixStream::from(fd)))
-    }
-}
-
-/// Reads one frame's payload into `buffer` (grown as needed, never shrunk); returns its length,
-/// or `None` if the stream ended cleanly before it.
-fn read_frame(from: &mut impl Read, buffer: &mut Vec<u8>) -> Result<Option<usize>> {
-    let mut header = [0u8; 4];
-    match from.read_exact(&mut header) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e).context("reading a message header"),
-    }
-    let len = u32::from_le_bytes(header) as usize;
-    ensure!(len <= frame::MAX_FRAME, "corrupt message: length {len}");
-    if buffer.len() < len {
-        buffer.resize(len, 0);
-    }
-    from.read_exact(&mut buffer[..len])
-        .context("the sender stopped in the middle of a message")?;
-    Ok(Some(len))
-}
-
-/// The worker's loop: run each job it is sent until the parent closes the socket. A reply is one
-/// frame, `[length][Reply][results]`, the results written straight after a `Reply::Done`.
-fn serve(WorkerEnd(mut channel): WorkerEnd) -> Result<()> {
-    // A task's panic is sent back to the parent as an error; don't print it here as well.
-    std::panic::set_hook(Box::new(|_| {}));
-    let (mut job, mut reply) = (Vec::new(), Vec::new());
-    while let Some(len) = read_frame(&mut channel, &mut job).context("reading a job")? {
-        let (task, items) =
-            postcard::take_from_bytes::<Task>(&job[..len]).context("decoding a job")?;
-        reply.clear();
-        reply.extend_from_slice(&[0; 4]);
-        frame::append(&Reply::Done, &mut reply)?;
-        let outcome = task.run(items, &mut reply);
-        if !matches!(outcome, Reply::Done) {
-            reply.truncate(4);
-            frame::append(&outcome, &mut reply)?;
-        }
-        if let Err(too_large) = seal(&mut reply) {
-            // Say why instead of dying: the parent reports it as this batch's failure.
-            let why = Reply::Failed(format!("the results: {too_large:#}"));
-            reply.truncate(4);
-            reply.shrink_to(64 * 1024);
-            frame::append(&why, &mut reply)?;
-            seal(&mut reply)?;
-        }
-        match channel.write_all(&reply) {
-            // The parent closed the socket (it stopped the pool, or broke it when a sibling died):
-            // nobody is left to tell, and this is not the error a reader should see first.
-            Err(e) if matches!(e.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset) => {
-                return Ok(());
-            }
-            other => other.context("sending a reply")?,
-        }
     }
     Ok(())
 }

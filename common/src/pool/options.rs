@@ -6,7 +6,7 @@ use anyhow::{Context, Result, ensure};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Job, ProcessPool, Task, Worker};
+use super::{JobFrame, ProcessPool, Task, Worker};
 use crate::process::StartMethod;
 use crate::target::Target;
 
@@ -16,7 +16,7 @@ use crate::target::Target;
 pub struct PoolBuilder {
     workers: usize,
     method: StartMethod,
-    init: Option<Result<Job>>,
+    init: Option<Result<JobFrame>>,
     max_tasks: Option<usize>,
 }
 
@@ -43,7 +43,7 @@ impl PoolBuilder {
     where
         A: Serialize + DeserializeOwned + Debug + 'static,
     {
-        self.init = Some(Task::of(f).and_then(|task| Job::new(&task, &[arg])));
+        self.init = Some(Task::of(f).and_then(|task| JobFrame::new(&task, &[arg])));
         self
     }
 
