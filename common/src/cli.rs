@@ -108,14 +108,15 @@ impl std::error::Error for UsageError {}
 
 /// Runs the body of `main` and turns its result into the process's exit code.
 ///
-/// On error prints `error: <message>: <cause>: …` as one line on stderr and returns exit code 1,
-/// or 2 for a [`UsageError`].
-pub fn run(body: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+/// On error prints `error: <message>: <cause>: …` (the error and its sources) as one line on
+/// stderr and returns exit code 1, or 2 for a [`UsageError`]. `?` in the body takes any error:
+/// the programs' `anyhow::Error`, [`crate::Error`], an `io::Error`.
+pub fn run(body: impl FnOnce() -> Result<(), crate::error::BoxError>) -> ExitCode {
     end_quietly_when_stdout_fails();
     match body() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", crate::error::chain(&*err));
             if err.is::<UsageError>() {
                 ExitCode::from(2)
             } else {

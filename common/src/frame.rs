@@ -12,7 +12,7 @@
 use std::any::{Any, TypeId};
 use std::io::{ErrorKind, Read, Write};
 
-use anyhow::{Context, Result, bail, ensure};
+use crate::error::{Context, Error, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -66,10 +66,12 @@ pub fn encode_into<T: Serialize + ?Sized>(value: &T, frame: &mut Vec<u8>) -> Res
     frame.extend_from_slice(&[0; HEADER]);
     append(value, frame)?;
     let len = frame.len() - HEADER;
-    ensure!(
-        len <= MAX_FRAME,
-        "a {len}-byte message is larger than the {MAX_FRAME}-byte limit"
-    );
+    if len > MAX_FRAME {
+        return Err(Error::TooLarge {
+            len,
+            limit: MAX_FRAME,
+        });
+    }
     frame[..HEADER].copy_from_slice(&(len as u32).to_le_bytes());
     Ok(())
 }
@@ -276,7 +278,9 @@ impl FrameBuffer {
 fn payload_len(header: [u8; HEADER]) -> Result<usize> {
     let len = u32::from_le_bytes(header) as usize;
     if len > MAX_FRAME {
-        bail!("corrupt message: length {len} exceeds the {MAX_FRAME}-byte limit");
+        return Err(Error::Protocol(format!(
+            "corrupt message: length {len} exceeds the {MAX_FRAME}-byte limit"
+        )));
     }
     Ok(len)
 }

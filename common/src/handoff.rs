@@ -24,7 +24,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use anyhow::{Context, Result, bail, ensure};
+use crate::error::{Context, Error, Result};
 use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recvmsg, sendmsg};
 
 /// Something the parent must keep serving while it waits for a child: readable `fd()` means
@@ -85,12 +85,13 @@ static INHERITED: Mutex<Vec<(RawFd, OwnedFd)>> = Mutex::new(Vec::new());
 
 /// Records descriptors handed to this process: `received[i]` was the parent's `numbers[i]`.
 pub(crate) fn inherit(numbers: &[RawFd], received: Vec<OwnedFd>) -> Result<()> {
-    ensure!(
-        numbers.len() == received.len(),
-        "expected {} descriptors from the parent, got {}",
-        numbers.len(),
-        received.len()
-    );
+    if numbers.len() != received.len() {
+        return Err(Error::Protocol(format!(
+            "expected {} descriptors from the parent, got {}",
+            numbers.len(),
+            received.len()
+        )));
+    };
     let mut table = INHERITED.lock().unwrap_or_else(PoisonError::into_inner);
     table.extend(numbers.iter().copied().zip(received));
     Ok(())
@@ -126,15 +127,26 @@ const MAX_FDS: usize = 250;
 
 /// Sends `bytes` as one length-prefixed frame, with `fds` attached to its first byte.
 pub(crate) fn send_frame_with_fds(socket: &UnixStream, bytes: &[u8], fds: &[RawFd]) -> Result<()> {
-    ensure!(fds.len() <= MAX_FDS, "too many descriptors for one child");
-    let len = u32::try_from(bytes.len()).context("message too large")?;
+    if fds.len() > MAX_FDS {
+        return Err(Error::Refused(format!(
+            "more than {MAX_FDS} descriptors for one child"
+        )));
+    };
+    let len = u32::try_from(bytes.len()).map_err(|_| Error::TooLarge {
+        len: bytes.len(),
+        limit: u32::MAX as usize,
+    })?;
     let header = len.to_le_bytes();
     let rights = [ControlMessage::ScmRights(fds)];
     let cmsgs: &[ControlMessage] = if fds.is_empty() { &[] } else { &rights };
     let iov = [IoSlice::new(&header)];
     let sent = sendmsg::<()>(socket.as_raw_fd(), &iov, cmsgs, MsgFlags::empty(), None)
         .context("sending to the child")?;
-    ensure!(sent == header.len(), "short write of a message header");
+    if sent != header.len() {
+        return Err(Error::Protocol(
+            "short write of a message header".to_owned(),
+        ));
+    };
     (&mut &*socket)
         .write_all(bytes)
         .context("sending to the child")
@@ -173,13 +185,14 @@ pub(crate) fn recv_frame_with_fds(socket: &UnixStream) -> Result<Option<(Vec<u8>
     if read == 0 {
         return Ok(None);
     }
-    ensure!(
-        read == header.len(),
-        "the sender stopped in a message header"
-    );
+    if read != header.len() {
+        return Err(Error::Closed(
+            "the sender stopped in a message header".into(),
+        ));
+    };
     let len = u32::from_le_bytes(header) as usize;
     if len > crate::frame::MAX_FRAME {
-        bail!("corrupt message: length {len}");
+        return Err(Error::Protocol(format!("corrupt message: length {len}")));
     }
     let mut bytes = vec![0; len];
     (&mut &*socket)

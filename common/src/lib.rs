@@ -27,11 +27,13 @@
 //! | `print` of lists and floats | [`pyfmt::Py`] |
 //! | a thread's exception | [`panic`](mod@panic) |
 //! | `time.sleep(1)` defaults, error exits | [`cli`] |
+//! | the exceptions: `BrokenProcessPool`, `TimeoutError`, `EOFError`, `OSError`, … | [`error`] ([`Error`]) |
 
 // A loom build (`make loom`) leaves the executors out, so what only they use goes unused.
 #![cfg_attr(loom, allow(dead_code))]
 
 pub mod cli;
+pub mod error;
 pub mod event;
 pub mod frame;
 pub mod futures;
@@ -52,3 +54,5 @@ pub mod target;
 pub mod timer;
 pub mod tracker;
 mod wait;
+
+pub use error::{Error, Result};

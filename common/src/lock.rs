@@ -22,7 +22,7 @@ use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::ptr::NonNull;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Error, Result};
 use nix::libc;
 use nix::sys::memfd::{MFdFlags, memfd_create};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
@@ -95,13 +95,18 @@ impl ProcessLock {
                 // SAFETY: as above; we hold the mutex, as `pthread_mutex_consistent` requires.
                 let rc = unsafe { libc::pthread_mutex_consistent(self.mutex.as_ptr()) };
                 if rc != 0 {
-                    bail!("recovering the lock: {}", nix::errno::Errno::from_raw(rc));
+                    return Err(Error::os(
+                        "recovering the lock",
+                        std::io::Error::from_raw_os_error(rc),
+                    ));
                 }
             }
-            rc => bail!(
-                "taking the process lock: {}",
-                nix::errno::Errno::from_raw(rc)
-            ),
+            rc => {
+                return Err(Error::os(
+                    "taking the process lock",
+                    std::io::Error::from_raw_os_error(rc),
+                ));
+            }
         }
         Ok(ProcessLockGuard {
             lock: self,
@@ -117,10 +122,10 @@ fn init_shared_robust_recursive(mutex: *mut libc::pthread_mutex_t) -> Result<()>
     let attr = attr.as_mut_ptr();
     let check = |rc: libc::c_int, what: &str| -> Result<()> {
         if rc != 0 {
-            bail!(
-                "setting up the lock ({what}): {}",
-                nix::errno::Errno::from_raw(rc)
-            );
+            return Err(Error::os(
+                format!("setting up the lock ({what})"),
+                std::io::Error::from_raw_os_error(rc),
+            ));
         }
         Ok(())
     };

@@ -18,7 +18,7 @@
 
 use std::ptr::NonNull;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Error, Result};
 use nix::errno::Errno;
 use shared_memory::{Shmem, ShmemConf};
 
@@ -52,8 +52,10 @@ impl NamedSharedMemory {
             Ok(shmem) => shmem,
             Err(e) => {
                 _ = crate::tracker::unregister(&name); // Nothing was made; nothing to remove.
-                return Err(e)
-                    .with_context(|| format!("creating a {len}-byte named shared memory segment"));
+                return Err(Error::other(
+                    format!("creating a {len}-byte named shared memory segment"),
+                    e,
+                ));
             }
         };
         shmem.set_owner(false); // We remove the name ourselves; see the module docs.
@@ -68,7 +70,7 @@ impl NamedSharedMemory {
         let shmem = ShmemConf::new()
             .os_id(name)
             .open()
-            .with_context(|| format!("opening named shared memory {name}"))?;
+            .map_err(|e| Error::other(format!("opening named shared memory {name}"), e))?;
         Ok(Self {
             shmem,
             creator: None,

@@ -6,14 +6,14 @@
 //! `multiprocessing.Pool` and `multiprocessing.pool.ThreadPool` from `map()` and
 //! `AsyncResult.get()`.) Rust's `join`
 //! returns the panic's payload (`Box<dyn Any + Send>`) to the caller instead. These helpers turn it
-//! into an ordinary `anyhow::Error` carrying the message, and the programs choose to fail with it
+//! into an ordinary `crate::Error` carrying the message, and the programs choose to fail with it
 //! (one `error:` line, exit code 1) rather than carry on as Python would: a swallowed
 //! `let _ = handle.join()` would teach the reader that a crashed thread is fine.
 
 use std::any::Any;
 use std::thread::JoinHandle;
 
-use anyhow::anyhow;
+use crate::error::Error;
 
 /// The message a panic was raised with (`panic!("boom")` → `"boom"`).
 pub fn message(payload: &(dyn Any + Send)) -> String {
@@ -27,19 +27,25 @@ pub fn message(payload: &(dyn Any + Send)) -> String {
 }
 
 /// Joins `handle`; a panic in the thread becomes an error carrying the thread's name and message.
-pub fn join<T>(handle: JoinHandle<T>) -> anyhow::Result<T> {
+pub fn join<T>(handle: JoinHandle<T>) -> crate::Result<T> {
     let name = handle.thread().name().unwrap_or("unnamed").to_owned();
-    handle
-        .join()
-        .map_err(|payload| anyhow!("thread '{name}' panicked: {}", message(&*payload)))
+    handle.join().map_err(|payload| panicked(&name, &*payload))
+}
+
+/// A thread's panic as an [`Error::Raised`].
+fn panicked(name: &str, payload: &(dyn Any + Send)) -> Error {
+    Error::Raised(Box::new(crate::error::Raised {
+        item: None,
+        shown: None,
+        message: format!("thread '{name}' panicked: {}", message(payload)),
+        panicked: true,
+    }))
 }
 
 /// [`join`] for a scoped thread (`std::thread::scope`).
-pub fn join_scoped<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> anyhow::Result<T> {
+pub fn join_scoped<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> crate::Result<T> {
     let name = handle.thread().name().unwrap_or("unnamed").to_owned();
-    handle
-        .join()
-        .map_err(|payload| anyhow!("thread '{name}' panicked: {}", message(&*payload)))
+    handle.join().map_err(|payload| panicked(&name, &*payload))
 }
 
 #[cfg(test)]

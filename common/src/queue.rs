@@ -35,7 +35,7 @@ use std::os::fd::{AsFd, BorrowedFd, RawFd};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Error, Result};
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use serde::de::{DeserializeOwned, Error as _};
@@ -142,9 +142,13 @@ impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
                 }
                 if buffer.writers_gone {
                     if buffer.bytes.is_empty() {
-                        bail!("the queue is empty and every writer has closed it");
+                        return Err(Error::Closed(
+                            "the queue is empty and every writer has closed it".into(),
+                        ));
                     }
-                    bail!("a writer closed the queue in the middle of a message");
+                    return Err(Error::Closed(
+                        "a writer closed the queue in the middle of a message".into(),
+                    ));
                 }
                 // Counted under the buffer's lock, so a filler that comes after us sees it.
                 buffer.waiting += 1;
@@ -179,7 +183,9 @@ impl<T: Serialize + 'static> QueueWriter<T> {
             frame::encode_message(value, frame)?;
             let _held = self.lock.lock()?;
             match (&self.pipe).write_all(frame) {
-                Err(e) if e.kind() == ErrorKind::BrokenPipe => bail!("the queue's reader is gone"),
+                Err(e) if e.kind() == ErrorKind::BrokenPipe => {
+                    Err(Error::Closed("the queue's reader is gone".into()))
+                }
                 other => other.context("writing to the queue"),
             }
         })
@@ -218,7 +224,7 @@ impl<T> Serialize for QueueWriter<T> {
 impl<'de, T> Deserialize<'de> for QueueWriter<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (pipe, lock) = <(RawFd, RawFd)>::deserialize(deserializer)?;
-        let error = |e: anyhow::Error| D::Error::custom(format!("{e:#}"));
+        let error = |e: crate::Error| D::Error::custom(format!("{e:#}"));
         let take = |fd| handoff::take_inherited(fd).map_err(error);
         Ok(Self {
             pipe: take(pipe)?.into(),

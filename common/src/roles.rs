@@ -12,7 +12,7 @@ use std::ffi::OsStr;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Error, Result};
 
 use crate::process::{forkserver, in_child, spawn};
 use crate::target::{self, Entry};
@@ -38,15 +38,21 @@ pub fn run_if_child(targets: &'static [&'static dyn Entry]) {
             .next()
             .and_then(|a| a.to_str()?.parse().ok())
             .context("the child's socket argument is missing")?;
-        ensure!(number > 2, "descriptor {number} is a standard stream");
+        if number <= 2 {
+            return Err(Error::Protocol(format!(
+                "descriptor {number} is a standard stream"
+            )));
+        };
         // SAFETY: the parent kept this socket open across exec for us and named it in our
         // arguments; nothing in this fresh process has used it, and we take it once.
         Ok(UnixStream::from(unsafe { OwnedFd::from_raw_fd(number) }))
     };
     match role.as_deref().and_then(OsStr::to_str) {
-        Some(spawn::SPAWNED) => in_child(move || spawn::run_spawned(socket()?)),
-        Some(forkserver::FORKSERVER) => in_child(move || forkserver::serve(socket()?)),
-        Some(crate::tracker::TRACKER_ROLE) => in_child(move || crate::tracker::serve(socket()?)),
+        Some(spawn::SPAWNED) => in_child(move || Ok(spawn::run_spawned(socket()?)?)),
+        Some(forkserver::FORKSERVER) => in_child(move || Ok(forkserver::serve(socket()?)?)),
+        Some(crate::tracker::TRACKER_ROLE) => {
+            in_child(move || Ok(crate::tracker::serve(socket()?)?))
+        }
         _ => {}
     }
 }

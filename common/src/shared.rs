@@ -26,7 +26,7 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering::{Acquire, Release};
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64};
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Error, Result};
 use nix::sys::memfd::{MFdFlags, memfd_create};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 
@@ -177,10 +177,11 @@ impl<T: Shareable> SharedArray<T> {
             Source::Name(name) => {
                 let opened = NamedSharedMemory::open(&name)?;
                 opened.unlink()?;
-                ensure!(
-                    opened.len() >= size.get(),
-                    "named shared memory {name} is too small"
-                );
+                if opened.len() < size.get() {
+                    return Err(Error::Protocol(format!(
+                        "named shared memory {name} is too small"
+                    )));
+                };
                 Memory::Named(opened)
             }
         };

@@ -291,15 +291,15 @@ pub(crate) fn set_table(
 }
 
 /// Looks a target up in this program's table (and `common`'s own), checking its types.
-pub(crate) fn lookup(name: &str, signature: &str) -> anyhow::Result<&'static dyn Entry> {
+pub(crate) fn lookup(name: &str, signature: &str) -> crate::Result<&'static dyn Entry> {
     // Searched in place: a lookup runs for every job, and allocates only to report a failure.
     let builtins = BUILTINS.get().copied().unwrap_or_default().iter().copied();
     let table = builtins.chain(TABLE.get().copied().unwrap_or_default().iter().copied());
     find(table, name, signature).map_err(|e| {
         if TABLE.get().is_none() {
-            anyhow::anyhow!("{e}; call roles::run_if_child(&[…]) first in main")
+            crate::Error::Refused(format!("{e}; call roles::run_if_child(&[…]) first in main"))
         } else {
-            anyhow::anyhow!(e)
+            crate::Error::Refused(e)
         }
     })
 }

@@ -23,7 +23,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Error, Result};
 use nix::errno::Errno;
 use nix::unistd::ForkResult;
 
@@ -72,7 +72,9 @@ pub(crate) fn unregister(name: &str) -> Result<()> {
 }
 
 fn send(sign: char, name: &str) -> Result<()> {
-    ensure!(!name.contains('\n'), "a segment name with a newline");
+    if name.contains('\n') {
+        return Err(Error::Refused("a segment name with a newline".into()));
+    };
     let mut guard = tracker();
     if guard.is_none() {
         // Stdin and stdout are not the tracker's business: don't hold the caller's pipes open.
@@ -85,7 +87,9 @@ fn send(sign: char, name: &str) -> Result<()> {
         let exit = intermediate
             .wait()
             .context("starting the resource tracker")?;
-        ensure!(exit == Exit::Code(0), "the resource tracker {exit}");
+        if exit != Exit::Code(0) {
+            return Err(Error::Protocol(format!("the resource tracker {exit}")));
+        };
         after_fork::register(forget_after_fork);
         *guard = Some(socket);
     }

@@ -35,12 +35,12 @@ const TRIVIAL: Target<u64, u64> = common::target!(trivial);
 const MIB: usize = 1 << 20;
 
 fn put_u64s((n, queue): (u64, QueueWriter<u64>)) -> Result<()> {
-    (0..n).try_for_each(|i| queue.put(&i))
+    Ok((0..n).try_for_each(|i| queue.put(&i))?)
 }
 
 fn put_mibs((n, queue): (u64, QueueWriter<Vec<u8>>)) -> Result<()> {
     let message = vec![7u8; MIB];
-    (0..n).try_for_each(|_| queue.put(&message))
+    Ok((0..n).try_for_each(|_| queue.put(&message))?)
 }
 
 fn increment((n, value): (u64, SharedValue<i64>)) -> Result<()> {
@@ -232,7 +232,7 @@ fn queue_u64s(n: u64) -> Result<()> {
     for i in 0..n {
         ensure!(queue.get()? == i);
     }
-    child.join()
+    Ok(child.join()?)
 }
 
 /// A child puts `n` messages of 1 MiB; the parent gets them all.
@@ -242,7 +242,7 @@ fn queue_mibs(n: u64) -> Result<()> {
     for _ in 0..n {
         ensure!(queue.get()?.len() == MIB);
     }
-    child.join()
+    Ok(child.join()?)
 }
 
 /// Raw: a pipe carrying the same frames, a 4-byte length then the postcard bytes, one `write`

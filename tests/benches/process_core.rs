@@ -87,19 +87,19 @@ fn main() -> Result<()> {
         eprint!("\rround {}/{rounds}", round + 1);
         rows[0].sample(
             round,
-            || seconds(|| process::start(StartMethod::Fork, &NOTHING, ())?.join()),
+            || seconds(|| Ok(process::start(StartMethod::Fork, &NOTHING, ())?.join()?)),
             Some(raw_fork_join),
             python.as_mut().map(|p| move || p.ask("start_join fork")),
         )?;
         rows[1].sample(
             round,
-            || seconds(|| process::start(StartMethod::Spawn, &NOTHING, ())?.join()),
+            || seconds(|| Ok(process::start(StartMethod::Spawn, &NOTHING, ())?.join()?)),
             Some(raw_spawn_join),
             python.as_mut().map(|p| move || p.ask("start_join spawn")),
         )?;
         rows[2].sample(
             round,
-            || seconds(|| process::start(StartMethod::Forkserver, &NOTHING, ())?.join()),
+            || seconds(|| Ok(process::start(StartMethod::Forkserver, &NOTHING, ())?.join()?)),
             None::<fn() -> Result<f64>>,
             python
                 .as_mut()
@@ -144,7 +144,7 @@ fn main() -> Result<()> {
     if let Some(python) = python {
         python.stop()?;
     }
-    common::process::forkserver::stop()
+    Ok(common::process::forkserver::stop()?)
 }
 
 /// Raw: `fork`, the child `_exit`s, the parent `waitpid`s.

@@ -147,18 +147,22 @@ fn a_panicking_task_is_an_error_naming_item_and_message_and_the_pool_lives_on() 
 
 #[test]
 fn a_dead_worker_fails_map_within_a_second_and_breaks_the_pool() {
-    for (case, how) in [
-        ("pool-kill", "was killed by SIGKILL"),
-        ("pool-abort", "was killed by SIGABRT"),
-        ("pool-exit", "exited with code 3"),
-        ("pool-exit-0", "exited with code 0"),
+    for (case, how, exit) in [
+        ("pool-kill", "was killed by SIGKILL", "Signal(SIGKILL)"),
+        ("pool-abort", "was killed by SIGABRT", "Signal(SIGABRT)"),
+        ("pool-exit", "exited with code 3", "Code(3)"),
+        ("pool-exit-0", "exited with code 0", "Code(0)"),
     ] {
         for (method, out) in faults_each_method(case) {
             let first = out.lines().next().unwrap();
             assert!(
-                first.starts_with("map: worker process "),
+                first.starts_with("map: the process pool is broken: worker process "),
                 "{case} {method}: {out}"
             );
+            let matched = format!(
+                "\nmatched: BrokenPool, exit Some({exit}), items Some(3..4), pid given: true\n"
+            );
+            assert!(out.contains(&matched), "{case} {method}: {out}");
             assert!(
                 first.ends_with(&format!("{how} while working on item 3")),
                 "{case} {method}: {out}"
@@ -464,12 +468,14 @@ fn a_stopped_worker_is_a_way_out_not_a_hang() {
     for (method, out) in faults_each_method("pool-stopped") {
         let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with("worker ")).collect();
         assert!(
-            lines[0].starts_with("map_timeout: no answer in time from worker process "),
+            lines[0]
+                .starts_with("map_timeout: timed out waiting for an answer from worker process "),
             "{method}: {out}"
         );
         assert_eq!(lines[1], "within 1 s: true", "{method}: {out}");
+        assert_eq!(lines[2], "matched a timeout: true", "{method}: {out}");
         assert!(
-            lines[2].starts_with("after: the process pool is broken: "),
+            lines[3].starts_with("after: the process pool is broken: "),
             "{method}: {out}"
         );
     }

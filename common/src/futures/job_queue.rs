@@ -23,7 +23,7 @@ pub(super) struct JobQueue<J> {
 
 impl<J: Job> JobQueue<J> {
     /// Starts one thread per body, each given the queue to take jobs from.
-    pub(super) fn start<B>(name: &str, bodies: impl IntoIterator<Item = B>) -> anyhow::Result<Self>
+    pub(super) fn start<B>(name: &str, bodies: impl IntoIterator<Item = B>) -> crate::Result<Self>
     where
         B: FnOnce(Receiver<J>) + Send + 'static,
     {
@@ -38,7 +38,7 @@ impl<J: Job> JobQueue<J> {
             let thread = std::thread::Builder::new()
                 .name(format!("{name}-{index}"))
                 .spawn(move || body(receiver))
-                .map_err(|e| anyhow::anyhow!("starting executor thread {index}: {e}"))?;
+                .map_err(|e| crate::Error::os(format!("starting executor thread {index}"), e))?;
             queue.threads.push(thread);
         }
         Ok(queue)

@@ -20,7 +20,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, OnceLock};
 
-use anyhow::{Result, ensure};
+use crate::error::{Error, Result};
 use crossbeam::channel::Receiver;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -91,7 +91,11 @@ impl ProcessPoolExecutor {
     /// With [`StartMethod::Fork`] this process must have only one thread: create the executor
     /// before any other threads, or use [`StartMethod::Forkserver`] or [`StartMethod::Spawn`].
     pub fn new(max_workers: usize, method: StartMethod) -> Result<Self> {
-        ensure!(max_workers > 0, "an executor needs at least one worker");
+        if max_workers == 0 {
+            return Err(Error::Refused(
+                "an executor needs at least one worker".into(),
+            ));
+        };
         let workers = Worker::start(max_workers, method, &[])?;
         let sockets = workers.iter().map(Worker::socket).collect::<Result<_>>()?;
         let pidfds = workers.iter().map(Worker::pidfd).collect::<Result<_>>()?;
@@ -260,19 +264,20 @@ fn dispatch(worker: Worker, jobs: &Receiver<ProcessJob>, broken: &Broken) {
         let Some(alive) = worker.as_mut() else {
             unreachable!("the worker is only stopped once the pool is broken")
         };
-        let reply = match alive.send_job(&job) {
-            Ok(()) => alive.receive(),
-            Err(_) => None, // It died; `death` below says how.
-        };
-        match reply {
-            Some(reply) => finish(Ok(reply)),
-            None => {
-                // Either our worker died, or another did and shut our socket down to wake us.
+        match alive.send_job(&job).and_then(|()| alive.receive()) {
+            Ok(reply) => finish(Ok(reply)),
+            Err(e) => {
+                // Our worker died, or another did and shut our socket down to wake us (then the
+                // first death is the reason), or its reply could not be read: the worker is then
+                // left to exit on its own as it is stopped.
                 if broken.why().is_none() {
-                    broken.set(format!("{:#}", alive.death()));
+                    broken.set(match e {
+                        Error::BrokenPool(facts) => facts.why,
+                        other => other.to_string(),
+                    });
                 }
                 if let Some(ours) = worker.take() {
-                    ours.kill(); // It may still be working: no grace.
+                    ours.stop(); // A dead one is reaped; one still working is killed.
                 }
                 finish(Err(FutureError::BrokenPool(
                     broken.why().expect("set above"),

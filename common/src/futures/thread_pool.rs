@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam::channel::{Receiver, RecvTimeoutError};
 
-use anyhow::{Result, ensure};
+use crate::error::{Error, Result};
 
 use super::job_queue::{Job, JobQueue};
 use super::{Control, Future, FutureError};
@@ -41,7 +41,11 @@ impl Job for ThreadJob {
 impl ThreadPoolExecutor {
     /// Starts `max_workers` threads.
     pub fn new(max_workers: usize) -> Result<Self> {
-        ensure!(max_workers > 0, "an executor needs at least one worker");
+        if max_workers == 0 {
+            return Err(Error::Refused(
+                "an executor needs at least one worker".into(),
+            ));
+        };
         let bodies = (0..max_workers).map(|_| {
             |jobs: crossbeam::channel::Receiver<ThreadJob>| {
                 for job in jobs {
@@ -76,12 +80,13 @@ impl ThreadPoolExecutor {
     pub fn try_submit<T, R, E, F>(&self, f: F, arg: T) -> Future<R>
     where
         F: FnOnce(T) -> Result<R, E> + Send + 'static,
-        E: Into<anyhow::Error>,
+        E: std::fmt::Display,
         T: Send + 'static,
         R: Send + 'static,
     {
+        // `{:#}`: an `anyhow::Error` shows its whole chain, as it would when printed.
         self.queue_task(
-            move |arg| f(arg).map_err(|e| FutureError::Raised(format!("{:#}", e.into()))),
+            move |arg| f(arg).map_err(|e| FutureError::Raised(format!("{e:#}"))),
             arg,
         )
     }

@@ -16,7 +16,7 @@ use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::ops::Range;
 
-use anyhow::{Result, bail};
+use crate::error::{Error, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -78,8 +78,8 @@ impl ProcessPool {
         T: Serialize + DeserializeOwned + Debug + 'static,
         R: Outcome,
     {
-        if let Some(why) = &self.broken {
-            bail!("the process pool is broken: {why}");
+        if let Some(broken) = &self.broken {
+            return Err(Error::BrokenPool(broken.clone()));
         }
         let task = Task::of(f)?;
         let index = match self.workers.iter().position(|w| w.async_id.is_none()) {
@@ -118,14 +118,21 @@ impl<V: DeserializeOwned + 'static> AsyncResult<V> {
                 let (_, reply) = pool.async_replies.swap_remove(at);
                 let mut value = Vec::with_capacity(1);
                 decode_into(&reply, &(0..1), &mut value)?;
-                return value.pop().ok_or_else(|| anyhow::anyhow!("no result"));
+                return value
+                    .pop()
+                    .ok_or_else(|| Error::Protocol("no result".to_owned()));
             }
             let Some(index) = pool
                 .workers
                 .iter()
                 .position(|w| w.async_id == Some(self.id))
             else {
-                bail!("this call's worker is gone: the pool was broken or terminated");
+                return Err(match &pool.broken {
+                    Some(broken) => Error::BrokenPool(broken.clone()),
+                    None => {
+                        Error::Closed("this call's worker is gone: the pool was terminated".into())
+                    }
+                });
             };
             pool.collect_async(index)?;
         }
@@ -204,9 +211,9 @@ where
         };
         let worker = &mut self.pool.workers[index];
         let range = worker.busy.clone().expect("only busy workers reply");
-        let Some(len) = worker.receive_len() else {
-            let death = worker.death();
-            return Err(self.pool.break_pool(death));
+        let len = match worker.receive_len() {
+            Ok(len) => len,
+            Err(e) => return Err(self.pool.break_pool(e)),
         };
         if self.pool.log {
             eprintln!("worker pid {} handled {}", worker.pid(), show(&range));
@@ -275,9 +282,8 @@ impl<I: Iterator, V> Drop for Imap<'_, I, V> {
     fn drop(&mut self) {
         while let Ok(Some(index)) = self.pool.next_reply(None) {
             let worker = &mut self.pool.workers[index];
-            if worker.receive_len().is_none() {
-                let death = worker.death();
-                self.pool.break_pool(death);
+            if let Err(e) = worker.receive_len() {
+                self.pool.break_pool(e);
                 return;
             }
             if self.pool.task_done(index).is_err() {

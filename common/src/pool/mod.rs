@@ -29,7 +29,7 @@ use std::ops::Range;
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, anyhow, bail};
+use crate::error::{Error, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -49,7 +49,7 @@ pub(crate) use worker::{JobFrame, Task, WORKER, Worker, show};
 #[derive(Debug)]
 pub struct ProcessPool {
     workers: Vec<Worker>,
-    broken: Option<String>,
+    broken: Option<Box<crate::error::BrokenPool>>,
     log: bool,
     /// How workers are started, kept to start replacements (`max_tasks_per_child`).
     method: StartMethod,
@@ -174,9 +174,9 @@ impl ProcessPool {
         while let Some(ready) = self.next_reply(deadline)? {
             let worker = &mut self.workers[ready];
             let range = worker.busy.clone().expect("only busy workers reply");
-            let Some(len) = worker.receive_len() else {
-                let death = worker.death();
-                return Err(self.break_pool(death));
+            let len = match worker.receive_len() {
+                Ok(len) => len,
+                Err(e) => return Err(self.break_pool(e)),
             };
             if self.log {
                 eprintln!("worker pid {} handled {}", worker.pid(), show(&range));
@@ -213,8 +213,8 @@ impl ProcessPool {
     /// Fails if the pool is broken; otherwise waits for the `apply_async` tasks still running,
     /// keeping their replies, so that every worker is idle.
     fn ready_for_work(&mut self) -> Result<()> {
-        if let Some(why) = &self.broken {
-            bail!("the process pool is broken: {why}");
+        if let Some(broken) = &self.broken {
+            return Err(Error::BrokenPool(broken.clone()));
         }
         for index in 0..self.workers.len() {
             if self.workers[index].async_id.is_some() {
@@ -228,9 +228,9 @@ impl ProcessPool {
     fn collect_async(&mut self, index: usize) -> Result<()> {
         let worker = &mut self.workers[index];
         let id = worker.async_id.take().expect("an async task is running");
-        let Some(len) = worker.receive_len() else {
-            let death = worker.death();
-            return Err(self.break_pool(death));
+        let len = match worker.receive_len() {
+            Ok(len) => len,
+            Err(e) => return Err(self.break_pool(e)),
         };
         let reply = worker.buffer[..len].to_vec();
         self.async_replies.push((id, reply));
@@ -285,11 +285,11 @@ impl ProcessPool {
                     .iter()
                     .map(|&i| self.workers[i].pid().to_string())
                     .collect();
-                let why = anyhow!(
-                    "no answer in time from worker process {} (stopped, or still working): \
-                     the workers were killed",
+                let why = Error::Timeout(format!(
+                    "an answer from worker process {} (stopped, or still working): the workers \
+                     were killed",
                     pids.join(", ")
-                );
+                ));
                 return Err(self.break_pool(why));
             };
             // Readable, hung up or in error: in each case `receive` finds out which.
@@ -299,11 +299,21 @@ impl ProcessPool {
         }
     }
 
-    /// A worker died: stop the rest and refuse further work.
-    fn break_pool(&mut self, death: anyhow::Error) -> anyhow::Error {
-        self.broken = Some(format!("{death:#}"));
+    /// A worker died, did not answer in time, or could not be read: stop the workers and refuse
+    /// further work. Returns `cause`; later calls fail with [`Error::BrokenPool`] carrying its facts.
+    fn break_pool(&mut self, cause: Error) -> Error {
+        let facts = match &cause {
+            Error::BrokenPool(broken) => (**broken).clone(),
+            other => crate::error::BrokenPool {
+                pid: None,
+                exit: None,
+                items: None,
+                why: other.to_string(),
+            },
+        };
+        self.broken = Some(Box::new(facts));
         Worker::stop_all(self.workers.drain(..));
-        death
+        cause
     }
 }
 
@@ -319,7 +329,7 @@ fn decode_into<V: DeserializeOwned + 'static>(
     range: &Range<usize>,
     results: &mut Vec<V>,
 ) -> Result<()> {
-    worker::decode_reply_into(payload, range, results).map_err(|failure| anyhow!(failure))
+    worker::decode_reply_into(payload, range, results).map_err(Error::from)
 }
 
 /// Decodes the parked replies whose turn has come.

@@ -2,7 +2,7 @@
 
 use std::fmt::Debug;
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Error, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -57,11 +57,16 @@ impl PoolBuilder {
 
     /// Starts the workers and runs the initializer in each.
     pub fn start(self) -> Result<ProcessPool> {
-        ensure!(self.workers > 0, "a process pool needs at least one worker");
-        ensure!(
-            self.max_tasks != Some(0),
-            "max_tasks_per_child must be at least 1"
-        );
+        if self.workers == 0 {
+            return Err(Error::Refused(
+                "a process pool needs at least one worker".into(),
+            ));
+        };
+        if self.max_tasks == Some(0) {
+            return Err(Error::Refused(
+                "max_tasks_per_child must be at least 1".into(),
+            ));
+        };
         let init = self.init.transpose().context("the initializer")?;
         let mut workers = Worker::start(self.workers, self.method, &[])?;
         for worker in &mut workers {

@@ -8,7 +8,7 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, ensure};
+use crate::error::{Context, Error, Result};
 use nix::unistd::Pid;
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -71,11 +71,12 @@ fn write_job<T: Serialize + 'static>(frame: &mut Vec<u8>, task: &Task, items: &[
 /// Fills in a frame's length, which `frame` starts with 4 bytes of room for.
 fn seal(frame: &mut [u8]) -> Result<()> {
     let len = frame.len() - 4;
-    ensure!(
-        len <= frame::MAX_FRAME,
-        "{len} bytes are over the {}-byte limit of one message",
-        frame::MAX_FRAME
-    );
+    if len > frame::MAX_FRAME {
+        return Err(Error::TooLarge {
+            len,
+            limit: frame::MAX_FRAME,
+        });
+    }
     frame[..4].copy_from_slice(&(len as u32).to_le_bytes());
     Ok(())
 }
@@ -100,6 +101,34 @@ pub(crate) enum TaskFailure {
     Failed(String),
     /// The reply did not decode: the two ends disagree on the protocol or the types.
     Undecodable(String),
+}
+
+/// A task's failure as a caller of [`ProcessPool`](super::ProcessPool) sees it.
+impl From<TaskFailure> for Error {
+    fn from(failure: TaskFailure) -> Error {
+        let raised = |index, shown, message, panicked| {
+            Error::Raised(Box::new(crate::error::Raised {
+                item: Some(index),
+                shown: Some(shown),
+                message,
+                panicked,
+            }))
+        };
+        match failure {
+            TaskFailure::Raised {
+                index,
+                item,
+                message,
+            } => raised(index, item, message, false),
+            TaskFailure::Panicked {
+                index,
+                item,
+                message,
+            } => raised(index, item, message, true),
+            TaskFailure::Failed(why) => Error::Refused(why),
+            TaskFailure::Undecodable(why) => Error::Protocol(why),
+        }
+    }
 }
 
 impl std::fmt::Display for TaskFailure {
@@ -152,7 +181,7 @@ fn results_into<V: DeserializeOwned + 'static>(
     out: &mut Vec<V>,
 ) -> Result<(), TaskFailure> {
     let undecodable =
-        |e: anyhow::Error| TaskFailure::Undecodable(format!("decoding a worker's results: {e:#}"));
+        |e: crate::Error| TaskFailure::Undecodable(format!("decoding a worker's results: {e:#}"));
     match reply {
         Reply::Done => {
             let mut values = BatchReader::<V>::new(results).map_err(undecodable)?;
@@ -200,6 +229,9 @@ pub(crate) fn show(range: &Range<usize>) -> String {
         _ => format!("items {} to {}", range.start, range.end.saturating_sub(1)),
     }
 }
+
+/// How long a worker whose socket closed gets to be reaped before it is killed.
+const DEATH_GRACE: Duration = Duration::from_millis(100);
 
 /// How long a worker that should exit gets before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(1);
@@ -249,7 +281,7 @@ impl Worker {
                         // The child never drops the parent's `Worker`s: it `_exit`s.
                         _ = nix::unistd::close(other.channel.as_raw_fd());
                     }
-                    serve(WorkerEnd(child_end))
+                    Ok(serve(WorkerEnd(child_end))?)
                 })
             } else {
                 process::start(method, &WORKER, WorkerEnd(child_end))
@@ -277,11 +309,15 @@ impl Worker {
         let Some(job) = init else { return Ok(()) };
         self.busy = Some(0..1);
         self.send_job(job)?;
-        let Some((reply, results)) = self.receive() else {
-            return Err(self.death().context("running the initializer"));
-        };
-        into_results::<()>(reply, results, &(0..1))
-            .map_err(|failure| anyhow::anyhow!("the initializer failed: {failure}"))?;
+        let (reply, results) = self.receive()?;
+        into_results::<()>(reply, results, &(0..1)).map_err(|failure| {
+            Error::Raised(Box::new(crate::error::Raised {
+                item: None,
+                shown: None,
+                message: format!("the initializer failed: {failure}"),
+                panicked: matches!(failure, TaskFailure::Panicked { .. }),
+            }))
+        })?;
         Ok(())
     }
 
@@ -308,31 +344,54 @@ impl Worker {
         Ok(())
     }
 
-    /// Reads the worker's reply and the result bytes after it, or `None` if its socket closed
-    /// instead: it died (see [`Worker::death`]), or someone shut the socket down.
-    pub(crate) fn receive(&mut self) -> Option<(Reply, &[u8])> {
+    /// Reads the worker's reply and the result bytes after it (see [`Worker::receive_len`]).
+    pub(crate) fn receive(&mut self) -> Result<(Reply, &[u8])> {
         let len = self.receive_len()?;
-        postcard::take_from_bytes::<Reply>(&self.buffer[..len]).ok()
+        postcard::take_from_bytes::<Reply>(&self.buffer[..len]).context("decoding a worker's reply")
     }
 
     /// Reads the worker's reply frame into its buffer; returns the payload's length.
-    pub(crate) fn receive_len(&mut self) -> Option<usize> {
-        let len = read_frame(&mut self.channel, &mut self.buffer)
-            .ok()
-            .flatten()?;
-        self.busy = None;
-        Some(len)
+    ///
+    /// When the socket closes instead (the worker died, or someone shut the socket down) the
+    /// error is its death ([`Worker::death`]). Any other failure is reported as what it is, and
+    /// the worker is left alone: it is no longer counted busy, so stopping it gives it time to
+    /// exit on its own rather than killing a healthy process.
+    pub(crate) fn receive_len(&mut self) -> Result<usize> {
+        match read_frame(&mut self.channel, &mut self.buffer) {
+            Ok(Some(len)) => {
+                self.busy = None;
+                Ok(len)
+            }
+            Ok(None) => Err(self.death()),
+            Err(Error::Os { source, .. })
+                if source.kind() == std::io::ErrorKind::ConnectionReset =>
+            {
+                Err(self.death())
+            }
+            Err(other) => {
+                self.busy = None;
+                Err(other.context(format!("reading worker process {}'s reply", self.pid())))
+            }
+        }
     }
 
-    /// The error for a worker whose socket closed: reaps it and says how it ended.
-    pub(crate) fn death(&mut self) -> anyhow::Error {
+    /// The error for a worker whose socket closed: reaps it and says how it ended, and which
+    /// items it was working on ([`Error::BrokenPool`]).
+    pub(crate) fn death(&mut self) -> crate::Error {
         let pid = self.pid();
         let doing = match &self.busy {
             Some(range) => format!(" while working on {}", show(range)),
             None => String::new(),
         };
-        match self.process.wait_or_kill(STOP_GRACE) {
-            Ok(exit) => anyhow!("worker process {pid} {exit}{doing}"),
+        // A worker that closed its socket by dying is a zombie within microseconds; one still
+        // alive after that had its socket shut down by the pool (a sibling died) and is killed.
+        match self.process.wait_or_kill(DEATH_GRACE) {
+            Ok(exit) => Error::BrokenPool(Box::new(crate::error::BrokenPool {
+                pid: Some(pid.as_raw()),
+                exit: Some(exit),
+                items: self.busy.clone(),
+                why: format!("worker process {pid} {exit}{doing}"),
+            })),
             Err(e) => e.context(format!("worker process {pid} stopped answering{doing}")),
         }
     }
@@ -419,7 +478,9 @@ fn read_frame(from: &mut impl Read, buffer: &mut Vec<u8>) -> Result<Option<usize
         Err(e) => return Err(e).context("reading a message header"),
     }
     let len = u32::from_le_bytes(header) as usize;
-    ensure!(len <= frame::MAX_FRAME, "corrupt message: length {len}");
+    if len > frame::MAX_FRAME {
+        return Err(Error::Protocol(format!("corrupt message: length {len}")));
+    };
     if buffer.len() < len {
         buffer.resize(len, 0);
     }

@@ -15,7 +15,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Error, Result};
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
@@ -142,7 +142,10 @@ impl Child {
     pub fn join(mut self) -> Result<()> {
         match self.wait()? {
             Exit::Code(0) => Ok(()),
-            exit => bail!("child process {} {exit}", self.pid),
+            exit => Err(Error::ChildFailed {
+                pid: self.pid.as_raw(),
+                exit,
+            }),
         }
     }
 

@@ -13,7 +13,7 @@ use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use crate::error::{BoxError, Context, Error, Result};
 use nix::sys::signal::Signal;
 use nix::unistd::ForkResult;
 
@@ -27,13 +27,19 @@ use crate::{handoff, wait};
 /// the parent's resource tracker, fork server and pipe ends. It exits with code 0 when `body`
 /// returns `Ok`, 1 after printing an `Err` as one line, and 101 if `body` panics. Fails if this
 /// process has more than one thread (see the module docs).
-pub fn fork(body: impl FnOnce() -> Result<()>) -> Result<Child> {
+///
+/// The body may fail with any error (`?` converts a [`crate::Error`], an `anyhow::Error`, an
+/// `io::Error`): the child prints it and exits with code 1.
+pub fn fork(body: impl FnOnce() -> Result<(), BoxError>) -> Result<Child> {
     fork_keeping(&[], body)
 }
 
 /// [`fork`], where the child first takes its own duplicates of the parent's descriptors `handed`
 /// (the ones its argument names), before the after-fork list closes the parent's copies.
-pub(crate) fn fork_keeping(handed: &[RawFd], body: impl FnOnce() -> Result<()>) -> Result<Child> {
+pub(crate) fn fork_keeping(
+    handed: &[RawFd],
+    body: impl FnOnce() -> Result<(), BoxError>,
+) -> Result<Child> {
     ensure_single_threaded()?;
     // Anything still buffered would otherwise be printed twice: once by each process.
     std::io::stdout()
@@ -67,11 +73,11 @@ pub fn die_with_parent(parent: u32) -> Result<bool> {
 /// Ends a child process after `body`: code 0 on `Ok`, 1 after printing an `Err` as one line, 101
 /// on a panic (whose hook has printed it). `_exit`, not `exit`: a forked child must never run the
 /// parent's destructors or return into its `main`.
-pub(crate) fn in_child(body: impl FnOnce() -> Result<()>) -> ! {
+pub(crate) fn in_child(body: impl FnOnce() -> Result<(), BoxError>) -> ! {
     let code = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => 0,
         Ok(Err(err)) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", crate::error::chain(&*err));
             1
         }
         Err(_) => 101,
@@ -99,7 +105,8 @@ pub fn ensure_single_threaded() -> Result<()> {
     let me = nix::unistd::gettid().as_raw();
     let mut others = Vec::new();
     for entry in std::fs::read_dir("/proc/self/task").context("listing /proc/self/task")? {
-        let tid = entry?
+        let tid = entry
+            .context("listing /proc/self/task")?
             .file_name()
             .to_str()
             .and_then(|n| n.parse::<i32>().ok());
@@ -119,11 +126,11 @@ pub fn ensure_single_threaded() -> Result<()> {
     if count <= 1 {
         return Ok(());
     }
-    bail!(
+    Err(Error::Refused(format!(
         "cannot fork: this process has {count} threads, and fork copies only the calling one, so \
          a lock held by another would stay locked in the child; fork before starting threads or \
          use the spawn or forkserver start method"
-    )
+    )))
 }
 
 #[cfg(test)]

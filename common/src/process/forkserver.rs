@@ -22,7 +22,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use anyhow::{Context, Result, anyhow};
+use crate::error::{Context, Error, Result};
 use nix::fcntl::OFlag;
 use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use nix::unistd::ForkResult;
@@ -85,15 +85,17 @@ pub(crate) fn launch(launch: &Launch) -> Result<Child> {
             // The server is gone: reap it, say how it ended, and start a new one next time.
             let mut dead = guard.take().expect("present above");
             let how = dead.process.wait_or_kill(std::time::Duration::ZERO)?;
-            return Err(anyhow!("the fork server {how}"));
+            return Err(Error::Closed(format!("the fork server {how}")));
         }
     };
     let reply: Result<i32, String> =
         postcard::from_bytes(&reply).context("decoding the fork server's reply")?;
-    let pid = reply.map_err(|why| anyhow!("the fork server could not start the child: {why}"))?;
+    let pid = reply.map_err(|why| {
+        Error::Refused(format!("the fork server could not start the child: {why}"))
+    })?;
     let [pidfd, reported]: [OwnedFd; 2] = fds
         .try_into()
-        .map_err(|_| anyhow!("the fork server sent no pidfd and report pipe"))?;
+        .map_err(|_| Error::Protocol("the fork server sent no pidfd and report pipe".into()))?;
     Ok(Child::served(pid, pidfd, reported))
 }
 
@@ -186,7 +188,7 @@ fn fork_child(
             unsafe { nix::libc::close(socket.as_raw_fd()) };
             in_child(|| {
                 after_fork::run(); // What every forked child of this crate resets.
-                launch.run(fds)
+                Ok(launch.run(fds)?)
             })
         }
         ForkResult::Parent { child } => {

@@ -26,7 +26,7 @@
 
 use std::fmt;
 
-use anyhow::Result;
+use crate::error::Result;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -67,7 +67,9 @@ where
     let mut child = match method {
         StartMethod::Fork => {
             let target = *target;
-            fork_keeping(&outgoing.fds, move || spawn::run_entry(&target, &bytes))?
+            fork_keeping(&outgoing.fds, move || {
+                Ok(spawn::run_entry(&target, &bytes)?)
+            })?
         }
         StartMethod::Spawn | StartMethod::Forkserver => {
             // Refuse in the parent a target the child could not find.

@@ -9,7 +9,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 
-use anyhow::{Context, Result, anyhow};
+use crate::error::{Context, Error, Result};
 use nix::unistd::Pid;
 use serde::{Deserialize, Serialize};
 
@@ -65,8 +65,13 @@ impl Launch {
 /// Runs a target on its encoded argument.
 pub(crate) fn run_entry(entry: &dyn Entry, arg: &[u8]) -> Result<()> {
     entry.run_once(arg).map_err(|failure| match failure {
-        Failure::Undecodable(why) => anyhow!("{}: {why}", entry.name()),
-        Failure::Raised(message) => anyhow!(message),
+        Failure::Undecodable(why) => Error::Protocol(format!("{}: {why}", entry.name())),
+        Failure::Raised(message) => Error::Raised(Box::new(crate::error::Raised {
+            item: None,
+            shown: None,
+            message,
+            panicked: false,
+        })),
     })
 }
 
@@ -112,7 +117,8 @@ pub(crate) fn spawn_role_with(
         .with_context(|| format!("spawning {}", exe.display()))?;
     drop(theirs);
     // `std::process::Child` neither waits nor kills on drop: our handle takes over the pid.
-    let pid = i32::try_from(child.id()).context("child pid out of range")?;
+    let pid = i32::try_from(child.id())
+        .map_err(|_| Error::Protocol(format!("child pid {} out of range", child.id())))?;
     Ok((Child::adopt(Pid::from_raw(pid))?, ours))
 }
 

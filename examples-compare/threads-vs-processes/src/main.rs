@@ -66,8 +66,10 @@ fn main() -> std::process::ExitCode {
         let evidence = match &args.replay {
             Some(path) => Evidence::read(path, PROGRAM)?,
             None => {
+                // Before anything else: a --cpus this process cannot have is a usage error.
+                let cpus = measure::use_cpus(args.cpus)?;
                 let data = args.data.as_deref().map(DataFile::create).transpose()?;
-                let evidence = measure_all(&args)?;
+                let evidence = measure_all(&args, cpus)?;
                 if let Some(data) = data {
                     data.write(&evidence, PROGRAM)?;
                 }
@@ -80,8 +82,8 @@ fn main() -> std::process::ExitCode {
 }
 
 /// Measures Rust, then Python if asked, each inside its own load window.
-fn measure_all(args: &Args) -> anyhow::Result<Evidence> {
-    let (cpus, allowed) = measure::use_cpus(args.cpus)?;
+/// `cpus` is what [`measure::use_cpus`] said: the CPUs this run may use, and those it could.
+fn measure_all(args: &Args, (cpus, allowed): (usize, usize)) -> anyhow::Result<Evidence> {
     let plan = measure::Plan::new(
         args.quick,
         args.repeat as usize,

@@ -307,7 +307,7 @@ fn memory_per_idle_worker(plan: &Plan, r: &mut Record) -> Result<()> {
                 (std::process::id(), ready.try_clone()?),
             )
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<common::Result<Vec<_>>>()?;
     for _ in 0..n {
         readies.get()?;
     }
@@ -407,7 +407,9 @@ fn overhead(plan: &Plan, r: &mut Record, step: &mut impl FnMut()) -> Result<()> 
 
 /// The CPUs this process may use, `(now, before)`: all it is allowed, or with `wanted` the first
 /// `wanted` of them (pinned with `sched_setaffinity`, which children and Python inherit).
-pub fn use_cpus(wanted: Option<u64>) -> Result<(usize, usize)> {
+///
+/// Its error is a `Box`, so that a [`common::cli::UsageError`] reaches `cli::run` as itself.
+pub fn use_cpus(wanted: Option<u64>) -> Result<(usize, usize), common::error::BoxError> {
     let allowed = sched_getaffinity(Pid::from_raw(0)).context("reading the CPU affinity")?;
     let cpus: Vec<usize> = (0..CpuSet::count())
         .filter(|&c| allowed.is_set(c).unwrap_or(false))

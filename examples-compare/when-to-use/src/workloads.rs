@@ -85,7 +85,9 @@ where
     match technique {
         Technique::Sequential => items.into_iter().map(|item| target.call(item)).collect(),
         Technique::Threads => in_threads(&items, workers, |item| target.call(item.clone())),
-        Technique::Processes => ProcessPool::new(workers, StartMethod::Fork)?.map(target, items),
+        Technique::Processes => {
+            Ok(ProcessPool::new(workers, StartMethod::Fork)?.map(target, items)?)
+        }
     }
 }
 

@@ -56,6 +56,6 @@ fn main() -> std::process::ExitCode {
             println!("sent {n}, got {square}");
         }
         parent_end.send(&None)?;
-        child.join()
+        Ok(child.join()?)
     })
 }

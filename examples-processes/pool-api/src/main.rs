@@ -55,7 +55,7 @@ fn main() -> std::process::ExitCode {
         println!();
         let mut unordered = pool
             .imap_unordered(&SQUARE, numbers.clone(), 1)?
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<common::Result<Vec<_>>>()?;
         unordered.sort();
         println!("imap_unordered, sorted: {}", Py(&unordered));
         println!(

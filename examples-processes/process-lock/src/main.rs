@@ -72,7 +72,7 @@ fn main() -> std::process::ExitCode {
         let counter = SharedValue::new(0i64)?;
         let workers = (0..processes)
             .map(|_| process::start(method, &ADD_LOCKED, (counter.clone(), n)))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<common::Result<Vec<_>>>()?;
         workers.into_iter().try_for_each(process::Child::join)?;
         println!("with lock: {}", counter.get());
 

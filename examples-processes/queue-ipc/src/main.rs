@@ -26,7 +26,7 @@ struct Args {
 }
 
 fn worker(q: QueueWriter<String>) -> anyhow::Result<()> {
-    q.put(&"Hello from worker".to_owned())
+    Ok(q.put(&"Hello from worker".to_owned())?)
 }
 const WORKER: Target<QueueWriter<String>, anyhow::Result<()>> = common::target!(worker);
 
@@ -38,6 +38,6 @@ fn main() -> std::process::ExitCode {
         let (q_writer, q) = IpcQueue::new()?;
         let p = process::start(args.start_method, &WORKER, q_writer)?;
         println!("{}", q.get()?);
-        p.join()
+        Ok(p.join()?)
     })
 }

@@ -40,6 +40,6 @@ fn main() -> std::process::ExitCode {
     let args = Args::parse();
     cli::run(|| {
         let p = process::start(args.start_method, &SQUARE, args.n)?;
-        p.join() // Fails unless the child exited with code 0.
+        Ok(p.join()?) // Fails unless the child exited with code 0.
     })
 }

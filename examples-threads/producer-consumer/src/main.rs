@@ -62,7 +62,7 @@ fn main() -> std::process::ExitCode {
             consumers
                 .into_iter()
                 .map(common::panic::join_scoped)
-                .collect::<anyhow::Result<Vec<_>>>()
+                .collect::<common::Result<Vec<_>>>()
         })?
         .concat();
         squares.sort();

@@ -35,6 +35,6 @@ fn main() -> std::process::ExitCode {
         // `move` hands the thread its own copy of `delay`: a thread may outlive the stack frame
         // that spawned it, so Rust does not let it borrow locals (see `thread::scope` for that).
         let thread = thread::spawn(move || print_numbers(args.delay_ms));
-        common::panic::join(thread) // Wait for the thread to finish.
+        Ok(common::panic::join(thread)?) // Wait for the thread to finish.
     })
 }

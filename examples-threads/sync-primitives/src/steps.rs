@@ -67,7 +67,7 @@ pub fn barrier(n: usize) -> Result<usize> {
         let seen = threads
             .into_iter()
             .map(join_scoped)
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<common::Result<Vec<_>>>()?;
         Ok(seen.into_iter().min().unwrap_or(0))
     })
 }
@@ -100,7 +100,7 @@ pub fn condition(count: u32) -> Result<Vec<u32>> {
                 })
                 .collect()
         });
-        join_scoped(consumer)
+        Ok(join_scoped(consumer)?)
     })
 }
 

@@ -32,6 +32,6 @@ fn main() -> std::process::ExitCode {
         let thread = thread::spawn(move || greet(name));
         // Python keeps running until every non-daemon thread is done, even without `join`.
         // Rust ends the process when `main` returns, so we join to be sure the greeting prints.
-        common::panic::join(thread)
+        Ok(common::panic::join(thread)?)
     })
 }

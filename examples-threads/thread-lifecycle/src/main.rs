@@ -43,7 +43,7 @@ fn main() -> std::process::ExitCode {
         let builder = thread::Builder::new().name("worker".into());
         println!("New: a thread::Builder is configured; no OS thread exists yet");
 
-        thread::scope(|s| {
+        Ok(thread::scope(|s| {
             // Made inside the scope: if main leaves it early (an error, a closed stdout), the
             // senders are dropped first, the worker's `recv` returns, and the scope can join it.
             let (report, reports) = mpsc::channel();
@@ -73,6 +73,6 @@ fn main() -> std::process::ExitCode {
             worker
                 .join()
                 .map_err(|p| anyhow!(common::panic::message(&*p)))
-        })
+        })?)
     })
 }

@@ -175,7 +175,7 @@ fn after_fork_state_everywhere() -> Result<()> {
 }
 
 fn put_state((pipe_end, report): (i32, QueueWriter<String>)) -> Result<()> {
-    report.put(&after_fork_state(pipe_end))
+    Ok(report.put(&after_fork_state(pipe_end))?)
 }
 
 fn double(x: i64) -> i64 {
@@ -248,7 +248,7 @@ fn unlucky(f: Fussy) -> u8 {
 
 fn put_fussy(writer: QueueWriter<Fussy>) -> Result<()> {
     writer.put(&Fussy(13))?;
-    writer.put(&Fussy(2))
+    Ok(writer.put(&Fussy(2))?)
 }
 
 /// A message that fails to decode: the pool reports the item and lives on; the queue reports the
@@ -264,7 +264,7 @@ fn decode_fails(method: StartMethod) -> Result<()> {
     let child = process::start(method, &PUT_FUSSY, writer)?;
     println!("get: {:#}", queue.get().unwrap_err());
     println!("next: {:?}", queue.get()?);
-    child.join()
+    Ok(child.join()?)
 }
 
 /// A worker that exits early, and successfully, is still a worker lost mid-task.
@@ -295,6 +295,10 @@ fn pool_stopped(method: StartMethod) -> Result<()> {
         .unwrap_err();
     println!("map_timeout: {err:#}");
     println!("within 1 s: {}", started.elapsed() < Duration::from_secs(1));
+    println!(
+        "matched a timeout: {}",
+        matches!(err, common::Error::Timeout(_))
+    );
     println!("after: {:#}", pool.map(&DOUBLE, 0..4).unwrap_err());
     Ok(())
 }
@@ -349,6 +353,15 @@ fn pool_dies(method: StartMethod, task: &Target<i64, i64>) -> Result<()> {
     eprintln!("detected after {:?}", started.elapsed());
     println!("map: {err:#}");
     println!("within 1 s: {}", started.elapsed() < Duration::from_secs(1));
+    // What a caller can match on: the worker, how it ended, the items it held.
+    if let common::Error::BrokenPool(broken) = &err {
+        println!(
+            "matched: BrokenPool, exit {:?}, items {:?}, pid given: {}",
+            broken.exit,
+            broken.items,
+            broken.pid.is_some()
+        );
+    }
     println!("after: {:#}", pool.map(&DOUBLE, 0..4).unwrap_err());
     Ok(())
 }
@@ -393,7 +406,7 @@ fn queue_no_put(method: StartMethod) -> Result<()> {
     let (writer, queue) = IpcQueue::<String>::new()?;
     let child = process::start(method, &PUT_NOTHING, writer)?;
     println!("get: {:#}", queue.get().unwrap_err());
-    child.join()
+    Ok(child.join()?)
 }
 
 /// `apply_async` calls outstanding (more than there are workers) while a `map` and an `imap`
@@ -410,7 +423,7 @@ fn pool_api_mix(method: StartMethod) -> Result<()> {
     let answers: Vec<i64> = pending
         .into_iter()
         .map(|p| p?.get(&mut pool))
-        .collect::<Result<_>>()?;
+        .collect::<common::Result<_>>()?;
     println!("apply_async, got after both: {}", Py(&answers));
     let mut pool = ProcessPool::builder(2)
         .method(method)
@@ -418,7 +431,7 @@ fn pool_api_mix(method: StartMethod) -> Result<()> {
         .start()?;
     let unordered: Vec<i64> = pool
         .imap_unordered(&DOUBLE, 0..10, 1)?
-        .collect::<Result<_>>()?;
+        .collect::<common::Result<_>>()?;
     println!(
         "imap_unordered, replacing workers: {} results",
         unordered.len()
@@ -429,7 +442,7 @@ fn pool_api_mix(method: StartMethod) -> Result<()> {
 /// A worker killed during `imap`: the iterator yields the error, then ends; the pool is broken.
 fn pool_imap_kill(method: StartMethod) -> Result<()> {
     let mut pool = ProcessPool::new(2, method)?;
-    let results: Vec<Result<i64>> = pool.imap(&KILL_ON_3, 1..=6, 1)?.collect();
+    let results: Vec<common::Result<i64>> = pool.imap(&KILL_ON_3, 1..=6, 1)?.collect();
     let failed = results.iter().filter(|r| r.is_err()).count();
     println!(
         "imap: {} ok, {failed} error, the last: {}",
@@ -464,12 +477,12 @@ fn pipe_no_answer(method: StartMethod) -> Result<()> {
     let (ours, theirs) = common::pipe::pipe::<u32>()?;
     let child = process::start(method, &ANSWER_NOTHING, theirs)?;
     println!("recv: {:#}", ours.recv().unwrap_err());
-    child.join()
+    Ok(child.join()?)
 }
 
 fn put_big(writer: QueueWriter<Vec<u8>>) -> Result<()> {
     writer.put(&big_message(7))?;
-    writer.put(&b"and a small one".to_vec())
+    Ok(writer.put(&b"and a small one".to_vec())?)
 }
 
 /// The deadlock Python warns about: join a child before taking the 10 MiB it put.
@@ -494,7 +507,7 @@ fn queue_writers() -> Result<()> {
     for tag in 1..=4u8 {
         let mine = writer.try_clone()?;
         children.push(process::fork(move || {
-            (0..25).try_for_each(|_| mine.put(&vec![tag; 200 * 1024]))
+            Ok((0..25).try_for_each(|_| mine.put(&vec![tag; 200 * 1024]))?)
         })?);
     }
     drop(writer);
@@ -506,12 +519,12 @@ fn queue_writers() -> Result<()> {
     }
     println!("intact messages: {intact}");
     println!("then: {:#}", queue.get().unwrap_err());
-    children.into_iter().try_for_each(process::Child::join)
+    Ok(children.into_iter().try_for_each(process::Child::join)?)
 }
 
 /// Puts 100 messages of `size` bytes, each byte `tag`.
 fn put_sized((tag, size, writer): SizedPuts) -> Result<()> {
-    (0..100).try_for_each(|_| writer.put(&vec![tag; size]))
+    Ok((0..100).try_for_each(|_| writer.put(&vec![tag; size]))?)
 }
 
 /// Two children write to one queue, one small messages and one large ones: a small message never
@@ -554,7 +567,7 @@ fn sleep_ms(ms: u64) -> u64 {
 
 fn sleep_then_put((ms, writer): (u64, QueueWriter<String>)) -> Result<()> {
     std::thread::sleep(Duration::from_millis(ms));
-    writer.put(&format!("after {ms} ms"))
+    Ok(writer.put(&format!("after {ms} ms"))?)
 }
 
 fn cpu_time() -> Result<Duration> {
@@ -643,7 +656,7 @@ fn forkserver_in_forked_child() -> Result<()> {
     .join()?;
     let child = process::fork(move || {
         process::start(StartMethod::Forkserver, &SLEEP_THEN_PUT, (1, writer))?.join()?;
-        common::process::forkserver::stop()
+        Ok(common::process::forkserver::stop()?)
     })?;
     child.join()?;
     let (writer, again) = IpcQueue::<String>::new()?;
@@ -658,7 +671,7 @@ fn forkserver_in_forked_child() -> Result<()> {
 /// killed while holding the lock, and the parent can still take it.
 fn shared_lock() -> Result<()> {
     let counter = &SharedValue::new(0i64)?;
-    let increment_20_000_times = || -> Result<()> {
+    let increment_20_000_times = || -> Result<(), common::error::BoxError> {
         for _ in 0..20_000 {
             let _held = counter.lock()?;
             counter.set(counter.get() + 1);
@@ -667,7 +680,7 @@ fn shared_lock() -> Result<()> {
     };
     let children: Vec<_> = (0..4)
         .map(|_| process::fork(increment_20_000_times))
-        .collect::<Result<_>>()?;
+        .collect::<common::Result<_>>()?;
     children.into_iter().try_for_each(process::Child::join)?;
     println!("with lock: {}", counter.get());
 
@@ -693,7 +706,7 @@ fn shm_hold(method: StartMethod) -> Result<()> {
     let array = SharedArray::named(0..5)?;
     println!("name: {}", array.name().expect("named"));
     std::io::Write::flush(&mut std::io::stdout())?;
-    process::start(method, &SLEEP_MS, 60_000)?.join()
+    Ok(process::start(method, &SLEEP_MS, 60_000)?.join()?)
 }
 
 /// A child crashes before or after attaching to named shared memory; `/dev/shm` is left clean.

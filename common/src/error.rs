@@ -1,0 +1,274 @@
+//! What can go wrong, as one type a caller can match: [`Error`], its variants named after the
+//! Python exception a Python program would catch in the same place.
+//!
+//! | Python | here |
+//! |---|---|
+//! | `concurrent.futures.process.BrokenProcessPool` | [`Error::BrokenPool`] (which worker, how it ended, which items) |
+//! | `TimeoutError`, `multiprocessing.TimeoutError` | [`Error::Timeout`] |
+//! | `EOFError`, `BrokenPipeError` | [`Error::Closed`] |
+//! | the exception a task raised, re-raised by `get()`/`result()` | [`Error::Raised`] |
+//! | a non-zero `Process.exitcode` | [`Error::ChildFailed`] |
+//! | `ValueError` (a message too large for a pipe) | [`Error::TooLarge`] |
+//! | `pickle.UnpicklingError`, a broken protocol | [`Error::Protocol`] |
+//! | `ValueError`, `RuntimeError` (a request refused) | [`Error::Refused`] |
+//! | `OSError` | [`Error::Os`] |
+//!
+//! A caller that only reports errors gets a one-line message from `Display`; one that recovers
+//! matches:
+//!
+//! ```
+//! use common::Error;
+//!
+//! fn advice(e: &Error) -> &'static str {
+//!     match e {
+//!         Error::Timeout(_) => "try again with a longer timeout",
+//!         Error::BrokenPool(broken) if broken.exit.is_some() => "a worker died: start a new pool",
+//!         Error::Closed(_) => "the other side is gone",
+//!         _ => "give up",
+//!     }
+//! }
+//! assert_eq!(advice(&Error::Timeout("a reply".into())), "try again with a longer timeout");
+//! ```
+//!
+//! (The pool's own doc test shows both for real: a timeout, and a worker killed by a signal.)
+
+use std::fmt;
+use std::io;
+use std::ops::Range;
+
+use crate::process::Exit;
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Any error: what a child's body or a program's `main` may fail with (a [`Error`], an
+/// `anyhow::Error`, an `io::Error`), for the places that only report it.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An error and its sources on one line, `outer: inner: …`, as `anyhow` prints `{:#}`.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let chain: Vec<String> = std::iter::successors(Some(err), |e| e.source())
+        .map(ToString::to_string)
+        .collect();
+    chain.join(": ")
+}
+
+/// Everything `common` can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A worker process died or was ended, so the pool can run nothing more (Python's
+    /// `BrokenProcessPool`).
+    #[error("{0}")]
+    BrokenPool(Box<BrokenPool>),
+    /// A wait ran out of time (Python's `TimeoutError`): what was being waited for.
+    #[error("timed out waiting for {0}")]
+    Timeout(String),
+    /// The other end is gone (Python's `EOFError`, `BrokenPipeError`): a queue or pipe every
+    /// writer has closed, a reader that went away, a message cut short.
+    #[error("{0}")]
+    Closed(String),
+    /// A task returned an error or panicked (the exception Python's `get()` or `result()`
+    /// re-raises).
+    #[error("{0}")]
+    Raised(Box<Raised>),
+    /// A child process ended other than with exit code 0 (a non-zero `Process.exitcode`).
+    #[error("child process {pid} {exit}")]
+    ChildFailed {
+        /// Its process id.
+        pid: i32,
+        /// How it ended.
+        exit: Exit,
+    },
+    /// A message larger than one frame may carry ([`frame::MAX_FRAME`](crate::frame::MAX_FRAME)).
+    #[error("{len} bytes are over the {limit}-byte limit of one message")]
+    TooLarge {
+        /// The message's size.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Bytes that do not decode, or a peer that broke the protocol.
+    #[error("{0}")]
+    Protocol(String),
+    /// A request refused as it stands (Python's `ValueError` or `RuntimeError`): a `fork` while
+    /// other threads run, a target the program does not know, a pool of no workers.
+    #[error("{0}")]
+    Refused(String),
+    /// A call to the operating system failed (Python's `OSError`): what was being done, and why.
+    #[error("{op}: {source}")]
+    Os {
+        /// What was being done: `creating a socket pair`, `reaping child process 1234`.
+        op: String,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Why a pool is broken: the facts a caller needs, and the sentence that says them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenPool {
+    /// The worker that died first, if a worker's death broke the pool.
+    pub pid: Option<i32>,
+    /// How that worker ended, if it was reaped.
+    pub exit: Option<Exit>,
+    /// The items it was working on, counted from the start of the call.
+    pub items: Option<Range<usize>>,
+    /// The whole story, for a reader.
+    pub why: String,
+}
+
+impl fmt::Display for BrokenPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the process pool is broken: {}", self.why)
+    }
+}
+
+/// A task's failure, as the parent learns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raised {
+    /// The failing item's index, counted from the start of the call, when a batch was running.
+    pub item: Option<usize>,
+    /// The failing item, as `Debug` shows it.
+    pub shown: Option<String>,
+    /// The error's message, or the panic's.
+    pub message: String,
+    /// Whether it was a panic rather than an `Err`.
+    pub panicked: bool,
+}
+
+impl fmt::Display for Raised {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = if self.panicked { "panicked" } else { "failed" };
+        match (self.item, &self.shown) {
+            (Some(item), Some(shown)) => {
+                write!(f, "task {verb} on item {item} ({shown}): {}", self.message)
+            }
+            (Some(item), None) => write!(f, "task {verb} on item {item}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl Error {
+    /// An [`Error::Os`] from `source` while doing `op`.
+    pub fn os(op: impl Into<String>, source: impl Into<io::Error>) -> Error {
+        Error::Os {
+            op: op.into(),
+            source: source.into(),
+        }
+    }
+
+    /// An [`Error::Os`] for a failure that is not an `io::Error` (a crate's own error type).
+    pub fn other(
+        op: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::os(op, io::Error::other(source))
+    }
+
+    /// The same error, told as happening while doing `what`: an OS error's operation, a protocol
+    /// error's or a refusal's message gain it in front. Errors that carry their own facts (a
+    /// timeout, a broken pool, a task's failure) are left as they are, so matching them never
+    /// has to look through layers.
+    pub fn context(self, what: impl fmt::Display) -> Error {
+        match self {
+            Error::Os { op, source } => Error::Os {
+                op: format!("{what}: {op}"),
+                source,
+            },
+            Error::Protocol(why) => Error::Protocol(format!("{what}: {why}")),
+            Error::Refused(why) => Error::Refused(format!("{what}: {why}")),
+            Error::Closed(why) => Error::Closed(format!("{what}: {why}")),
+            other => other,
+        }
+    }
+}
+
+impl From<nix::Error> for Error {
+    fn from(errno: nix::Error) -> Error {
+        Error::os("a system call", io::Error::from(errno))
+    }
+}
+
+impl From<postcard::Error> for Error {
+    fn from(e: postcard::Error) -> Error {
+        Error::Protocol(e.to_string())
+    }
+}
+
+/// Adds what was being done to a failure: `.context("creating a socket pair")`.
+pub trait Context<T> {
+    /// The error, told as happening while doing `what`.
+    fn context(self, what: impl fmt::Display) -> Result<T>;
+    /// [`Context::context`], with `what` made only on failure.
+    fn with_context<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T>;
+}
+
+impl<T> Context<T> for Result<T> {
+    fn context(self, what: impl fmt::Display) -> Result<T> {
+        self.map_err(|e| e.context(what))
+    }
+    fn with_context<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T> {
+        self.map_err(|e| e.context(what()))
+    }
+}
+
+impl<T> Context<T> for std::result::Result<T, io::Error> {
+    fn context(self, what: impl fmt::Display) -> Result<T> {
+        self.map_err(|e| Error::os(what.to_string(), e))
+    }
+    fn with_context<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T> {
+        self.map_err(|e| Error::os(what().to_string(), e))
+    }
+}
+
+impl<T> Context<T> for std::result::Result<T, nix::Error> {
+    fn context(self, what: impl fmt::Display) -> Result<T> {
+        self.map_err(|e| Error::os(what.to_string(), io::Error::from(e)))
+    }
+    fn with_context<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T> {
+        self.map_err(|e| Error::os(what().to_string(), io::Error::from(e)))
+    }
+}
+
+impl<T> Context<T> for std::result::Result<T, postcard::Error> {
+    fn context(self, what: impl fmt::Display) -> Result<T> {
+        self.map_err(|e| Error::Protocol(format!("{what}: {e}")))
+    }
+    fn with_context<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T> {
+        self.map_err(|e| Error::Protocol(format!("{}: {e}", what())))
+    }
+}
+
+impl<T> Context<T> for Option<T> {
+    fn context(self, what: impl fmt::Display) -> Result<T> {
+        self.ok_or_else(|| Error::Protocol(what.to_string()))
+    }
+    fn with_context<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T> {
+        self.ok_or_else(|| Error::Protocol(what().to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_prefixes_what_has_no_facts_of_its_own() {
+        let io: std::result::Result<(), io::Error> = Err(io::Error::from_raw_os_error(24));
+        let e = io
+            .context("creating a socket")
+            .unwrap_err()
+            .context("starting worker 3");
+        assert!(
+            e.to_string()
+                .starts_with("starting worker 3: creating a socket: "),
+            "{e}"
+        );
+        assert!(matches!(e, Error::Os { ref source, .. } if source.raw_os_error() == Some(24)));
+        let t = Error::Timeout("a reply".into()).context("mapping");
+        assert_eq!(t.to_string(), "timed out waiting for a reply");
+    }
+}
