@@ -634,3 +634,23 @@ fn every_fork_path_resets_the_same_state() {
         assert_eq!(*line, format!("{via}: {child}"), "{out}");
     }
 }
+
+/// A worker's reply that cannot be read is reported as what it is, never as the worker's death,
+/// and the healthy worker is not killed for it (it exits as its socket closes).
+#[test]
+fn an_unreadable_reply_is_not_a_death_and_kills_no_healthy_worker() {
+    for (method, out) in faults_each_method("pool-corrupt-reply") {
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with("map: reading worker process ")
+                && lines[0].ends_with("'s reply: corrupt message: length 4294967295"),
+            "{method}: {out}"
+        );
+        assert_eq!(lines[1], "a protocol error: true", "{method}: {out}");
+        assert!(!out.contains("SIGKILL"), "{method}: {out}");
+        assert!(
+            lines[2].starts_with("after: the process pool is broken: "),
+            "{method}: {out}"
+        );
+    }
+}

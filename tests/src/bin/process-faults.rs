@@ -45,6 +45,7 @@ type SizedPuts = (u8, usize, QueueWriter<Vec<u8>>);
 const PUT_SIZED: Target<SizedPuts, Result<()>> = target!(put_sized);
 const CRASH: Target<SharedArray<i32>, ()> = target!(crash);
 const AFTER_FORK_STATE: Target<i32, String> = target!(after_fork_state);
+const CORRUPT_REPLY: Target<i64, i64> = target!(corrupt_reply);
 const PUT_STATE: Target<(i32, QueueWriter<String>), Result<()>> = target!(put_state);
 const ATTACH_THEN_CRASH: Target<SharedArray<i32>, ()> = target!(attach_then_crash);
 /// Deliberately missing from the table below.
@@ -75,6 +76,7 @@ fn main() -> Result<()> {
         &CRASH,
         &ATTACH_THEN_CRASH,
         &AFTER_FORK_STATE,
+        &CORRUPT_REPLY,
         &PUT_STATE,
     ]);
     let mut args = std::env::args().skip(1);
@@ -113,6 +115,7 @@ fn main() -> Result<()> {
         "pipe-no-answer" => pipe_no_answer(method)?,
         "pipe-eof-beside-children" => pipe_eof_beside_children(method)?,
         "after-fork-state" => after_fork_state_everywhere()?,
+        "pool-corrupt-reply" => pool_corrupt_reply(method)?,
         "pool-api-mix" => pool_api_mix(method)?,
         "pool-imap-kill" => pool_imap_kill(method)?,
         "queue-join-first" => queue_join_first(method)?,
@@ -176,6 +179,39 @@ fn after_fork_state_everywhere() -> Result<()> {
 
 fn put_state((pipe_end, report): (i32, QueueWriter<String>)) -> Result<()> {
     Ok(report.put(&after_fork_state(pipe_end))?)
+}
+
+/// In a worker: writes a frame header no reply can have (a length over the limit) on the
+/// worker's socket, the only socket it holds, then returns normally.
+fn corrupt_reply(x: i64) -> i64 {
+    for entry in std::fs::read_dir("/proc/self/fd")
+        .expect("listing /proc/self/fd")
+        .flatten()
+    {
+        let is_socket = std::fs::read_link(entry.path())
+            .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"));
+        let fd = entry.file_name().to_string_lossy().parse::<i32>();
+        if let (true, Ok(fd)) = (is_socket, fd) {
+            let header = u32::MAX.to_le_bytes();
+            // SAFETY: writes 4 bytes from a live buffer to a descriptor this process holds.
+            unsafe { nix::libc::write(fd, header.as_ptr().cast(), header.len()) };
+        }
+    }
+    x
+}
+
+/// A reply that cannot be read (not a death): the error says what it is, and the worker is not
+/// killed for it, but left to exit as the broken pool closes its socket.
+fn pool_corrupt_reply(method: StartMethod) -> Result<()> {
+    let mut pool = ProcessPool::new(1, method)?;
+    let err = pool.map(&CORRUPT_REPLY, [1]).unwrap_err();
+    println!("map: {err}");
+    println!(
+        "a protocol error: {}",
+        matches!(err, common::Error::Protocol(_))
+    );
+    println!("after: {}", pool.map(&DOUBLE, [1]).unwrap_err());
+    Ok(())
 }
 
 fn double(x: i64) -> i64 {
