@@ -14,7 +14,8 @@
 //!   program dies first:
 //!   a [`SharedArray`](crate::shared::SharedArray) handed to a child does exactly that.
 //!
-//! The crate's handle is not `Send`, and neither is this one: use it from the thread that made it.
+//! The crate's handle is not `Send`; this one is (see the `SAFETY` note on it), so that a
+//! [`SharedArray`](crate::shared::SharedArray) in named memory can be shared between threads.
 
 use std::ptr::NonNull;
 
@@ -38,6 +39,14 @@ impl std::fmt::Debug for NamedSharedMemory {
     }
 }
 
+// SAFETY: the crate's `Shmem` is a descriptor and a `MAP_SHARED` mapping, both process-wide: no
+// thread owns them. It is `!Send` only because it holds raw pointers. We read its address and
+// length from any thread, never change it after creation, and drop (unmap) it once, when the last
+// handle goes.
+unsafe impl Send for NamedSharedMemory {}
+// SAFETY: as above; `&self` methods only read the name, the address and the length.
+unsafe impl Sync for NamedSharedMemory {}
+
 impl NamedSharedMemory {
     /// Creates a zero-filled segment of `len` bytes under a fresh random name
     /// (Python's `SharedMemory(create=True, size=len)`).
@@ -59,9 +68,31 @@ impl NamedSharedMemory {
             }
         };
         shmem.set_owner(false); // We remove the name ourselves; see the module docs.
-        Ok(Self {
+        let segment = Self {
             shmem,
             creator: Some(std::process::id()),
+        };
+        // `/dev/shm` hands out pages only when they are first written, and a write it has no room
+        // for is a SIGBUS that kills the process with no message. Reserve every page now, so a
+        // segment larger than the free space is this error instead (dropping `segment` removes
+        // the name).
+        segment.reserve()?;
+        Ok(segment)
+    }
+
+    /// Allocates every page of the segment (`posix_fallocate`), or fails with `ENOSPC`.
+    fn reserve(&self) -> Result<()> {
+        use nix::fcntl::OFlag;
+        use nix::sys::stat::Mode;
+        let fd = nix::sys::mman::shm_open(self.name(), OFlag::O_RDWR, Mode::empty())
+            .with_context(|| format!("opening named shared memory {}", self.name()))?;
+        let len = self.len() as nix::libc::off_t;
+        nix::fcntl::posix_fallocate(&fd, 0, len).with_context(|| {
+            format!(
+                "reserving {} bytes of /dev/shm for named shared memory {}",
+                self.len(),
+                self.name()
+            )
         })
     }
 

@@ -22,7 +22,7 @@ use std::marker::PhantomData;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::Ordering::{Acquire, Release};
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64};
 
@@ -80,17 +80,19 @@ shareable! {
 
 /// A fixed-length array in memory shared with child processes (Python's `multiprocessing.Array`).
 ///
-/// A clone is another handle on the same memory.
+/// A clone is another handle on the same memory. It is `Send` and `Sync`, so the threads of one
+/// process share it as Python's threads share an `Array`; a read-modify-write still takes
+/// [`lock`](SharedArray::lock), whichever thread or process does it.
 #[derive(Debug)]
 pub struct SharedArray<T: Shareable> {
-    inner: Rc<Inner>,
+    inner: Arc<Inner>,
     _values: PhantomData<T>,
 }
 
 impl<T: Shareable> Clone for SharedArray<T> {
     fn clone(&self) -> Self {
         Self {
-            inner: Rc::clone(&self.inner),
+            inner: Arc::clone(&self.inner),
             _values: PhantomData,
         }
     }
@@ -133,9 +135,10 @@ enum Memory {
 }
 
 impl<T: Shareable> SharedArray<T> {
-    /// Anonymous shared memory holding `values` (Python's `Array('i', values)`).
+    /// Anonymous shared memory holding `values` (Python's `Array('i', values)`). An absurd
+    /// number of values is an error, not a panic.
     pub fn new(values: impl IntoIterator<Item = T>) -> Result<Self> {
-        let values: Vec<T> = values.into_iter().collect();
+        let values = collect(values)?;
         let file = memfd_create(c"shared-array", MFdFlags::MFD_CLOEXEC)
             .context("creating shared memory")?;
         let size = byte_size::<T>(values.len())?;
@@ -146,7 +149,7 @@ impl<T: Shareable> SharedArray<T> {
 
     /// Named shared memory holding `values` (Python's `SharedMemory` with the values copied in).
     pub fn named(values: impl IntoIterator<Item = T>) -> Result<Self> {
-        let values: Vec<T> = values.into_iter().collect();
+        let values = collect(values)?;
         let memory = Memory::Named(NamedSharedMemory::create(
             byte_size::<T>(values.len())?.get(),
         )?);
@@ -155,7 +158,7 @@ impl<T: Shareable> SharedArray<T> {
 
     fn filled(memory: Memory, values: Vec<T>, lock: ProcessLock) -> Result<Self> {
         let array = Self {
-            inner: Rc::new(Inner {
+            inner: Arc::new(Inner {
                 memory,
                 len: values.len(),
                 lock,
@@ -186,7 +189,7 @@ impl<T: Shareable> SharedArray<T> {
             }
         };
         Ok(Self {
-            inner: Rc::new(Inner {
+            inner: Arc::new(Inner {
                 memory,
                 len: handle.len,
                 lock: ProcessLock::from_file(handoff::take_inherited(handle.lock)?)?,
@@ -267,6 +270,14 @@ impl<'de, T: Shareable> Deserialize<'de> for SharedArray<T> {
     }
 }
 
+// SAFETY: the memory is a `MAP_SHARED` mapping that stays valid, at the same address, for as long
+// as `Memory` lives, whichever thread holds it; it is only ever read and written through atomic
+// cells (see `SharedArray::cells`), which is what other processes do at the same moment anyway.
+// Unmapping happens once, in `drop`, when no handle is left.
+unsafe impl Send for Memory {}
+// SAFETY: as above: shared references only hand out atomic cells, safe to use from many threads.
+unsafe impl Sync for Memory {}
+
 impl Memory {
     fn map_anonymous(file: OwnedFd, size: NonZeroUsize) -> Result<Self> {
         let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
@@ -293,10 +304,25 @@ impl Drop for Memory {
 }
 
 fn byte_size<T: Shareable>(len: usize) -> Result<NonZeroUsize> {
-    let bytes = len
-        .checked_mul(size_of::<T::Cell>())
-        .context("shared array too large")?;
+    let bytes = len.checked_mul(size_of::<T::Cell>()).ok_or_else(|| {
+        Error::Refused(format!(
+            "a shared array of {len} elements does not fit in memory"
+        ))
+    })?;
     Ok(NonZeroUsize::new(bytes).unwrap_or(NonZeroUsize::MIN)) // mmap refuses zero bytes.
+}
+
+/// The values, in a vector whose space is reserved first: too many of them is an error, where
+/// `collect` would panic (capacity overflow) or abort (allocation failure).
+fn collect<T: Shareable>(values: impl IntoIterator<Item = T>) -> Result<Vec<T>> {
+    let values = values.into_iter();
+    let least = values.size_hint().0;
+    byte_size::<T>(least)?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(least)
+        .map_err(|e| Error::Refused(format!("a shared array of {least} elements: {e}")))?;
+    out.extend(values);
+    Ok(out)
 }
 
 /// One value in memory shared with child processes (Python's `multiprocessing.Value`).

@@ -492,6 +492,12 @@ fn read_frame(from: &mut impl Read, buffer: &mut Vec<u8>) -> Result<Option<usize
 /// The worker's loop: run each job it is sent until the parent closes the socket. A reply is one
 /// frame, `[length][Reply][results]`, the results written straight after a `Reply::Done`.
 fn serve(WorkerEnd(mut channel): WorkerEnd) -> Result<()> {
+    // Whatever started us (this program, its fork server), die with it: a worker stopped with
+    // SIGSTOP would otherwise outlive a parent killed meanwhile. (A forked worker asked already.)
+    let parent = nix::unistd::getppid().as_raw() as u32;
+    if !process::die_with_parent(parent)? {
+        return Ok(()); // The parent died before we could ask.
+    }
     // A task's panic is sent back to the parent as an error; don't print it here as well.
     std::panic::set_hook(Box::new(|_| {}));
     let (mut job, mut reply) = (Vec::new(), Vec::new());

@@ -118,6 +118,12 @@ struct Served {
 /// The server's loop, in the process `run_if_child` recognised as the fork server: answer
 /// requests while the caller is connected, reap children until none is left.
 pub(crate) fn serve(socket: UnixStream) -> Result<()> {
+    // Die with the program that started us: the pool workers we fork die with us in turn, so a
+    // killed program leaves neither server nor workers behind, stopped ones included.
+    let parent = nix::unistd::getppid().as_raw() as u32;
+    if !super::die_with_parent(parent)? {
+        return Ok(()); // The program died before we could ask.
+    }
     let mut children: Vec<Served> = Vec::new();
     let mut connected = true;
     while connected || !children.is_empty() {

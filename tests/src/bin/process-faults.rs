@@ -46,6 +46,7 @@ const PUT_SIZED: Target<SizedPuts, Result<()>> = target!(put_sized);
 const CRASH: Target<SharedArray<i32>, ()> = target!(crash);
 const AFTER_FORK_STATE: Target<i32, String> = target!(after_fork_state);
 const CORRUPT_REPLY: Target<i64, i64> = target!(corrupt_reply);
+const CRASH_FREE: Target<SharedArray<i32>, ()> = target!(negate_all);
 const PUT_STATE: Target<(i32, QueueWriter<String>), Result<()>> = target!(put_state);
 const ATTACH_THEN_CRASH: Target<SharedArray<i32>, ()> = target!(attach_then_crash);
 /// Deliberately missing from the table below.
@@ -77,6 +78,7 @@ fn main() -> Result<()> {
         &ATTACH_THEN_CRASH,
         &AFTER_FORK_STATE,
         &CORRUPT_REPLY,
+        &CRASH_FREE,
         &PUT_STATE,
     ]);
     let mut args = std::env::args().skip(1);
@@ -107,7 +109,7 @@ fn main() -> Result<()> {
         "pool-stopped" => pool_stopped(method)?,
         "pool-result-too-large" => pool_result_too_large(method)?,
         "decode-fails" => decode_fails(method)?,
-        "pool-stopped-hold" => pool_stopped_hold()?,
+        "pool-stopped-hold" => pool_stopped_hold(method)?,
         "executor-stopped-kill" => executor_stopped(method, true)?,
         "executor-stopped-terminate" => executor_stopped(method, false)?,
         "unknown-target" => unknown_target(method)?,
@@ -116,6 +118,8 @@ fn main() -> Result<()> {
         "pipe-eof-beside-children" => pipe_eof_beside_children(method)?,
         "after-fork-state" => after_fork_state_everywhere()?,
         "pool-corrupt-reply" => pool_corrupt_reply(method)?,
+        "shm-full" => shm_full(method)?,
+        "shared-absurd" => shared_absurd()?,
         "pool-api-mix" => pool_api_mix(method)?,
         "pool-imap-kill" => pool_imap_kill(method)?,
         "queue-join-first" => queue_join_first(method)?,
@@ -211,6 +215,34 @@ fn pool_corrupt_reply(method: StartMethod) -> Result<()> {
         matches!(err, common::Error::Protocol(_))
     );
     println!("after: {}", pool.map(&DOUBLE, [1]).unwrap_err());
+    Ok(())
+}
+
+/// A named segment larger than `/dev/shm` has room for (the test mounts a 1 MiB one): an error
+/// line, no SIGBUS, nothing left; then a small one still works, handed to a child.
+fn shm_full(method: StartMethod) -> Result<()> {
+    match SharedArray::<i64>::named(0..200_000) {
+        Ok(_) => println!("1.6 MB segment: created"),
+        Err(e) => println!("1.6 MB segment: {e}"),
+    }
+    let small = SharedArray::<i32>::named(0..5)?;
+    process::start(method, &CRASH_FREE, small.clone())?.join()?;
+    println!("small segment after it: {:?}", small.to_vec());
+    Ok(())
+}
+
+fn negate_all(array: SharedArray<i32>) {
+    for i in 0..array.len() {
+        array.set(i, -array.get(i));
+    }
+}
+
+/// Absurd lengths are errors, never a panic.
+fn shared_absurd() -> Result<()> {
+    let overflow = SharedArray::<i64>::new(std::iter::repeat_n(0, usize::MAX));
+    println!("usize::MAX elements: {}", overflow.unwrap_err());
+    let huge = SharedArray::<i64>::new(0..(1i64 << 60));
+    println!("2^60 elements: {}", huge.unwrap_err());
     Ok(())
 }
 
@@ -341,8 +373,8 @@ fn pool_stopped(method: StartMethod) -> Result<()> {
 
 /// A worker stops and `map` waits for it (forever): the test kills this process meanwhile and
 /// checks that the stopped worker dies with it.
-fn pool_stopped_hold() -> Result<()> {
-    let mut pool = ProcessPool::new(2, StartMethod::Fork)?;
+fn pool_stopped_hold(method: StartMethod) -> Result<()> {
+    let mut pool = ProcessPool::new(2, method)?;
     pool.map(&STOP_ON_3, 0..8)?;
     bail!("map returned although a worker is stopped")
 }
