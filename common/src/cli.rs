@@ -116,6 +116,15 @@ pub fn run(body: impl FnOnce() -> Result<(), crate::error::BoxError>) -> ExitCod
     match body() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            if let Some(crate::Error::ChildFailed {
+                exit: crate::process::Exit::Code(1),
+                ..
+            }) = err.downcast_ref::<crate::Error>()
+            {
+                // A child of this crate exits with code 1 only after printing its error as one
+                // line (`in_child`): a second line here would say the same thing again.
+                return ExitCode::FAILURE;
+            }
             eprintln!("error: {}", crate::error::chain(&*err));
             if err.is::<UsageError>() {
                 ExitCode::from(2)

@@ -96,13 +96,14 @@ pub enum Error {
     #[error("{0}")]
     Refused(String),
     /// A call to the operating system failed (Python's `OSError`): what was being done, and why.
-    #[error("{op}: {source}")]
+    /// (The message says both, so `io` is not also given as the error's `source()`: a printed
+    /// chain would say it twice.)
+    #[error("{op}: {io}")]
     Os {
         /// What was being done: `creating a socket pair`, `reaping child process 1234`.
         op: String,
-        /// The operating system's error.
-        #[source]
-        source: io::Error,
+        /// The operating system's error (`io.raw_os_error()` is the `errno`).
+        io: io::Error,
     },
 }
 
@@ -156,7 +157,7 @@ impl Error {
     pub fn os(op: impl Into<String>, source: impl Into<io::Error>) -> Error {
         Error::Os {
             op: op.into(),
-            source: source.into(),
+            io: source.into(),
         }
     }
 
@@ -174,9 +175,9 @@ impl Error {
     /// has to look through layers.
     pub fn context(self, what: impl fmt::Display) -> Error {
         match self {
-            Error::Os { op, source } => Error::Os {
+            Error::Os { op, io } => Error::Os {
                 op: format!("{what}: {op}"),
-                source,
+                io,
             },
             Error::Protocol(why) => Error::Protocol(format!("{what}: {why}")),
             Error::Refused(why) => Error::Refused(format!("{what}: {why}")),
@@ -267,7 +268,7 @@ mod tests {
                 .starts_with("starting worker 3: creating a socket: "),
             "{e}"
         );
-        assert!(matches!(e, Error::Os { ref source, .. } if source.raw_os_error() == Some(24)));
+        assert!(matches!(e, Error::Os { ref io, .. } if io.raw_os_error() == Some(24)));
         let t = Error::Timeout("a reply".into()).context("mapping");
         assert_eq!(t.to_string(), "timed out waiting for a reply");
     }

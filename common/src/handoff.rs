@@ -165,6 +165,14 @@ pub(crate) fn recv_frame_with_fds(socket: &UnixStream) -> Result<Option<(Vec<u8>
             MsgFlags::MSG_CMSG_CLOEXEC | MsgFlags::MSG_WAITALL,
         ) {
             Ok(msg) => {
+                if msg.flags.contains(MsgFlags::MSG_CTRUNC) {
+                    // The kernel could not install the descriptors sent: this process is out of
+                    // them (or over its limit). The message is consumed; say what happened.
+                    return Err(Error::os(
+                        "receiving descriptors (the kernel dropped them: out of descriptors?)",
+                        std::io::Error::from_raw_os_error(nix::libc::EMFILE),
+                    ));
+                }
                 let mut fds = Vec::new();
                 for cmsg in msg.cmsgs().context("reading passed descriptors")? {
                     if let ControlMessageOwned::ScmRights(raw) = cmsg {

@@ -28,6 +28,9 @@ pub struct NamedSharedMemory {
     shmem: Shmem,
     /// The process that created the name, and so removes it when its handle is dropped.
     creator: Option<u32>,
+    /// Set once the name was handed to a child, which removes it after attaching: the creator's
+    /// drop must not remove it first (the tracker removes it if the child never attaches).
+    handed: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for NamedSharedMemory {
@@ -71,6 +74,7 @@ impl NamedSharedMemory {
         let segment = Self {
             shmem,
             creator: Some(std::process::id()),
+            handed: std::sync::atomic::AtomicBool::new(false),
         };
         // `/dev/shm` hands out pages only when they are first written, and a write it has no room
         // for is a SIGBUS that kills the process with no message. Reserve every page now, so a
@@ -105,6 +109,7 @@ impl NamedSharedMemory {
         Ok(Self {
             shmem,
             creator: None,
+            handed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -128,6 +133,13 @@ impl NamedSharedMemory {
         NonNull::new(self.shmem.as_ptr()).expect("a mapped segment is never at address 0")
     }
 
+    /// Records that the name is on its way to a child process, which removes it once attached:
+    /// from now on dropping this handle leaves the name alone.
+    pub(crate) fn hand_over(&self) {
+        self.handed
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
     /// Removes the name (Python's `unlink()`): no new process can open it, and the memory is freed
     /// once every mapping is gone. Mappings, this one included, stay valid. Removing it twice is fine.
     pub fn unlink(&self) -> Result<()> {
@@ -142,7 +154,8 @@ impl NamedSharedMemory {
 
 impl Drop for NamedSharedMemory {
     fn drop(&mut self) {
-        if self.creator == Some(std::process::id()) {
+        let handed = self.handed.load(std::sync::atomic::Ordering::Acquire);
+        if self.creator == Some(std::process::id()) && !handed {
             // Nothing to do on failure: the only likely one, ENOENT, means it is already gone.
             if self.unlink().is_ok() {
                 _ = crate::tracker::unregister(self.name()); // It would find nothing to remove.

@@ -255,7 +255,10 @@ impl<T: Shareable> Serialize for SharedArray<T> {
         const WHAT: &str = "shared memory";
         let memory = match &self.inner.memory {
             Memory::Anonymous { file, .. } => Source::File(handoff::send_fd(file.as_fd(), WHAT)?),
-            Memory::Named(named) => Source::Name(named.name().to_owned()),
+            Memory::Named(named) => {
+                named.hand_over(); // The child removes the name once attached.
+                Source::Name(named.name().to_owned())
+            }
         };
         let lock = handoff::send_fd(self.inner.lock.file(), WHAT)?;
         let len = self.inner.len;

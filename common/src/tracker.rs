@@ -19,7 +19,7 @@
 //! other end is gone, by whatever means, it removes every name still registered, then exits.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -29,14 +29,29 @@ use nix::unistd::ForkResult;
 
 use crate::process::{Exit, after_fork, spawn};
 
-/// Our end of the tracker's socket. A forked child drops its copy at once (`forget_after_fork`,
-/// in the after-fork list), so a killed parent's names are removed even while children live on.
-static TRACKER: Mutex<Option<UnixStream>> = Mutex::new(None);
+/// The tracker this process talks to, and every name it has registered and not yet removed. A
+/// forked child drops both at once (`forget_after_fork`, in the after-fork list), so a killed
+/// parent's names are removed even while children live on.
+static TRACKER: Mutex<State> = Mutex::new(State {
+    tracker: None,
+    names: BTreeSet::new(),
+});
+
+struct State {
+    tracker: Option<Tracker>,
+    /// What this process wants tracked: a restarted tracker is told all of it again.
+    names: BTreeSet<String>,
+}
+
+struct Tracker {
+    socket: UnixStream,
+    pid: i32,
+}
 
 /// The first argument of the tracker process, then its socket's number.
 pub(crate) const TRACKER_ROLE: &str = "--multiprocessing-resource-tracker";
 
-fn tracker() -> MutexGuard<'static, Option<UnixStream>> {
+fn state() -> MutexGuard<'static, State> {
     // A panic while holding it leaves at worst no tracker, which the next call starts.
     TRACKER.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -45,19 +60,29 @@ fn tracker() -> MutexGuard<'static, Option<UnixStream>> {
 /// registered and exits (a later named segment starts a new one). For a program that wants no
 /// descriptor left open, as `forkserver::stop` is for the fork server.
 pub fn stop() {
-    *tracker() = None;
+    let mut state = state();
+    state.tracker = None;
+    state.names.clear();
 }
 
-/// In a freshly forked child: the parent's tracker is not ours (a segment this child creates
-/// starts its own). Registered in the after-fork list when the tracker starts.
+/// In a freshly forked child: the parent's tracker and names are not ours (a segment this child
+/// creates starts its own). Registered in the after-fork list when the tracker starts.
 fn forget_after_fork() {
-    *tracker() = None;
+    let mut state = state();
+    state.tracker = None;
+    state.names.clear();
 }
 
 /// Whether this process is connected to a resource tracker of its own.
 #[doc(hidden)]
 pub fn is_connected() -> bool {
-    tracker().is_some()
+    state().tracker.is_some()
+}
+
+/// The process id of this process's tracker, if one runs.
+#[doc(hidden)]
+pub fn pid() -> Option<i32> {
+    state().tracker.as_ref().map(|t| t.pid)
 }
 
 /// Tells the tracker to remove `name` if this program ends without doing so (starting the tracker
@@ -71,30 +96,58 @@ pub(crate) fn unregister(name: &str) -> Result<()> {
     send('-', name)
 }
 
+/// Records the change, then tells the tracker. A tracker found dead (killed, say: the write
+/// fails) is replaced, as Python's `ensure_running` does, and the new one is told every name
+/// still alive, which Python's is not: so a killed tracker loses nothing.
 fn send(sign: char, name: &str) -> Result<()> {
     if name.contains('\n') {
         return Err(Error::Refused("a segment name with a newline".into()));
-    };
-    let mut guard = tracker();
-    if guard.is_none() {
-        // Stdin and stdout are not the tracker's business: don't hold the caller's pipes open.
-        let (mut intermediate, socket) = spawn::spawn_role_with(TRACKER_ROLE, |command| {
-            command
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null());
-        })?;
-        // It forks the tracker and exits at once; the tracker is then nobody's child.
-        let exit = intermediate
-            .wait()
-            .context("starting the resource tracker")?;
-        if exit != Exit::Code(0) {
-            return Err(Error::Protocol(format!("the resource tracker {exit}")));
-        };
-        after_fork::register(forget_after_fork);
-        *guard = Some(socket);
     }
-    let socket = guard.as_mut().expect("started above");
-    writeln!(socket, "{sign}{name}").context("telling the resource tracker")
+    let mut state = state();
+    if sign == '+' {
+        state.names.insert(name.to_owned());
+    } else {
+        state.names.remove(name);
+    }
+    if let Some(tracker) = state.tracker.as_mut() {
+        if writeln!(tracker.socket, "{sign}{name}").is_ok() {
+            return Ok(());
+        }
+        state.tracker = None; // Dead: its names die with our copy of the socket; start anew.
+    }
+    let mut tracker = start()?;
+    for alive in &state.names {
+        writeln!(tracker.socket, "+{alive}").context("telling the resource tracker")?;
+    }
+    state.tracker = Some(tracker);
+    Ok(())
+}
+
+/// Starts a tracker: this executable in the tracker's role, which forks the tracker proper and
+/// exits; the tracker says its pid first.
+fn start() -> Result<Tracker> {
+    // Stdin and stdout are not the tracker's business: don't hold the caller's pipes open.
+    let (mut intermediate, socket) = spawn::spawn_role_with(TRACKER_ROLE, |command| {
+        command
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null());
+    })?;
+    // It forks the tracker and exits at once; the tracker is then nobody's child.
+    let exit = intermediate
+        .wait()
+        .context("starting the resource tracker")?;
+    if exit != Exit::Code(0) {
+        return Err(Error::Protocol(format!("the resource tracker {exit}")));
+    }
+    let mut pid = [0u8; 4];
+    (&socket)
+        .read_exact(&mut pid)
+        .context("reading the resource tracker's pid")?;
+    after_fork::register(forget_after_fork);
+    Ok(Tracker {
+        socket,
+        pid: i32::from_le_bytes(pid),
+    })
 }
 
 /// The tracker's life, in the process `run_if_child` recognised: leave the caller's session,
@@ -106,6 +159,10 @@ pub(crate) fn serve(socket: UnixStream) -> Result<()> {
         ForkResult::Parent { .. } => return Ok(()),
         ForkResult::Child => {}
     }
+    let pid = std::process::id() as i32;
+    (&socket)
+        .write_all(&pid.to_le_bytes())
+        .context("telling the caller our pid")?;
     let mut names = BTreeSet::new();
     for line in BufReader::new(socket).lines() {
         let Ok(line) = line else { break }; // A read error ends the tracking like an EOF.

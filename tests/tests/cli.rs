@@ -103,6 +103,24 @@ fn a_full_stdout_is_a_one_line_error() {
             "{program}: {out:?}"
         );
     }
+    // A child that writes the output: its one line, not a second from the parent, under every
+    // start method.
+    for method in tests::START_METHODS {
+        let full = std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = run_to(
+            example("simple-process").args(["--start-method", method]),
+            Stdio::from(full),
+        );
+        let line = out.failure(1);
+        assert!(
+            line.starts_with("error: writing to stdout: No space left on device"),
+            "{method}: {out:?}"
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{method}: {out:?}");
+    }
 }
 
 #[test]

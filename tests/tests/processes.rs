@@ -739,3 +739,77 @@ fn an_absurd_shared_array_length_is_an_error_not_a_panic() {
         "{out}"
     );
 }
+
+/// A killed resource tracker is replaced on the next named segment and told every name still
+/// alive: when the program then dies, the new tracker removes them all, under every start method.
+#[test]
+fn a_killed_resource_tracker_is_restarted_and_loses_no_name() {
+    use std::os::fd::AsFd;
+
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+
+    for method in START_METHODS {
+        let out = run(binary("tests", "process-faults").args(["tracker-killed", method]));
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        let names: Vec<&str> = lines[0]
+            .strip_prefix("names: ")
+            .unwrap_or_else(|| panic!("{method}: {out:?}"))
+            .split(' ')
+            .collect();
+        let tracker: i32 = lines[1]
+            .strip_prefix("new tracker: ")
+            .and_then(|rest| rest.split(' ').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("{method}: {out:?}"));
+        // The new tracker removes the names, then exits: wait for that (it may be gone already).
+        if let Ok(pidfd) = common::process::pidfd_of(tracker) {
+            let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+            assert!(
+                poll(&mut fds, PollTimeout::from(10_000u16)).unwrap() > 0,
+                "{method}: the tracker {tracker} is still running"
+            );
+        }
+        for name in names {
+            let path = std::path::Path::new("/dev/shm").join(name);
+            assert!(
+                !path.exists(),
+                "{method}: {} is still there",
+                path.display()
+            );
+        }
+    }
+}
+
+/// Out of descriptors, the error says so (EMFILE), under every start method; a healthy fork
+/// server is never killed and blamed for it.
+#[test]
+fn running_out_of_descriptors_is_reported_as_such() {
+    let program = example("process-pool").get_program().to_owned();
+    for method in START_METHODS {
+        for limit in [10, 12, 14, 16] {
+            let out = run(std::process::Command::new("sh")
+                .args(["-c", "ulimit -n \"$1\"; exec \"$0\" --start-method \"$2\""])
+                .arg(&program)
+                .arg(limit.to_string())
+                .arg(method));
+            if out.status.success() {
+                continue; // Enough descriptors at this limit for this method.
+            }
+            let line = out.failure(1);
+            assert_eq!(out.stderr.lines().count(), 1, "{method} {limit}: {out:?}");
+            assert!(
+                line.contains("Too many open files"),
+                "{method} {limit}: {out:?}"
+            );
+            assert!(!line.contains("SIGKILL"), "{method} {limit}: {out:?}");
+        }
+    }
+}
+
+/// A `SharedValue` is shared by threads (it is `Send + Sync`) and processes at once, under every
+/// start method; with its lock held around each update, no increment is lost.
+#[test]
+fn threads_and_processes_update_one_shared_value() {
+    for (method, out) in tests::faults_each_method("shared-everywhere") {
+        assert!(out.starts_with("total: 4000 of 4000\n"), "{method}: {out}");
+    }
+}

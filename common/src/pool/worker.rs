@@ -363,9 +363,7 @@ impl Worker {
                 Ok(len)
             }
             Ok(None) => Err(self.death()),
-            Err(Error::Os { source, .. })
-                if source.kind() == std::io::ErrorKind::ConnectionReset =>
-            {
+            Err(Error::Os { io, .. }) if io.kind() == std::io::ErrorKind::ConnectionReset => {
                 Err(self.death())
             }
             Err(other) => {

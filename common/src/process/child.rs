@@ -296,6 +296,12 @@ pub(crate) fn send_signal(pidfd: BorrowedFd<'_>, signal: Signal) -> Result<()> {
     Ok(())
 }
 
+/// A pidfd for any process `pid` (a child of ours or not): readable once it has ended, so its end
+/// can be waited for without polling.
+pub fn pidfd_of(pid: i32) -> Result<OwnedFd> {
+    pidfd_open(pid, 0).with_context(|| format!("pidfd_open({pid})"))
+}
+
 /// A pidfd for process (or, with `PIDFD_THREAD`, thread) `pid`: readable once it has ended, and a
 /// handle to signal or reap it by that cannot be confused with a later process of the same pid.
 pub(crate) fn pidfd_open(pid: i32, flags: nix::libc::c_int) -> std::io::Result<OwnedFd> {

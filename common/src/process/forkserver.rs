@@ -81,12 +81,21 @@ pub(crate) fn launch(launch: &Launch) -> Result<Child> {
         .and_then(|()| handoff::recv_frame_with_fds(&server.socket));
     let (reply, fds) = match answer {
         Ok(Some(answer)) => answer,
-        Ok(None) | Err(_) => {
+        Ok(None) => {
             // The server is gone: reap it, say how it ended, and start a new one next time.
             let mut dead = guard.take().expect("present above");
             let how = dead.process.wait_or_kill(std::time::Duration::ZERO)?;
             return Err(Error::Closed(format!("the fork server {how}")));
         }
+        Err(Error::Os { io, .. }) if io.kind() == std::io::ErrorKind::BrokenPipe => {
+            // Our request found no reader: the server died. Reap it and say how.
+            let mut dead = guard.take().expect("present above");
+            let how = dead.process.wait_or_kill(std::time::Duration::ZERO)?;
+            return Err(Error::Closed(format!("the fork server {how}")));
+        }
+        // Anything else (out of descriptors, say) is ours, not the server's: it stays up, and
+        // reaps the child it may have started.
+        Err(other) => return Err(other.context("asking the fork server for a child")),
     };
     let reply: Result<i32, String> =
         postcard::from_bytes(&reply).context("decoding the fork server's reply")?;

@@ -39,7 +39,7 @@ pub mod fork;
 pub mod forkserver;
 pub mod spawn;
 
-pub use child::{Child, Exit};
+pub use child::{Child, Exit, pidfd_of};
 pub(crate) use child::{pidfd_open, send_signal};
 pub use fork::{die_with_parent, ensure_single_threaded, fork};
 pub(crate) use fork::{fork_keeping, in_child};

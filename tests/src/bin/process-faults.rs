@@ -5,9 +5,10 @@
 //! prints what happened on stdout, one fact a line, and ends with two lines about what it left
 //! behind: `children: none` (every child reaped, the fork server too) and `descriptors: as before`.
 
+use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use common::futures::{FutureError, ProcessPoolExecutor, ThreadPoolExecutor};
 use common::pipe::Connection;
 use common::pool::ProcessPool;
@@ -47,6 +48,7 @@ const CRASH: Target<SharedArray<i32>, ()> = target!(crash);
 const AFTER_FORK_STATE: Target<i32, String> = target!(after_fork_state);
 const CORRUPT_REPLY: Target<i64, i64> = target!(corrupt_reply);
 const CRASH_FREE: Target<SharedArray<i32>, ()> = target!(negate_all);
+const ADD_1000: Target<SharedValue<i64>, Result<()>> = target!(add_1000);
 const PUT_STATE: Target<(i32, QueueWriter<String>), Result<()>> = target!(put_state);
 const ATTACH_THEN_CRASH: Target<SharedArray<i32>, ()> = target!(attach_then_crash);
 /// Deliberately missing from the table below.
@@ -79,6 +81,7 @@ fn main() -> Result<()> {
         &AFTER_FORK_STATE,
         &CORRUPT_REPLY,
         &CRASH_FREE,
+        &ADD_1000,
         &PUT_STATE,
     ]);
     let mut args = std::env::args().skip(1);
@@ -119,6 +122,8 @@ fn main() -> Result<()> {
         "after-fork-state" => after_fork_state_everywhere()?,
         "pool-corrupt-reply" => pool_corrupt_reply(method)?,
         "shm-full" => shm_full(method)?,
+        "tracker-killed" => tracker_killed(method)?,
+        "shared-everywhere" => shared_everywhere(method)?,
         "shared-absurd" => shared_absurd()?,
         "pool-api-mix" => pool_api_mix(method)?,
         "pool-imap-kill" => pool_imap_kill(method)?,
@@ -235,6 +240,68 @@ fn negate_all(array: SharedArray<i32>) {
     for i in 0..array.len() {
         array.set(i, -array.get(i));
     }
+}
+
+/// The resource tracker is killed: the next named segment starts a new one, which is told the
+/// names still alive; then this program dies without cleaning up, and the test checks that the
+/// new tracker removed both names.
+fn tracker_killed(method: StartMethod) -> Result<()> {
+    let first = SharedArray::<i32>::named(0..4)?;
+    let old = common::tracker::pid().context("no tracker after a named segment")?;
+    let old_pidfd = common::process::pidfd_of(old)?;
+    nix::sys::signal::kill(Pid::from_raw(old), Signal::SIGKILL)?;
+    nix::poll::poll(
+        &mut [nix::poll::PollFd::new(
+            old_pidfd.as_fd(),
+            nix::poll::PollFlags::POLLIN,
+        )],
+        nix::poll::PollTimeout::NONE,
+    )?; // Until the old tracker is gone.
+    let second = SharedArray::<i32>::named(0..4)?;
+    let handed = SharedArray::<i32>::named(0..4)?; // A child attaches, then removes the name.
+    process::start(method, &CRASH_FREE, handed)?.join()?;
+    let new = common::tracker::pid().context("no tracker after the restart")?;
+    println!(
+        "names: {} {}",
+        first.name().unwrap(),
+        second.name().unwrap()
+    );
+    println!("new tracker: {new} (was {old})");
+    std::io::Write::flush(&mut std::io::stdout())?;
+    raise(Signal::SIGKILL)?; // Die as a crash would: only the tracker can clean up now.
+    unreachable!("killed")
+}
+
+/// 1000 locked increments of `value`.
+fn add_1000(value: SharedValue<i64>) -> Result<()> {
+    for _ in 0..1000 {
+        let _held = value.lock()?;
+        value.set(value.get() + 1);
+    }
+    Ok(())
+}
+
+/// One `SharedValue`, updated by two child processes and two threads of this one at once (it is
+/// `Sync`: the threads borrow it), every increment under its lock: nothing is lost.
+fn shared_everywhere(method: StartMethod) -> Result<()> {
+    let value = SharedValue::new(0i64)?;
+    // The children first: `fork` needs this process to have one thread.
+    let children = (0..2)
+        .map(|_| process::start(method, &ADD_1000, value.clone()))
+        .collect::<common::Result<Vec<_>>>()?;
+    std::thread::scope(|s| {
+        let threads: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| add_1000(value.clone())))
+            .collect();
+        threads
+            .into_iter()
+            .try_for_each(|t| common::panic::join_scoped(t)?)
+    })?;
+    for child in children {
+        child.join()?;
+    }
+    println!("total: {} of 4000", value.get());
+    Ok(())
 }
 
 /// Absurd lengths are errors, never a panic.
