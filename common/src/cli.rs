@@ -11,6 +11,17 @@
 //! `SIGPIPE` for a closed pipe, or one `error:` line and exit code 1 for any other write error
 //! (`> /dev/full`). (`SIGPIPE` itself stays ignored: a queue's writer needs `EPIPE` to learn that
 //! its reader is gone.)
+//!
+//! ```
+//! use common::cli::{Millis, int64, square};
+//!
+//! let delay: Millis = "1500".parse().unwrap();
+//! assert_eq!(delay.duration().as_millis(), 1500);
+//! assert_eq!(square(int64("-9223372036854775808").unwrap()), 1 << 126);
+//! assert!(int64("9223372036854775808").unwrap_err().contains("Python's ints are unbounded"));
+//! ```
+//!
+//! Used by every program of `examples-*/`.
 
 use std::fmt;
 use std::process::ExitCode;

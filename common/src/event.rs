@@ -4,6 +4,22 @@
 //! Python's four methods on top of them. A waiter blocks in the kernel (a futex) until `set`,
 //! never in a loop of checks: `Condvar::wait_while` re-checks the flag only when woken, so a
 //! spurious wake-up cannot release it early.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use common::event::Event;
+//!
+//! let ready = Arc::new(Event::new());
+//! let waiter = {
+//!     let ready = Arc::clone(&ready);
+//!     std::thread::spawn(move || ready.wait()) // Blocks until `set`.
+//! };
+//! ready.set();
+//! waiter.join().unwrap();
+//! assert!(ready.is_set());
+//! ```
+//!
+//! Shown by: `sync-primitives` (`examples-threads/sync-primitives`).
 
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;

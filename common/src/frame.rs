@@ -8,6 +8,17 @@
 //! identically (a varint length, then the bytes), so [`encode_message`] and [`decode_message`] send
 //! a message whose type *is* `Vec<u8>` as one copy, and the bytes on the wire are the same.
 //! Fields inside a message use `#[serde(with = "serde_bytes")]` for the same effect.
+//!
+//! ```
+//! let mut wire = Vec::new();
+//! common::frame::write(&mut wire, &(7u32, "seven"))?;
+//! let back: Option<(u32, String)> = common::frame::read(&mut wire.as_slice())?;
+//! assert_eq!(back, Some((7, "seven".to_owned())));
+//! # Ok::<(), common::Error>(())
+//! ```
+//!
+//! Used by every program that sends values between processes (`queue-ipc`, `pipe-ipc`,
+//! `process-pool`).
 
 use std::any::{Any, TypeId};
 use std::io::{ErrorKind, Read, Write};

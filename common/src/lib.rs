@@ -10,8 +10,8 @@
 //! | `if __name__ == '__main__':` and the roles a child can play | [`roles`] |
 //! | pickling a function by name | [`target`](mod@target) |
 //! | the `forkserver` start method | [`process::forkserver`] |
-//! | `multiprocessing.util.register_after_fork` | [`process::after_fork`] |
-//! | pickling a queue or a `Value` for a child (`reduction.DupFd`) | [`handoff`] |
+//! | `multiprocessing.util.register_after_fork` | `process::after_fork` (inside every fork) |
+//! | pickling a queue or a `Value` for a child (`reduction.DupFd`) | `handoff` (inside [`process::start`]) |
 //! | `multiprocessing.Pool` | [`pool::ProcessPool`] |
 //! | `multiprocessing.Queue` | [`queue::IpcQueue`] |
 //! | `multiprocessing.Pipe` | [`pipe::pipe`] |
@@ -37,7 +37,7 @@ pub mod error;
 pub mod event;
 pub mod frame;
 pub mod futures;
-pub mod handoff;
+mod handoff;
 pub mod lock;
 pub mod named;
 pub mod panic;

@@ -16,6 +16,18 @@
 //!
 //! **What it costs.** Taking and releasing it uncontended are one atomic instruction each, with no
 //! system call; a contended lock sleeps in the kernel (`futex`) until it is released.
+//!
+//! ```
+//! use common::lock::ProcessLock;
+//!
+//! let lock = ProcessLock::new()?;
+//! {
+//!     let _held = lock.lock()?; // Python's `with lock:`; other processes given it wait here.
+//! }
+//! # Ok::<(), common::Error>(())
+//! ```
+//!
+//! Shown by: `process-lock` (`examples-processes/process-lock`), through `SharedValue::lock`.
 
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;

@@ -16,6 +16,20 @@
 //!
 //! The crate's handle is not `Send`; this one is (see the `SAFETY` note on it), so that a
 //! [`SharedArray`](crate::shared::SharedArray) in named memory can be shared between threads.
+//!
+//! ```rust,standalone_crate
+//! fn main() -> common::Result<()> {
+//!     // The resource tracker is this executable run again, so `main` starts with the guard.
+//!     common::roles::run_if_child(&[]);
+//!     let segment = common::named::NamedSharedMemory::create(4096)?;
+//!     let opened = common::named::NamedSharedMemory::open(segment.name())?;
+//!     assert_eq!(opened.len(), 4096);
+//!     segment.unlink()?; // Both mappings stay valid; the name is gone.
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Shown by: `shared-memory --named` (`examples-processes/shared-memory`).
 
 use std::ptr::NonNull;
 

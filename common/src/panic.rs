@@ -9,6 +9,20 @@
 //! into an ordinary `crate::Error` carrying the message, and the programs choose to fail with it
 //! (one `error:` line, exit code 1) rather than carry on as Python would: a swallowed
 //! `let _ = handle.join()` would teach the reader that a crashed thread is fine.
+//!
+//! ```
+//! let handle = std::thread::Builder::new()
+//!     .name("worker".into())
+//!     .spawn(|| -> u32 { panic!("boom") })
+//!     .unwrap();
+//! # let hook = std::panic::take_hook();
+//! # std::panic::set_hook(Box::new(|_| {}));
+//! let error = common::panic::join(handle).unwrap_err();
+//! # std::panic::set_hook(hook);
+//! assert_eq!(error.to_string(), "thread 'worker' panicked: boom");
+//! ```
+//!
+//! Shown by: `simple-thread` and `thread-args` (`examples-threads/`), which join with it.
 
 use std::any::Any;
 use std::thread::JoinHandle;

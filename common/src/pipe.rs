@@ -4,18 +4,41 @@
 //! uses one too). `send` writes one frame, a length and the value in postcard, as Python's
 //! `conn.send` writes a pickle; `recv` reads one, or says the other end was closed (Python's
 //! `EOFError`). An end crosses to a child in its argument, under every start method
-//! ([`crate::handoff`]), and `process::start` drops the parent's copy (Python code closes it
+//! (see [`process::start`](crate::process::start)), and `process::start` drops the parent's copy (Python code closes it
 //! with `child_end.close()`): only then does the other end see EOF when the child is gone.
 //!
 //! A child forked by this crate (by [`process::fork`](crate::process::fork()), `start(Fork)` or a
 //! pool) closes, first thing, its copies of every end it was not handed (the after-fork list,
-//! [`process::after_fork`](crate::process::after_fork)). Python's does not, and there a forked
+//! `process::after_fork`). Python's does not, and there a forked
 //! child keeps the parent's end open too: if the parent dies, a child waiting in `recv` never sees
 //! EOF and waits forever.
 //!
 //! Unlike a [`Queue`](crate::queue::IpcQueue), a pipe has one reader and one writer per end, and no
 //! lock: two processes writing to the same end at once may interleave their frames, as in Python.
 //! `poll` waits for a message with a deadline, without busy-waiting.
+//!
+//! ```rust,standalone_crate
+//! use common::pipe::{Connection, pipe};
+//! use common::process::{self, StartMethod};
+//! use common::target::Target;
+//!
+//! fn echo(end: Connection<u32>) -> common::Result<()> {
+//!     let n = end.recv()?;
+//!     end.send(&(n * n))
+//! }
+//! const ECHO: Target<Connection<u32>, common::Result<()>> = common::target!(echo);
+//!
+//! fn main() -> common::Result<()> {
+//!     common::roles::run_if_child(&[&ECHO]);
+//!     let (ours, theirs) = pipe::<u32>()?;
+//!     let child = process::start(StartMethod::Fork, &ECHO, theirs)?;
+//!     ours.send(&7)?;
+//!     assert_eq!(ours.recv()?, 49);
+//!     child.join()
+//! }
+//! ```
+//!
+//! Shown by: `pipe-ipc` (`examples-processes/pipe-ipc`).
 
 use std::marker::PhantomData;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
@@ -122,7 +145,7 @@ impl<T: Serialize + DeserializeOwned> Connection<T> {
     }
 }
 
-/// An end crosses to a child as its descriptor; see [`handoff`].
+/// An end crosses to a child as its descriptor (`handoff`, inside `process::start`).
 impl<T> Serialize for Connection<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         handoff::send_fd(self.socket.as_fd(), "a pipe connection")?.serialize(serializer)

@@ -27,6 +27,27 @@
 //! large one) in a reused buffer; each message is then decoded in place, with no further system
 //! call and no move of the bytes behind it. A `Vec<u8>` message is copied, not decoded byte by byte
 //! (see [`frame`]). `make bench` measures both against a raw pipe carrying the same frames.
+//!
+//! ```rust,standalone_crate
+//! use common::process::{self, StartMethod};
+//! use common::queue::{IpcQueue, QueueWriter};
+//! use common::target::Target;
+//!
+//! fn greet(to: QueueWriter<String>) -> common::Result<()> {
+//!     to.put(&"hello from the child".to_owned())
+//! }
+//! const GREET: Target<QueueWriter<String>, common::Result<()>> = common::target!(greet);
+//!
+//! fn main() -> common::Result<()> {
+//!     common::roles::run_if_child(&[&GREET]);
+//!     let (writer, reader) = IpcQueue::<String>::new()?;
+//!     let child = process::start(StartMethod::Fork, &GREET, writer)?;
+//!     assert_eq!(reader.get()?, "hello from the child");
+//!     child.join()
+//! }
+//! ```
+//!
+//! Shown by: `queue-ipc` (`examples-processes/queue-ipc`).
 
 use std::fs::File;
 use std::io::{ErrorKind, Write};
@@ -207,7 +228,7 @@ impl<T: Serialize + 'static> QueueWriter<T> {
 }
 
 /// A writer crosses to a child as its two descriptors (the pipe and the lock's file); see
-/// [`handoff`]. If its reader is in this process, the child's handle keeps the queue drained.
+/// `handoff`. If its reader is in this process, the child's handle keeps the queue drained.
 impl<T> Serialize for QueueWriter<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let pipe = handoff::send_fd(self.pipe.as_fd(), "a queue writer")?;

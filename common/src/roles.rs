@@ -7,6 +7,24 @@
 //!
 //! This module sits above the mechanisms it starts (the process machinery, the pool's worker loop,
 //! the tracker), so none of them needs to know the others: the import graph has no cycle.
+//!
+//! ```rust,standalone_crate
+//! use common::process::{self, StartMethod};
+//! use common::target::Target;
+//!
+//! fn hello(name: String) {
+//!     eprintln!("hello, {name}, from a spawned child");
+//! }
+//! const HELLO: Target<String, ()> = common::target!(hello);
+//!
+//! fn main() -> common::Result<()> {
+//!     // In the spawned child this line runs `hello` and exits: the rest of `main` is the parent's.
+//!     common::roles::run_if_child(&[&HELLO]);
+//!     process::start(StartMethod::Spawn, &HELLO, "Ada".to_owned())?.join()
+//! }
+//! ```
+//!
+//! Shown by: every process program's first line (`examples-processes/`, `examples-futures/`).
 
 use std::ffi::OsStr;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};

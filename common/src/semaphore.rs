@@ -4,6 +4,19 @@
 //! and returns a [`Permit`] whose drop gives it back: Python's `with semaphore:`, where forgetting
 //! `release()`, or releasing twice, cannot happen. (So it is always bounded: there is no
 //! `release()` without an `acquire()`.)
+//!
+//! ```
+//! use common::semaphore::Semaphore;
+//!
+//! let pool = Semaphore::new(2);
+//! let first = pool.acquire();
+//! let _second = pool.acquire();
+//! assert!(pool.try_acquire().is_none(), "both permits are taken");
+//! drop(first); // Python's leaving `with semaphore:`.
+//! assert!(pool.try_acquire().is_some());
+//! ```
+//!
+//! Shown by: `sync-primitives` (`examples-threads/sync-primitives`).
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 

@@ -8,7 +8,7 @@
 //!
 //! A clone is another handle on the same memory, as a Python name is another reference to the
 //! same `Value`. Pass one in the argument of [`process::start`](crate::process::start), as Python
-//! passes `args=(num, arr)`: it crosses to the child as its memory file ([`crate::handoff`]),
+//! passes `args=(num, arr)`: it crosses to the child as its memory file (`handoff`, inside it),
 //! under every start method; named memory crosses as its name, and the child, once attached,
 //! removes the name, so a crash of either process leaves nothing in `/dev/shm`.
 //!
@@ -17,6 +17,35 @@
 //! What atomics do not make safe is a read-modify-write spread over two calls
 //! (`a.set(i, a.get(i) + 1)`): hold [`SharedArray::lock`] around it, as Python's
 //! `with a.get_lock():`. The lock is a [`ProcessLock`], released by the kernel if its holder dies.
+//!
+//! ```rust,standalone_crate
+//! use common::process::{self, StartMethod};
+//! use common::shared::SharedValue;
+//! use common::target::Target;
+//!
+//! fn set_pi(value: SharedValue<f64>) {
+//!     value.set(3.1415);
+//! }
+//! const SET_PI: Target<SharedValue<f64>, ()> = common::target!(set_pi);
+//!
+//! fn main() -> common::Result<()> {
+//!     common::roles::run_if_child(&[&SET_PI]);
+//!     let value = SharedValue::new(0.0)?;
+//!     process::start(StartMethod::Fork, &SET_PI, value.clone())?.join()?;
+//!     assert_eq!(value.get(), 3.1415); // The child's write, seen here.
+//!     // Threads share it too (it is `Sync`); an update spread over two calls holds the lock.
+//!     std::thread::scope(|s| {
+//!         s.spawn(|| {
+//!             let _held = value.lock().unwrap();
+//!             value.set(value.get() * 2.0);
+//!         });
+//!     });
+//!     assert_eq!(value.get(), 6.283);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Shown by: `shared-memory` and `process-lock` (`examples-processes/`).
 
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
@@ -249,7 +278,7 @@ impl<T: Shareable> SharedArray<T> {
     }
 }
 
-/// An array crosses to a child as its memory file (or name) and its lock's file; see [`handoff`].
+/// An array crosses to a child as its memory file (or name) and its lock's file (`handoff`).
 impl<T: Shareable> Serialize for SharedArray<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         const WHAT: &str = "shared memory";

@@ -5,6 +5,21 @@
 //! ends without calling; otherwise the timeout passes and it calls. Like Python's Timer, which is
 //! not a daemon thread and so keeps the program alive until it fires, dropping a [`Timer`] waits
 //! for it to fire; [`Timer::cancel`] returns at once.
+//!
+//! ```
+//! use std::sync::mpsc;
+//! use std::time::Duration;
+//! use common::timer::Timer;
+//!
+//! let (fired, calls) = mpsc::channel();
+//! let timer = Timer::start(Duration::from_millis(1), move || fired.send("fired").unwrap());
+//! assert_eq!(calls.recv().unwrap(), "fired");
+//! timer.join();
+//! let never = Timer::start(Duration::from_secs(60), || unreachable!());
+//! never.cancel(); // Returns at once; the function never runs.
+//! ```
+//!
+//! Shown by: `sync-primitives` (`examples-threads/sync-primitives`).
 
 use std::thread::JoinHandle;
 use std::time::Duration;

@@ -17,6 +17,19 @@
 //! The tracker is this executable once more, started on the first named segment. It reads the
 //! names registered (`+name`) and removed (`-name`) over a socket. When every process holding the
 //! other end is gone, by whatever means, it removes every name still registered, then exits.
+//!
+//! ```rust,standalone_crate
+//! fn main() -> common::Result<()> {
+//!     common::roles::run_if_child(&[]); // The tracker is this executable in another role.
+//!     let segment = common::shared::SharedArray::named(0..4)?; // Starts the tracker.
+//!     assert!(common::tracker::is_connected());
+//!     drop(segment); // Removes the name, and tells the tracker.
+//!     common::tracker::stop(); // The tracker exits, as nothing is left to track.
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Shown by: `shared-memory --named` (`examples-processes/shared-memory`).
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};

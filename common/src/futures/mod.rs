@@ -24,6 +24,25 @@
 //! `submit`'s future, where Python's `submit` raises `BrokenProcessPool` itself. (It is
 //! `multiprocessing.Pool`, not the executor, that waits forever when a worker dies; see
 //! [`ProcessPool`](crate::pool::ProcessPool).)
+//!
+//! ```
+//! use common::futures::{ThreadPoolExecutor, as_completed};
+//!
+//! let executor = ThreadPoolExecutor::new(2)?;
+//! let futures: Vec<_> = (1..=3).map(|n| executor.submit(|n: u64| n * n, n)).collect();
+//! let mut squares: Vec<u64> = as_completed(futures).map(|(_, f)| f.result().unwrap()).collect();
+//! squares.sort();
+//! assert_eq!(squares, [1, 4, 9]);
+//! # Ok::<(), common::Error>(())
+//! ```
+//!
+//! **Not `std::future::Future`.** A [`Future`] here is Python's `concurrent.futures.Future`: a
+//! handle on work a pool runs in threads or processes, read with a *blocking* `result()`. Rust's
+//! `std::future::Future` is a different thing: a value an async runtime (tokio) polls to make
+//! progress, which does nothing unless awaited. This one cannot be `.await`ed; it is finished by the
+//! pool whether or not anyone waits.
+//!
+//! Shown by: `executors`, `as-completed` and `executor-api` (`examples-futures/`).
 
 #[cfg(not(loom))]
 mod job_queue;

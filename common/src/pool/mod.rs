@@ -13,7 +13,7 @@
 //!
 //! **What a chunk costs.** One frame each way on the worker's socket (a `write` and a few `read`s),
 //! written into and read from a buffer each worker keeps, so large chunks do not page-fault anew.
-//! Items and results are batches as [`frame::append_batch`] writes them: numbers as fixed-width
+//! Items and results are batches as [`crate::frame::append_batch`] writes them: numbers as fixed-width
 //! little-endian values, other types as postcard, each encoded once and decoded once, one item at a
 //! time, with no intermediate vector in the worker. `make bench` compares this with a hand-written
 //! pool sending raw little-endian arrays.
@@ -23,6 +23,47 @@
 //! an `exit`) closes its socket, which the parent sees at once: `map` fails naming the worker and
 //! how it ended, and the pool is broken from then on. (Python's `Pool` waits forever in that case.)
 //! Dropping the pool, like leaving Python's `with` block, stops every worker and reaps it.
+//!
+//! A caller can tell a timeout from a dead worker by matching [`crate::Error`]:
+//!
+//! ```rust,standalone_crate
+//! use std::time::Duration;
+//! use common::Error;
+//! use common::pool::ProcessPool;
+//! use common::process::{Exit, StartMethod};
+//! use common::target::Target;
+//!
+//! fn slow(ms: u64) -> u64 {
+//!     std::thread::sleep(Duration::from_millis(ms));
+//!     ms
+//! }
+//! fn die(_: u64) -> u64 {
+//!     std::process::abort() // A worker crash: SIGABRT.
+//! }
+//! const SLOW: Target<u64, u64> = common::target!(slow);
+//! const DIE: Target<u64, u64> = common::target!(die);
+//!
+//! fn main() -> common::Result<()> {
+//!     common::roles::run_if_child(&[&SLOW, &DIE]);
+//!     let mut pool = ProcessPool::new(2, StartMethod::Fork)?;
+//!     assert_eq!(pool.map(&SLOW, [1, 2])?, [1, 2]);
+//!     match pool.map_timeout(&SLOW, [60_000], Duration::from_millis(50)) {
+//!         Err(Error::Timeout(what)) => eprintln!("gave up waiting for {what}"),
+//!         other => panic!("expected a timeout, got {other:?}"),
+//!     }
+//!     let mut pool = ProcessPool::new(2, StartMethod::Fork)?;
+//!     match pool.map(&DIE, [1]) {
+//!         Err(Error::BrokenPool(broken)) => {
+//!             assert_eq!(broken.exit, Some(Exit::Signal(nix::sys::signal::Signal::SIGABRT)));
+//!             assert_eq!(broken.items, Some(0..1));
+//!         }
+//!         other => panic!("expected a broken pool, got {other:?}"),
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Shown by: `process-pool` and `pool-api` (`examples-processes/`).
 
 use std::fmt::Debug;
 use std::ops::Range;
@@ -66,7 +107,7 @@ impl ProcessPool {
     /// Starts `workers` worker processes by `method`
     /// (Python's `multiprocessing.get_context(method).Pool(workers)`).
     ///
-    /// With [`StartMethod::Fork`] this process must have only one thread (see [`process::fork`]).
+    /// With [`StartMethod::Fork`] this process must have only one thread (see [`crate::process::fork`]).
     pub fn new(workers: usize, method: StartMethod) -> Result<Self> {
         Self::builder(workers).method(method).start()
     }

@@ -23,7 +23,7 @@ use crate::{handoff, wait};
 
 /// Runs `body` in a forked child process and returns the child's handle.
 ///
-/// The child first runs the after-fork list ([`after_fork`](super::after_fork)): it lets go of
+/// The child first runs the after-fork list (`process::after_fork`): it lets go of
 /// the parent's resource tracker, fork server and pipe ends. It exits with code 0 when `body`
 /// returns `Ok`, 1 after printing an `Err` as one line, and 101 if `body` panics. Fails if this
 /// process has more than one thread (see the module docs).

@@ -15,6 +15,25 @@
 //! The server stops taking requests when the caller closes its socket, or exits; it goes on only
 //! until the children it started have ended, so it never outlives the program's work.
 //! [`stop`] ends it explicitly (and reaps it), for a program that wants no child left.
+//!
+//! ```rust,standalone_crate
+//! use common::process::{self, StartMethod};
+//! use common::target::Target;
+//!
+//! fn nothing(_: ()) {}
+//! const NOTHING: Target<(), ()> = common::target!(nothing);
+//!
+//! fn main() -> common::Result<()> {
+//!     common::roles::run_if_child(&[&NOTHING]);
+//!     process::start(StartMethod::Forkserver, &NOTHING, ())?.join()?; // Starts the server.
+//!     assert!(process::forkserver::is_running());
+//!     process::forkserver::stop()?; // Ends and reaps it.
+//!     assert!(!process::forkserver::is_running());
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Shown by: `executors --overlap --start-method forkserver` (`examples-futures/executors`).
 
 use std::fs::File;
 use std::io::Write;

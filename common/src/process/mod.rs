@@ -6,7 +6,7 @@
 //! - [`StartMethod::Fork`] copies this process with `fork(2)`. Fast, but only safe while this
 //!   process has one thread (see *fork safety* below). Python's default on Linux up to 3.13.
 //! - [`StartMethod::Spawn`] runs this executable again. The new process starts from `main`, whose
-//!   first line, [`run_if_child`], recognises it, reads the target's name and argument from a socket
+//!   first line, [`run_if_child`](crate::roles::run_if_child), recognises it, reads the target's name and argument from a socket
 //!   and runs it. Python's default on macOS (since 3.8) and Windows.
 //! - [`StartMethod::Forkserver`] asks a small server process for the child: the server is this
 //!   executable, spawned once on first use, and it stays single-threaded, so each `fork` it does
@@ -17,12 +17,32 @@
 //! in a spawned child or the fork server it never returns. A child finds its target in that table
 //! by name and checks its types (see [`crate::target`](mod@crate::target)). The argument travels
 //! as postcard bytes; descriptors inside it (a queue's writer, shared memory) go along as open
-//! descriptors ([`crate::handoff`]).
+//! descriptors (`handoff`, inside this crate).
 //!
-//! One file per mechanism, as CPython has one `popen_*.py` per start method: [`child`] (the
-//! handle, waiting, signals), [`fork`](mod@fork) (and fork safety), [`spawn`](mod@spawn),
-//! [`forkserver`], and [`after_fork`] (the one list of what a forked child resets). Nothing here
+//! One file per mechanism, as CPython has one `popen_*.py` per start method: `child.rs` (the
+//! handle, waiting, signals), `fork.rs` (and fork safety), `spawn.rs`, [`forkserver`], and
+//! `after_fork.rs` (the one list of what a forked child resets). Nothing here
 //! knows the modules built on top (pools, queues, the tracker): those register what they need.
+//!
+//! ```rust,standalone_crate
+//! use common::process::{self, StartMethod};
+//! use common::target::Target;
+//!
+//! fn square(n: i64) -> i64 {
+//!     n * n
+//! }
+//! const SQUARE: Target<i64, i64> = common::target!(square);
+//!
+//! fn main() -> common::Result<()> {
+//!     common::roles::run_if_child(&[&SQUARE]); // Rust's `if __name__ == '__main__':`
+//!     for method in [StartMethod::Fork, StartMethod::Spawn, StartMethod::Forkserver] {
+//!         process::start(method, &SQUARE, 7)?.join()?; // Python's `p.start(); p.join()`
+//!     }
+//!     common::process::forkserver::stop() // No child left behind, the fork server included.
+//! }
+//! ```
+//!
+//! Shown by: `simple-process` (`examples-processes/simple-process`), and every process program.
 
 use std::fmt;
 
@@ -33,11 +53,11 @@ use serde::de::DeserializeOwned;
 use crate::handoff;
 use crate::target::{self, Entry, Outcome, Target};
 
-pub mod after_fork;
-pub mod child;
-pub mod fork;
+pub(crate) mod after_fork;
+mod child;
+mod fork;
 pub mod forkserver;
-pub mod spawn;
+pub(crate) mod spawn;
 
 pub use child::{Child, Exit, pidfd_of};
 pub(crate) use child::{pidfd_open, send_signal};
