@@ -30,7 +30,7 @@ use serde::de::DeserializeOwned;
 /// The largest frame a reader accepts, so that a corrupt length cannot ask for terabytes.
 pub const MAX_FRAME: usize = 1 << 30;
 
-const HEADER: usize = 4;
+pub(crate) const HEADER: usize = 4;
 
 /// Serializes `value` into one frame: its length, then its postcard bytes.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
@@ -266,15 +266,37 @@ impl FrameBuffer {
 
     /// Takes one whole frame off the front, if one is there.
     pub fn take<T: DeserializeOwned + 'static>(&mut self) -> Result<Option<T>> {
+        match self.take_raw()? {
+            None => Ok(None),
+            Some(Taken::Message(payload)) => decode_message(payload).map(Some),
+            Some(Taken::Marker(_)) => Err(Error::Protocol(
+                "a ring marker on a stream that has no ring".into(),
+            )),
+        }
+    }
+
+    /// Takes one whole frame off the front, if one is there, undecoded: a message's payload, or
+    /// the payload of a marker frame (a queue's large-message path).
+    pub(crate) fn take_raw(&mut self) -> Result<Option<Taken<'_>>> {
         let Some(end) = self.frame_end()? else {
             return Ok(None);
         };
-        let value = decode_message(&self.data[self.start + HEADER..end]);
+        let header = u32::from_le_bytes(
+            self.data[self.start..self.start + HEADER]
+                .try_into()
+                .expect("4 bytes"),
+        );
+        let payload = self.start + HEADER..end;
         self.start = end;
         if self.start == self.end {
-            (self.start, self.end) = (0, 0);
+            (self.start, self.end) = (0, 0); // Still holds the bytes: nothing is read until later.
         }
-        value.map(Some)
+        let bytes = &self.data[payload];
+        Ok(Some(if header & MARKER_FLAG != 0 {
+            Taken::Marker(bytes)
+        } else {
+            Taken::Message(bytes)
+        }))
     }
 
     fn frame_end(&self) -> Result<Option<usize>> {
@@ -286,8 +308,28 @@ impl FrameBuffer {
     }
 }
 
+/// A frame as [`FrameBuffer::take_raw`] gives it.
+pub(crate) enum Taken<'a> {
+    /// A message's payload.
+    Message(&'a [u8]),
+    /// A marker's payload: where a queue's ring holds the message.
+    Marker(&'a [u8]),
+}
+
+/// The high bit of a frame's length marks a marker frame (a frame's length never reaches it:
+/// [`MAX_FRAME`] is 2³⁰).
+pub(crate) const MARKER_FLAG: u32 = 1 << 31;
+
+/// A marker frame for `payload`: the header with [`MARKER_FLAG`], then the payload.
+pub(crate) fn marker_frame(payload: &[u8]) -> Vec<u8> {
+    let mut frame = Vec::with_capacity(HEADER + payload.len());
+    frame.extend_from_slice(&(payload.len() as u32 | MARKER_FLAG).to_le_bytes());
+    frame.extend_from_slice(payload);
+    frame
+}
+
 fn payload_len(header: [u8; HEADER]) -> Result<usize> {
-    let len = u32::from_le_bytes(header) as usize;
+    let len = (u32::from_le_bytes(header) & !MARKER_FLAG) as usize;
     if len > MAX_FRAME {
         return Err(Error::Protocol(format!(
             "corrupt message: length {len} exceeds the {MAX_FRAME}-byte limit"

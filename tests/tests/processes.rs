@@ -813,3 +813,18 @@ fn threads_and_processes_update_one_shared_value() {
         assert!(out.starts_with("total: 4000 of 4000\n"), "{method}: {out}");
     }
 }
+
+/// Large messages go through the shared ring under every start method: joined before drained,
+/// more than the ring holds, in order and intact, bytes or encoded. (A writer waiting for ring
+/// space whose reader is gone: `common`'s `queue::ring` unit test.)
+#[test]
+fn large_messages_take_the_ring_with_every_guarantee() {
+    for (method, out) in tests::faults_each_method("queue-ring") {
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[0], "joined first, 12 MiB through a 4 MiB ring, in order and intact: true",
+            "{method}: {out}"
+        );
+        assert_eq!(lines[1], "large encoded messages: true", "{method}: {out}");
+    }
+}

@@ -49,6 +49,8 @@ const AFTER_FORK_STATE: Target<i32, String> = target!(after_fork_state);
 const CORRUPT_REPLY: Target<i64, i64> = target!(corrupt_reply);
 const CRASH_FREE: Target<SharedArray<i32>, ()> = target!(negate_all);
 const ADD_1000: Target<SharedValue<i64>, Result<()>> = target!(add_1000);
+const PUT_RING_MIX: Target<QueueWriter<Vec<u8>>, Result<()>> = target!(put_ring_mix);
+const PUT_RING_STRINGS: Target<QueueWriter<String>, Result<()>> = target!(put_ring_strings);
 const PUT_STATE: Target<(i32, QueueWriter<String>), Result<()>> = target!(put_state);
 const ATTACH_THEN_CRASH: Target<SharedArray<i32>, ()> = target!(attach_then_crash);
 /// Deliberately missing from the table below.
@@ -82,6 +84,8 @@ fn main() -> Result<()> {
         &CORRUPT_REPLY,
         &CRASH_FREE,
         &ADD_1000,
+        &PUT_RING_MIX,
+        &PUT_RING_STRINGS,
         &PUT_STATE,
     ]);
     let mut args = std::env::args().skip(1);
@@ -128,6 +132,7 @@ fn main() -> Result<()> {
         "pool-api-mix" => pool_api_mix(method)?,
         "pool-imap-kill" => pool_imap_kill(method)?,
         "queue-join-first" => queue_join_first(method)?,
+        "queue-ring" => queue_ring(method)?,
         "queue-writers" => queue_writers()?,
         "queue-mixed-writers" => queue_mixed_writers(method)?,
         "queue-timeout" => queue_timeout()?,
@@ -618,6 +623,50 @@ fn pipe_no_answer(method: StartMethod) -> Result<()> {
 fn put_big(writer: QueueWriter<Vec<u8>>) -> Result<()> {
     writer.put(&big_message(7))?;
     Ok(writer.put(&b"and a small one".to_vec())?)
+}
+
+/// Message `i` of the ring test: `len` bytes that say which message they are.
+fn patterned(i: u32, len: usize) -> Vec<u8> {
+    (0..len as u32)
+        .map(|b| (b.wrapping_mul(31) ^ i) as u8)
+        .collect()
+}
+
+/// Twelve 1 MiB messages (three times the ring) and small ones between them.
+fn put_ring_mix(writer: QueueWriter<Vec<u8>>) -> Result<()> {
+    for i in 0..12 {
+        writer.put(&patterned(i, 1 << 20))?;
+        writer.put(&vec![i as u8; 10])?;
+    }
+    Ok(())
+}
+
+/// Large messages that are not bytes: encoded, then through the ring.
+fn put_ring_strings(writer: QueueWriter<String>) -> Result<()> {
+    for i in 0..6 {
+        writer.put(&format!("{i}").repeat(300_000))?;
+    }
+    Ok(())
+}
+
+/// The large-message path: more than the ring holds, joined before drained (the parent must free
+/// ring space while it waits), in order and intact, bytes and encoded values alike.
+fn queue_ring(method: StartMethod) -> Result<()> {
+    let (writer, queue) = IpcQueue::<Vec<u8>>::new()?;
+    process::start(method, &PUT_RING_MIX, writer)?.join()?;
+    let mut intact = true;
+    for i in 0..12 {
+        intact &= queue.get()? == patterned(i, 1 << 20);
+        intact &= queue.get()? == vec![i as u8; 10];
+    }
+    println!("joined first, 12 MiB through a 4 MiB ring, in order and intact: {intact}");
+    let (writer, queue) = IpcQueue::<String>::new()?;
+    let child = process::start(method, &PUT_RING_STRINGS, writer)?;
+    let strings: Vec<String> = (0..6).map(|_| queue.get()).collect::<common::Result<_>>()?;
+    child.join()?;
+    let expected = (0..6).all(|i| strings[i] == format!("{i}").repeat(300_000));
+    println!("large encoded messages: {expected}");
+    Ok(())
 }
 
 /// The deadlock Python warns about: join a child before taking the 10 MiB it put.

@@ -26,7 +26,10 @@
 //! the bytes once. `get`: one `read` brings in up to 64 KiB of messages (or a whole
 //! large one) in a reused buffer; each message is then decoded in place, with no further system
 //! call and no move of the bytes behind it. A `Vec<u8>` message is copied, not decoded byte by byte
-//! (see [`frame`]). `make bench` measures both against a raw pipe carrying the same frames.
+//! (see [`frame`]). A message of 64 KiB or more takes the large-message path instead: copied once
+//! into a ring of shared memory, with a small marker through the pipe, and once out by `get`
+//! (`ring.rs` beside this file explains why every guarantee above still holds). `make bench`
+//! measures both against a raw pipe carrying the same frames, from 8 B to 64 MiB.
 //!
 //! ```rust,standalone_crate
 //! use common::process::{self, StartMethod};
@@ -62,10 +65,14 @@ use nix::sys::eventfd::{EfdFlags, EventFd};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::frame::{self, FrameBuffer};
+use crate::frame::{self, FrameBuffer, Taken};
 use crate::handoff::{self, WaitSource};
 use crate::lock::ProcessLock;
 use crate::wait;
+
+mod ring;
+
+use ring::{Kind, RING_MIN, Ring};
 
 /// The reading end of a queue between processes. Create one with [`IpcQueue::new`].
 #[derive(Debug)]
@@ -80,6 +87,8 @@ pub struct IpcQueue<T> {
 pub struct QueueWriter<T> {
     pipe: File,
     lock: Arc<ProcessLock>,
+    /// Where messages of [`RING_MIN`] bytes or more go, shared with the reader.
+    ring: Arc<Ring>,
     /// The reader, when it lives in this process: a child handed this writer keeps it drained.
     reader: Weak<Reader>,
     _values: PhantomData<fn(T)>,
@@ -92,6 +101,7 @@ struct Reader {
     /// but what it drained into that copy would be lost to the owner: only the owner drains.
     owner: u32,
     pipe: File,
+    ring: Arc<Ring>,
     /// Written when someone other than a `get` moved bytes into the buffer while a `get` waits.
     wake: EventFd,
     buffer: Mutex<Buffer>,
@@ -100,6 +110,9 @@ struct Reader {
 #[derive(Debug, Default)]
 struct Buffer {
     bytes: FrameBuffer,
+    /// Messages taken off `bytes` while a parent joined a child that writes (see `Reader::fill`),
+    /// in order, before what `bytes` still holds.
+    drained: std::collections::VecDeque<Drained>,
     writers_gone: bool,
     /// How many `get`s are blocked in `poll`.
     waiting: usize,
@@ -115,15 +128,18 @@ impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
             .context("making the pipe non-blocking")?;
         let wake = EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
             .context("creating the queue's eventfd")?;
+        let ring = Arc::new(Ring::new()?);
         let reader = Arc::new(Reader {
             owner: std::process::id(),
             pipe: read_end.into(),
+            ring: Arc::clone(&ring),
             wake,
             buffer: Mutex::default(),
         });
         let writer = QueueWriter {
             pipe: write_end.into(),
             lock: Arc::new(ProcessLock::new()?),
+            ring,
             reader: Arc::downgrade(&reader),
             _values: PhantomData,
         };
@@ -155,14 +171,14 @@ impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
         loop {
             {
                 let mut buffer = lock(&reader.buffer);
-                if let Some(value) = buffer.bytes.take()? {
-                    if buffer.waiting > 0 && buffer.bytes.has_frame()? {
+                if let Some(value) = reader.take(&mut buffer)? {
+                    if buffer.waiting > 0 && buffer.has_message()? {
                         reader.notify()?; // More is there for another waiting `get`.
                     }
                     return Ok(Some(value));
                 }
                 if buffer.writers_gone {
-                    if buffer.bytes.is_empty() {
+                    if buffer.bytes.is_empty() && buffer.drained.is_empty() {
                         return Err(Error::Closed(
                             "the queue is empty and every writer has closed it".into(),
                         ));
@@ -200,16 +216,37 @@ impl<T: Serialize + 'static> QueueWriter<T> {
     /// Each message is written under the lock every writer shares, so no other writer's bytes
     /// ever come between its bytes.
     pub fn put(&self, value: &T) -> Result<()> {
+        // A large `Vec<u8>` goes to the ring as it is, with no encoding.
+        if let Some(bytes) = (value as &dyn std::any::Any).downcast_ref::<Vec<u8>>() {
+            if bytes.len() >= RING_MIN {
+                let _held = self.lock.lock()?;
+                if let Some(marker) = self.ring.write(Kind::Bytes, bytes, self.pipe.as_fd())? {
+                    return self.write(&frame::marker_frame(&marker));
+                }
+                drop(_held); // Larger than the whole ring: the pipe, as for any message.
+            }
+        }
         ENCODED.with_borrow_mut(|frame| {
             frame::encode_message(value, frame)?;
             let _held = self.lock.lock()?;
-            match (&self.pipe).write_all(frame) {
-                Err(e) if e.kind() == ErrorKind::BrokenPipe => {
-                    Err(Error::Closed("the queue's reader is gone".into()))
+            if frame.len() - frame::HEADER >= RING_MIN {
+                let payload = &frame[frame::HEADER..];
+                if let Some(marker) = self.ring.write(Kind::Encoded, payload, self.pipe.as_fd())? {
+                    return self.write(&frame::marker_frame(&marker));
                 }
-                other => other.context("writing to the queue"),
             }
+            self.write(frame)
         })
+    }
+
+    /// Writes one whole frame to the pipe; the caller holds the lock.
+    fn write(&self, frame: &[u8]) -> Result<()> {
+        match (&self.pipe).write_all(frame) {
+            Err(e) if e.kind() == ErrorKind::BrokenPipe => {
+                Err(Error::Closed("the queue's reader is gone".into()))
+            }
+            other => other.context("writing to the queue"),
+        }
     }
 
     /// Another writer for the same queue, to hand to another process.
@@ -221,42 +258,95 @@ impl<T: Serialize + 'static> QueueWriter<T> {
         Ok(Self {
             pipe,
             lock: Arc::clone(&self.lock),
+            ring: Arc::clone(&self.ring),
             reader: Weak::clone(&self.reader),
             _values: PhantomData,
         })
     }
 }
 
-/// A writer crosses to a child as its two descriptors (the pipe and the lock's file); see
-/// `handoff`. If its reader is in this process, the child's handle keeps the queue drained.
+/// A writer crosses to a child as its four descriptors (the pipe, the lock's file, the ring's
+/// file and its eventfd); see `handoff`. If its reader is in this process, the child's handle keeps the queue
+/// drained.
 impl<T> Serialize for QueueWriter<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let pipe = handoff::send_fd(self.pipe.as_fd(), "a queue writer")?;
         let lock = handoff::send_fd(self.lock.file(), "a queue writer")?;
+        let [ring, space] = self.ring.files();
+        let ring = handoff::send_fd(ring, "a queue writer")?;
+        let space = handoff::send_fd(space, "a queue writer")?;
         if let Some(reader) = self.reader.upgrade() {
             if reader.owner == std::process::id() {
                 handoff::keep_serving(reader);
             }
         }
-        (pipe, lock).serialize(serializer)
+        (pipe, lock, ring, space).serialize(serializer)
     }
 }
 
 impl<'de, T> Deserialize<'de> for QueueWriter<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (pipe, lock) = <(RawFd, RawFd)>::deserialize(deserializer)?;
+        let (pipe, lock, ring, space) = <(RawFd, RawFd, RawFd, RawFd)>::deserialize(deserializer)?;
         let error = |e: crate::Error| D::Error::custom(format!("{e:#}"));
         let take = |fd| handoff::take_inherited(fd).map_err(error);
         Ok(Self {
             pipe: take(pipe)?.into(),
             lock: Arc::new(ProcessLock::from_file(take(lock)?).map_err(error)?),
+            ring: Arc::new(Ring::from_files(take(ring)?, take(space)?)),
             reader: Weak::new(),
             _values: PhantomData,
         })
     }
 }
 
+/// A message taken off the pipe's bytes before its `get`, with what it needs to be decoded.
+#[derive(Debug)]
+enum Drained {
+    /// A frame's payload, encoded.
+    Encoded(Vec<u8>),
+    /// A `Vec<u8>` message's bytes, copied out of the ring.
+    Bytes(Vec<u8>),
+}
+
+impl Buffer {
+    /// Whether a whole message is waiting.
+    fn has_message(&self) -> Result<bool> {
+        Ok(!self.drained.is_empty() || self.bytes.has_frame()?)
+    }
+}
+
 impl Reader {
+    /// Takes the next whole message: one drained earlier, or off the pipe's bytes, decoded from
+    /// its frame or copied out of the ring a marker points at (which frees its space).
+    fn take<T: DeserializeOwned + 'static>(&self, buffer: &mut Buffer) -> Result<Option<T>> {
+        if let Some(drained) = buffer.drained.pop_front() {
+            return decode(drained).map(Some);
+        }
+        match buffer.bytes.take_raw()? {
+            None => Ok(None),
+            // The common case, decoded where it lies: no copy.
+            Some(Taken::Message(payload)) => frame::decode_message(payload).map(Some),
+            Some(Taken::Marker(marker)) => decode(self.ring_message(marker)?).map(Some),
+        }
+    }
+
+    /// Takes the next frame off `bytes` as an owned message.
+    fn take_drained(&self, bytes: &mut FrameBuffer) -> Result<Option<Drained>> {
+        Ok(match bytes.take_raw()? {
+            None => None,
+            Some(Taken::Message(payload)) => Some(Drained::Encoded(payload.to_vec())),
+            Some(Taken::Marker(marker)) => Some(self.ring_message(marker)?),
+        })
+    }
+
+    /// Copies out the message a marker points at, which frees its space in the ring.
+    fn ring_message(&self, marker: &[u8]) -> Result<Drained> {
+        Ok(match self.ring.read(marker)? {
+            (Kind::Encoded, encoded) => Drained::Encoded(encoded),
+            (Kind::Bytes, raw) => Drained::Bytes(raw),
+        })
+    }
+
     /// Waits for the pipe or a wake-up; reports which are ready.
     fn poll_until(&self, deadline: Option<Instant>) -> Result<(bool, bool)> {
         let fds = [self.pipe.as_fd(), self.wake.as_fd()];
@@ -284,6 +374,13 @@ impl Reader {
                 Err(e) => return Err(e).context("reading from the queue"),
             }
         }
+        if notify {
+            // Draining while a parent joins a child: take every whole message off the bytes now,
+            // so a writer waiting for ring space gets it, and the child can finish its `put`.
+            while let Some(drained) = self.take_drained(&mut buffer.bytes)? {
+                buffer.drained.push_back(drained);
+            }
+        }
         if notify && changed && buffer.waiting > 0 {
             self.notify()?;
         }
@@ -305,6 +402,19 @@ impl WaitSource for Reader {
     fn service(&self) -> Result<bool> {
         self.fill(true)?;
         Ok(!lock(&self.buffer).writers_gone)
+    }
+}
+
+/// A drained message as the queue's type.
+fn decode<T: DeserializeOwned + 'static>(drained: Drained) -> Result<T> {
+    match drained {
+        Drained::Encoded(payload) => frame::decode_message(&payload),
+        Drained::Bytes(raw) => {
+            let boxed: Box<dyn std::any::Any> = Box::new(raw);
+            boxed.downcast::<T>().map(|value| *value).map_err(|_| {
+                Error::Protocol("raw bytes in the ring for a queue of another type".into())
+            })
+        }
     }
 }
 

@@ -1,0 +1,284 @@
+//! The large-message path of a queue: a ring of shared memory beside the pipe.
+//!
+//! A pipe copies every byte twice (into the kernel, out of it), 64 KiB at a time with a wake-up
+//! for each piece. A message of [`RING_MIN`] bytes or more is instead copied once into a ring of
+//! memory that every writer and the reader map (a `memfd`, handed to a child with the writer, so
+//! it has no name and nothing can leak), and only a 29-byte *marker* frame crosses the pipe: where
+//! the bytes are, how many, and where the ring is free again once they are read. The reader copies
+//! them out when `get` takes the marker. Pages are faulted in once, on first use, then reused.
+//!
+//! **Why every guarantee stays.** The marker travels through the same pipe, under the same lock,
+//! as every other frame: order, no interleaving, a dead writer read as EOF, all as before. Writers
+//! reserve ring space under the queue's lock; a writer that finds no room waits for the reader to
+//! release some, woken by an eventfd the reader writes to (only when a writer said it waits), or
+//! by the pipe itself when the reader is gone (`POLLERR`): an event, never a poll tick. Joining a
+//! child before draining still cannot deadlock: while the parent waits for the child it drains the
+//! pipe, and copies out, releasing their space, the messages the markers point at. A writer that
+//! dies after reserving and before its marker only leaves a gap that the next marker's release
+//! covers. The reader releases space in the order the markers arrive, which is the order the
+//! space was reserved. A message larger than the whole ring takes the pipe.
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::ptr::NonNull;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use nix::sys::eventfd::{EfdFlags, EventFd};
+use nix::sys::memfd::{MFdFlags, memfd_create};
+use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
+
+use crate::error::{Context, Error, Result};
+
+/// Messages of at least this many bytes take the ring (chosen by `make bench`'s size sweep: below
+/// it, one pipe write is cheaper than a copy into the ring plus a marker).
+pub(crate) const RING_MIN: usize = 64 * 1024;
+
+/// Room in the ring for messages in flight; larger messages always take the pipe. Small enough
+/// that a new queue faults in few pages, large enough for two 1 MiB messages at once.
+const CAPACITY: usize = 4 << 20;
+
+/// The head, tail and waiting counters, each on a cache line of its own, before the data.
+const HEADER: usize = 192;
+const HEAD: usize = 0;
+const TAIL: usize = 64;
+const WAITING: usize = 128;
+
+/// What a marker frame's payload holds: the kind, the data's offset and length, and the position
+/// up to which the ring is free once the data is read.
+pub(crate) const MARKER_LEN: usize = 1 + 8 + 8 + 8;
+
+/// How the bytes in the ring are to be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A `Vec<u8>` message's own bytes.
+    Bytes = 1,
+    /// An encoded message (postcard), as a pipe frame would carry it.
+    Encoded = 2,
+}
+
+/// The ring of one queue, as one process holds it.
+#[derive(Debug)]
+pub(crate) struct Ring {
+    file: OwnedFd,
+    /// Written by the reader when it frees space while a writer waits for some.
+    space: EventFd,
+    /// Mapped on first use: a writer that only sends small messages never maps it.
+    mapping: OnceLock<Mapping>,
+}
+
+#[derive(Debug)]
+struct Mapping {
+    base: NonNull<u8>,
+}
+
+// SAFETY: the mapping is `MAP_SHARED` memory that stays at this address until `drop`; threads and
+// processes touch it only through the two atomic counters and through copies into regions that
+// the queue's protocol gives one side at a time (see the module docs).
+unsafe impl Send for Mapping {}
+// SAFETY: as above.
+unsafe impl Sync for Mapping {}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: exactly the mapping `Ring::mapped` made; nothing borrowed from it outlives us.
+        _ = unsafe { munmap(self.base.cast(), HEADER + CAPACITY) }; // Nothing to do on failure.
+    }
+}
+
+impl Ring {
+    /// A new ring (no page of it is allocated until used).
+    pub(crate) fn new() -> Result<Ring> {
+        let file = memfd_create(c"queue-ring", MFdFlags::MFD_CLOEXEC)
+            .context("creating a queue's ring")?;
+        nix::unistd::ftruncate(&file, (HEADER + CAPACITY) as i64)
+            .context("sizing a queue's ring")?;
+        let space =
+            EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
+                .context("creating a queue ring's eventfd")?;
+        Ok(Ring::from_files(file, space.into()))
+    }
+
+    /// The ring behind `file` and its eventfd `space`, handed over by another process.
+    pub(crate) fn from_files(file: OwnedFd, space: OwnedFd) -> Ring {
+        Ring {
+            file,
+            // SAFETY: `space` is the eventfd `Ring::new` made, handed to this process with the
+            // ring; nothing else owns it.
+            space: unsafe { EventFd::from_owned_fd(space) },
+            mapping: OnceLock::new(),
+        }
+    }
+
+    /// The ring's memory file and eventfd, to hand to a child.
+    pub(crate) fn files(&self) -> [BorrowedFd<'_>; 2] {
+        [self.file.as_fd(), self.space.as_fd()]
+    }
+
+    fn mapped(&self) -> Result<&Mapping> {
+        if let Some(mapping) = self.mapping.get() {
+            return Ok(mapping);
+        }
+        let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
+        let size = std::num::NonZeroUsize::new(HEADER + CAPACITY).expect("not zero");
+        // SAFETY: a fresh shared mapping of a file of exactly `size` bytes; it aliases no Rust
+        // object, and is only accessed as the module docs describe.
+        let base = unsafe { mmap(None, size, prot, MapFlags::MAP_SHARED, &self.file, 0) }
+            .context("mapping a queue's ring")?;
+        let mapping = Mapping { base: base.cast() };
+        // Another thread may have mapped it meanwhile: then ours is unmapped on drop.
+        Ok(self.mapping.get_or_init(|| mapping))
+    }
+
+    fn counter(mapping: &Mapping, at: usize) -> &AtomicU64 {
+        let cell = mapping.base.as_ptr().wrapping_add(at).cast::<AtomicU64>();
+        // SAFETY: `at` is 0, 64 or 128, inside the header, 8-byte aligned (the mapping is page
+        // aligned); the file was zero-filled, a valid `AtomicU64`; it lives as long as `mapping`.
+        unsafe { &*cell }
+    }
+
+    /// Copies `bytes` into the ring and returns the marker that says where they are, waiting for
+    /// room if need be; `None` for a message larger than the whole ring. `pipe` is the queue's
+    /// write end: it reports the reader's end (`POLLERR`), which ends a wait with an error. Call
+    /// it holding the queue's lock: writers reserve in turn, and only one ever waits.
+    pub(crate) fn write(
+        &self,
+        kind: Kind,
+        bytes: &[u8],
+        pipe: BorrowedFd<'_>,
+    ) -> Result<Option<[u8; MARKER_LEN]>> {
+        let len = bytes.len();
+        if len > CAPACITY {
+            return Ok(None);
+        }
+        let mapping = self.mapped()?;
+        let (head, tail) = (Self::counter(mapping, HEAD), Self::counter(mapping, TAIL));
+        let reserved = head.load(Ordering::Relaxed); // Only writers, under the lock, move it.
+        let at = (reserved % CAPACITY as u64) as usize;
+        // A message never wraps: one that would is placed at the start, the end left unused.
+        let (offset, taken) = if at + len <= CAPACITY {
+            (at, len)
+        } else {
+            (0, CAPACITY - at + len)
+        };
+        // Room once the reader has released up to `needed`.
+        let needed = (reserved + taken as u64).saturating_sub(CAPACITY as u64);
+        if tail.load(Ordering::Acquire) < needed {
+            self.wait_for(mapping, needed, pipe)?;
+        }
+        let to = mapping.base.as_ptr().wrapping_add(HEADER + offset);
+        // SAFETY: `offset..offset + len` lies inside the data area, and is free: the reader
+        // released it (or never had it), and no other writer reserves while we hold the lock.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), to, len) };
+        let end = reserved + taken as u64;
+        head.store(end, Ordering::Relaxed);
+        let mut marker = [0u8; MARKER_LEN];
+        marker[0] = kind as u8;
+        marker[1..9].copy_from_slice(&(offset as u64).to_le_bytes());
+        marker[9..17].copy_from_slice(&(len as u64).to_le_bytes());
+        marker[17..25].copy_from_slice(&end.to_le_bytes());
+        Ok(Some(marker))
+    }
+
+    /// Copies out the bytes a marker points at, then releases their space (and any gap before
+    /// them) to the writers.
+    pub(crate) fn read(&self, marker: &[u8]) -> Result<(Kind, Vec<u8>)> {
+        let field = |at: usize| {
+            u64::from_le_bytes(marker[at..at + 8].try_into().expect("8 bytes")) as usize
+        };
+        let corrupt = || Error::Protocol(format!("a corrupt ring marker: {marker:?}"));
+        let kind = match marker.first() {
+            Some(1) => Kind::Bytes,
+            Some(2) => Kind::Encoded,
+            _ => return Err(corrupt()),
+        };
+        if marker.len() != MARKER_LEN {
+            return Err(corrupt());
+        }
+        let (offset, len, end) = (field(1), field(9), field(17) as u64);
+        if offset.checked_add(len).is_none_or(|last| last > CAPACITY) {
+            return Err(corrupt());
+        }
+        let mapping = self.mapped()?;
+        let mut bytes = Vec::with_capacity(len);
+        let from = mapping.base.as_ptr().wrapping_add(HEADER + offset);
+        // SAFETY: the writer filled `offset..offset + len` before sending the marker (the pipe
+        // orders the two), and keeps off it until we release it below.
+        unsafe { std::ptr::copy_nonoverlapping(from, bytes.as_mut_ptr(), len) };
+        // SAFETY: the `len` bytes of the vector's capacity were just initialized by the copy.
+        unsafe { bytes.set_len(len) };
+        Self::counter(mapping, TAIL).store(end, Ordering::SeqCst);
+        if Self::counter(mapping, WAITING).load(Ordering::SeqCst) != 0 {
+            self.space
+                .write(1)
+                .context("waking a writer waiting for ring space")?;
+        }
+        Ok((kind, bytes))
+    }
+
+    /// Waits until the reader has released the ring up to `needed`, or is gone.
+    fn wait_for(&self, mapping: &Mapping, needed: u64, pipe: BorrowedFd<'_>) -> Result<()> {
+        let (tail, waiting) = (
+            Self::counter(mapping, TAIL),
+            Self::counter(mapping, WAITING),
+        );
+        loop {
+            // Say we wait before looking again, so a release after the look wakes us (both sides
+            // use SeqCst: one of them sees the other's store).
+            waiting.store(1, Ordering::SeqCst);
+            if tail.load(Ordering::SeqCst) >= needed {
+                waiting.store(0, Ordering::SeqCst);
+                return Ok(());
+            }
+            let ready = crate::wait::readable([self.space.as_fd(), pipe], None, "ring space")?
+                .unwrap_or_default();
+            waiting.store(0, Ordering::SeqCst);
+            if ready.get(1).copied().unwrap_or(false) {
+                return Err(Error::Closed("the queue's reader is gone".into()));
+            }
+            _ = self.space.read(); // EAGAIN: nothing to reset.
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsFd;
+
+    use super::*;
+
+    #[test]
+    fn space_is_reused_in_order_and_a_gone_reader_ends_a_wait() {
+        let ring = Ring::new().unwrap();
+        let (read_end, write_end) = nix::unistd::pipe().unwrap();
+        let mib = |i: u8| vec![i; 1 << 20];
+        // Four 1 MiB messages fill the 4 MiB ring; read two, and two more fit.
+        let markers: Vec<_> = (0..4)
+            .map(|i| {
+                ring.write(Kind::Bytes, &mib(i), write_end.as_fd())
+                    .unwrap()
+                    .unwrap()
+            })
+            .collect();
+        for (i, marker) in markers.iter().enumerate().take(2) {
+            assert_eq!(ring.read(marker).unwrap(), (Kind::Bytes, mib(i as u8)));
+        }
+        for i in 4..6 {
+            ring.write(Kind::Bytes, &mib(i), write_end.as_fd())
+                .unwrap()
+                .unwrap();
+        }
+        // Larger than the whole ring: the pipe's job.
+        let huge = vec![0u8; CAPACITY + 1];
+        assert!(
+            ring.write(Kind::Bytes, &huge, write_end.as_fd())
+                .unwrap()
+                .is_none()
+        );
+        // The ring is full again (3, 4, 5 and the gap): a writer waits, until the reader is gone.
+        drop(read_end);
+        let err = ring
+            .write(Kind::Bytes, &mib(6), write_end.as_fd())
+            .unwrap_err();
+        assert!(matches!(err, Error::Closed(_)), "{err}");
+    }
+}
