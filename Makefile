@@ -35,7 +35,7 @@ doc: ## Build common's docs, broken links denied (open target/doc/common/index.h
 REPORTS := target/reports
 RELEASE := $(CARGO) run --release --quiet -p
 
-bench: ## Measure everything (about 5 min): the notes' two tables, then the process core and data paths vs raw syscalls vs Python, spread and pinned; writes target/reports/report.md and SVG charts.
+bench: ## Measure everything (about 8 min): the notes' two tables, the process core and data paths vs raw syscalls vs Python, and message sizes 8 B to 64 MiB beside ipc-channel, spread and pinned; writes target/reports/report.md and SVG charts.
 	mkdir -p $(REPORTS)
 	$(RELEASE) threads-vs-processes -- --python --sweep 4 --data $(REPORTS)/threads-vs-processes.evidence | tee $(REPORTS)/threads-vs-processes.md
 	$(RELEASE) threads-vs-processes -- --python --cpus 1 --data $(REPORTS)/threads-vs-processes-1cpu.evidence | tee $(REPORTS)/threads-vs-processes-1cpu.md
@@ -44,6 +44,8 @@ bench: ## Measure everything (about 5 min): the notes' two tables, then the proc
 	$(CARGO) bench -p tests --bench process_core -- --pinned | tee $(REPORTS)/process-core-pinned.md
 	$(CARGO) bench -p tests --bench data_paths | tee $(REPORTS)/data-paths.md
 	$(CARGO) bench -p tests --bench data_paths -- --pinned | tee $(REPORTS)/data-paths-pinned.md
+	$(CARGO) bench -p tests --bench message_sizes -- --data $(REPORTS)/message-sizes.evidence | tee $(REPORTS)/message-sizes.md
+	$(CARGO) bench -p tests --bench message_sizes -- --pinned --data $(REPORTS)/message-sizes-pinned.evidence | tee $(REPORTS)/message-sizes-pinned.md
 	$(RELEASE) tests --bin bench-report -- $(REPORTS)
 
 readme: ## Rewrite the README's measured pages by replaying tests/evidence/ (after copying a make bench run's *.evidence there).

@@ -21,6 +21,12 @@ def put_mibs(q, n):
         q.put(message)
 
 
+def put_bytes(q, n, size):
+    message = bytes(size)
+    for _ in range(n):
+        q.put(message)
+
+
 def increment(value, n):
     for _ in range(n):
         with value.get_lock():
@@ -68,6 +74,10 @@ def main():
         command, n, *rest = line.split()
         n = int(n)
         started = time.perf_counter()
+        if command == "queue_bytes":
+            size = int(rest[0])
+            print(queue_from_child(lambda q, n: put_bytes(q, n, size), n), flush=True)
+            continue
         if command in ("queue_ints", "queue_mib"):
             put = put_ints if command == "queue_ints" else put_mibs
             print(queue_from_child(put, n), flush=True)

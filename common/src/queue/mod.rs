@@ -113,6 +113,8 @@ struct Buffer {
     /// Messages taken off `bytes` while a parent joined a child that writes (see `Reader::fill`),
     /// in order, before what `bytes` still holds.
     drained: std::collections::VecDeque<Drained>,
+    /// The pieces of a ring message received so far, while more are to come.
+    partial: Vec<u8>,
     writers_gone: bool,
     /// How many `get`s are blocked in `poll`.
     waiting: usize,
@@ -178,7 +180,8 @@ impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
                     return Ok(Some(value));
                 }
                 if buffer.writers_gone {
-                    if buffer.bytes.is_empty() && buffer.drained.is_empty() {
+                    let nothing = buffer.drained.is_empty() && buffer.partial.is_empty();
+                    if buffer.bytes.is_empty() && nothing {
                         return Err(Error::Closed(
                             "the queue is empty and every writer has closed it".into(),
                         ));
@@ -220,23 +223,33 @@ impl<T: Serialize + 'static> QueueWriter<T> {
         if let Some(bytes) = (value as &dyn std::any::Any).downcast_ref::<Vec<u8>>() {
             if bytes.len() >= RING_MIN {
                 let _held = self.lock.lock()?;
-                if let Some(marker) = self.ring.write(Kind::Bytes, bytes, self.pipe.as_fd())? {
-                    return self.write(&frame::marker_frame(&marker));
-                }
-                drop(_held); // Larger than the whole ring: the pipe, as for any message.
+                return self.through_ring(Kind::Bytes, bytes);
             }
         }
         ENCODED.with_borrow_mut(|frame| {
             frame::encode_message(value, frame)?;
             let _held = self.lock.lock()?;
             if frame.len() - frame::HEADER >= RING_MIN {
-                let payload = &frame[frame::HEADER..];
-                if let Some(marker) = self.ring.write(Kind::Encoded, payload, self.pipe.as_fd())? {
-                    return self.write(&frame::marker_frame(&marker));
-                }
+                return self.through_ring(Kind::Encoded, &frame[frame::HEADER..]);
             }
             self.write(frame)
         })
+    }
+
+    /// Sends `bytes` through the ring, in pieces of at most half of it, a marker each; the caller
+    /// holds the lock, so no other message comes between the pieces.
+    fn through_ring(&self, kind: Kind, bytes: &[u8]) -> Result<()> {
+        let mut at = 0;
+        for piece in bytes.chunks(ring::PIECE) {
+            let kind = kind.piece(at, piece.len(), bytes.len());
+            let marker = self
+                .ring
+                .write(kind, piece, at, self.pipe.as_fd())?
+                .expect("a piece always fits in the ring");
+            self.write(&frame::marker_frame(&marker))?;
+            at += piece.len();
+        }
+        Ok(())
     }
 
     /// Writes one whole frame to the pipe; the caller holds the lock.
@@ -322,28 +335,69 @@ impl Reader {
         if let Some(drained) = buffer.drained.pop_front() {
             return decode(drained).map(Some);
         }
-        match buffer.bytes.take_raw()? {
-            None => Ok(None),
-            // The common case, decoded where it lies: no copy.
-            Some(Taken::Message(payload)) => frame::decode_message(payload).map(Some),
-            Some(Taken::Marker(marker)) => decode(self.ring_message(marker)?).map(Some),
+        loop {
+            match buffer.bytes.take_raw()? {
+                None => return Ok(None),
+                // The common case, decoded where it lies: no copy.
+                Some(Taken::Message(payload)) => return frame::decode_message(payload).map(Some),
+                Some(Taken::Marker(marker)) => {
+                    if let Some(whole) = self.ring_message(marker, &mut buffer.partial)? {
+                        return decode(whole).map(Some);
+                    }
+                }
+            }
         }
     }
 
-    /// Takes the next frame off `bytes` as an owned message.
-    fn take_drained(&self, bytes: &mut FrameBuffer) -> Result<Option<Drained>> {
-        Ok(match bytes.take_raw()? {
-            None => None,
-            Some(Taken::Message(payload)) => Some(Drained::Encoded(payload.to_vec())),
-            Some(Taken::Marker(marker)) => Some(self.ring_message(marker)?),
-        })
+    /// Takes the next whole message off `bytes` as an owned message.
+    fn take_drained(&self, buffer: &mut Buffer) -> Result<Option<Drained>> {
+        loop {
+            match buffer.bytes.take_raw()? {
+                None => return Ok(None),
+                Some(Taken::Message(payload)) => {
+                    return Ok(Some(Drained::Encoded(payload.to_vec())));
+                }
+                Some(Taken::Marker(marker)) => {
+                    if let Some(whole) = self.ring_message(marker, &mut buffer.partial)? {
+                        return Ok(Some(whole));
+                    }
+                }
+            }
+        }
     }
 
-    /// Copies out the message a marker points at, which frees its space in the ring.
-    fn ring_message(&self, marker: &[u8]) -> Result<Drained> {
-        Ok(match self.ring.read(marker)? {
-            (Kind::Encoded, encoded) => Drained::Encoded(encoded),
-            (Kind::Bytes, raw) => Drained::Bytes(raw),
+    /// Copies out the piece a marker points at, which frees its space in the ring; returns the
+    /// message once its last piece is in. A first piece drops what a writer that died in the
+    /// middle of a message left (that message was never put).
+    fn ring_message(&self, marker: &[u8], partial: &mut Vec<u8>) -> Result<Option<Drained>> {
+        let (kind, position, piece) = self.ring.read(marker)?;
+        if position == 0 {
+            partial.clear();
+        } else if position != partial.len() {
+            return Err(Error::Protocol(format!(
+                "a piece of a ring message at {position}, after {} bytes",
+                partial.len()
+            )));
+        }
+        let whole = |piece: Vec<u8>, partial: &mut Vec<u8>| {
+            if partial.is_empty() {
+                piece
+            } else {
+                partial.extend_from_slice(&piece);
+                std::mem::take(partial)
+            }
+        };
+        Ok(match kind {
+            Kind::BytesPart | Kind::EncodedPart => {
+                if partial.is_empty() {
+                    *partial = piece; // The first piece: kept as it is, no copy.
+                } else {
+                    partial.extend_from_slice(&piece);
+                }
+                None
+            }
+            Kind::Encoded => Some(Drained::Encoded(whole(piece, partial))),
+            Kind::Bytes => Some(Drained::Bytes(whole(piece, partial))),
         })
     }
 
@@ -377,7 +431,7 @@ impl Reader {
         if notify {
             // Draining while a parent joins a child: take every whole message off the bytes now,
             // so a writer waiting for ring space gets it, and the child can finish its `put`.
-            while let Some(drained) = self.take_drained(&mut buffer.bytes)? {
+            while let Some(drained) = self.take_drained(&mut buffer)? {
                 buffer.drained.push_back(drained);
             }
         }

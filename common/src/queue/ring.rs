@@ -43,17 +43,37 @@ const HEAD: usize = 0;
 const TAIL: usize = 64;
 const WAITING: usize = 128;
 
-/// What a marker frame's payload holds: the kind, the data's offset and length, and the position
-/// up to which the ring is free once the data is read.
-pub(crate) const MARKER_LEN: usize = 1 + 8 + 8 + 8;
+/// What a marker frame's payload holds: the kind, the data's offset and length, the position up
+/// to which the ring is free once the data is read, and where in its message this piece goes.
+pub(crate) const MARKER_LEN: usize = 1 + 8 + 8 + 8 + 8;
+
+/// The largest piece of a message the ring takes at once: a message larger than this crosses in
+/// pieces, one marker each, all under the writer's lock, so no other message comes between them.
+pub(crate) const PIECE: usize = CAPACITY / 2;
 
 /// How the bytes in the ring are to be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// A `Vec<u8>` message's own bytes.
+    /// A `Vec<u8>` message's own bytes (the last piece of them).
     Bytes = 1,
-    /// An encoded message (postcard), as a pipe frame would carry it.
+    /// An encoded message (postcard), as a pipe frame would carry it (the last piece of it).
     Encoded = 2,
+    /// A piece of a `Vec<u8>` message; more follow.
+    BytesPart = 3,
+    /// A piece of an encoded message; more follow.
+    EncodedPart = 4,
+}
+
+impl Kind {
+    /// The kind of the piece at `at` of a message of `total` bytes, `len` long.
+    pub(crate) fn piece(self, at: usize, len: usize, total: usize) -> Kind {
+        match (self, at + len < total) {
+            (Kind::Bytes | Kind::BytesPart, true) => Kind::BytesPart,
+            (Kind::Bytes | Kind::BytesPart, false) => Kind::Bytes,
+            (Kind::Encoded | Kind::EncodedPart, true) => Kind::EncodedPart,
+            (Kind::Encoded | Kind::EncodedPart, false) => Kind::Encoded,
+        }
+    }
 }
 
 /// The ring of one queue, as one process holds it.
@@ -144,6 +164,7 @@ impl Ring {
         &self,
         kind: Kind,
         bytes: &[u8],
+        position: usize,
         pipe: BorrowedFd<'_>,
     ) -> Result<Option<[u8; MARKER_LEN]>> {
         let len = bytes.len();
@@ -176,12 +197,13 @@ impl Ring {
         marker[1..9].copy_from_slice(&(offset as u64).to_le_bytes());
         marker[9..17].copy_from_slice(&(len as u64).to_le_bytes());
         marker[17..25].copy_from_slice(&end.to_le_bytes());
+        marker[25..33].copy_from_slice(&(position as u64).to_le_bytes());
         Ok(Some(marker))
     }
 
     /// Copies out the bytes a marker points at, then releases their space (and any gap before
     /// them) to the writers.
-    pub(crate) fn read(&self, marker: &[u8]) -> Result<(Kind, Vec<u8>)> {
+    pub(crate) fn read(&self, marker: &[u8]) -> Result<(Kind, usize, Vec<u8>)> {
         let field = |at: usize| {
             u64::from_le_bytes(marker[at..at + 8].try_into().expect("8 bytes")) as usize
         };
@@ -189,12 +211,14 @@ impl Ring {
         let kind = match marker.first() {
             Some(1) => Kind::Bytes,
             Some(2) => Kind::Encoded,
+            Some(3) => Kind::BytesPart,
+            Some(4) => Kind::EncodedPart,
             _ => return Err(corrupt()),
         };
         if marker.len() != MARKER_LEN {
             return Err(corrupt());
         }
-        let (offset, len, end) = (field(1), field(9), field(17) as u64);
+        let (offset, len, end, position) = (field(1), field(9), field(17) as u64, field(25));
         if offset.checked_add(len).is_none_or(|last| last > CAPACITY) {
             return Err(corrupt());
         }
@@ -212,7 +236,7 @@ impl Ring {
                 .write(1)
                 .context("waking a writer waiting for ring space")?;
         }
-        Ok((kind, bytes))
+        Ok((kind, position, bytes))
     }
 
     /// Waits until the reader has released the ring up to `needed`, or is gone.
@@ -250,35 +274,34 @@ mod tests {
     fn space_is_reused_in_order_and_a_gone_reader_ends_a_wait() {
         let ring = Ring::new().unwrap();
         let (read_end, write_end) = nix::unistd::pipe().unwrap();
+        let pipe = write_end.as_fd();
         let mib = |i: u8| vec![i; 1 << 20];
+        let put = |i: u8| ring.write(Kind::Bytes, &mib(i), 0, pipe).unwrap().unwrap();
         // Four 1 MiB messages fill the 4 MiB ring; read two, and two more fit.
-        let markers: Vec<_> = (0..4)
-            .map(|i| {
-                ring.write(Kind::Bytes, &mib(i), write_end.as_fd())
-                    .unwrap()
-                    .unwrap()
-            })
-            .collect();
+        let markers: Vec<_> = (0..4).map(put).collect();
         for (i, marker) in markers.iter().enumerate().take(2) {
-            assert_eq!(ring.read(marker).unwrap(), (Kind::Bytes, mib(i as u8)));
+            assert_eq!(ring.read(marker).unwrap(), (Kind::Bytes, 0, mib(i as u8)));
         }
-        for i in 4..6 {
-            ring.write(Kind::Bytes, &mib(i), write_end.as_fd())
-                .unwrap()
-                .unwrap();
-        }
-        // Larger than the whole ring: the pipe's job.
+        put(4);
+        put(5);
+        // Larger than the whole ring: the pipe's job (the queue sends such a message in pieces).
         let huge = vec![0u8; CAPACITY + 1];
-        assert!(
-            ring.write(Kind::Bytes, &huge, write_end.as_fd())
-                .unwrap()
-                .is_none()
-        );
-        // The ring is full again (3, 4, 5 and the gap): a writer waits, until the reader is gone.
+        assert!(ring.write(Kind::Bytes, &huge, 0, pipe).unwrap().is_none());
+        // The ring is full again (2 to 5): a writer waits, until the reader is gone.
         drop(read_end);
-        let err = ring
-            .write(Kind::Bytes, &mib(6), write_end.as_fd())
-            .unwrap_err();
+        let err = ring.write(Kind::Bytes, &mib(6), 0, pipe).unwrap_err();
         assert!(matches!(err, Error::Closed(_)), "{err}");
+        assert_eq!(ring.read(&markers[2]).unwrap().2, mib(2), "not overwritten");
+    }
+
+    #[test]
+    fn the_pieces_of_a_message_say_which_is_last() {
+        let total = 3 * PIECE + 1;
+        let kinds: Vec<Kind> = (0..4)
+            .map(|i| Kind::Bytes.piece(i * PIECE, PIECE.min(total - i * PIECE), total))
+            .collect();
+        let part = Kind::BytesPart;
+        assert_eq!(kinds, [part, part, part, Kind::Bytes]);
+        assert_eq!(Kind::Encoded.piece(0, 10, 10), Kind::Encoded);
     }
 }

@@ -47,6 +47,11 @@ fn main() -> ExitCode {
         }
         let when = Data::read(&dir.join("when-to-use.evidence"), "when-to-use")?;
         when_chart(&when, &dir.join("when-to-use.svg"))?;
+        let sizes = dir.join("message-sizes.evidence");
+        if sizes.exists() {
+            let sizes = Evidence::read(&sizes, "message-sizes")?;
+            message_size_chart(&sizes, &dir.join("message-sizes.svg"))?;
+        }
         let report = dir.join("report.md");
         std::fs::write(&report, page(&dir)?).context("writing report.md")?;
         println!("wrote {}", report.display());
@@ -133,6 +138,112 @@ fn speedup_chart(data: &Data, row: &str, path: &Path) -> Result<()> {
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// Microseconds per message against the message's size, log–log: every series with its own
+/// colour and marker, min–max whiskers, and where and when it was measured in the caption.
+fn message_size_chart(data: &Evidence, path: &Path) -> Result<()> {
+    const LINES: [(&str, &str, RGBColor); 4] = [
+        ("project", "this project's IpcQueue", RGBColor(200, 60, 20)),
+        ("raw", "raw pipe", RGBColor(90, 90, 90)),
+        ("ipc-channel", "ipc-channel (bytes)", RGBColor(40, 150, 60)),
+        (
+            "python",
+            "Python's multiprocessing.Queue",
+            RGBColor(30, 90, 200),
+        ),
+    ];
+    /// A series: its label, its colour, and (size, stats) points.
+    type Series<'a> = (&'a str, RGBColor, Vec<(f64, evidence::record::Stats)>);
+    let series: Vec<Series> = LINES
+        .iter()
+        .filter_map(|&(scope, label, color)| {
+            let record = data.scope(scope)?;
+            let mut points: Vec<(f64, evidence::record::Stats)> = record
+                .number_keys()
+                .filter_map(|k| Some((k.strip_prefix("size.")?.parse::<f64>().ok()?, k)))
+                .filter_map(|(size, k)| Some((size, record.stats(k)?)))
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            Some((label, color, points))
+        })
+        .collect();
+    let all = series.iter().flat_map(|(_, _, p)| p.iter());
+    let (lowest, highest) = all.fold((f64::MAX, 0.0f64), |(lo, hi), (_, s)| {
+        (lo.min(s.min * 1e6), hi.max(s.max * 1e6))
+    });
+    let run = data.scope("run");
+    let fact = |key| run.and_then(|r| r.get_fact(key)).unwrap_or("?").to_owned();
+    let pinned = run.and_then(|r| r.median("pinned")) == Some(1.0);
+    let caption = format!(
+        "{} CPUs{}, Linux {}, {}, {}",
+        fact("cpus"),
+        if pinned { " (pinned to one)" } else { "" },
+        fact("kernel"),
+        fact("date"),
+        fact("python")
+    );
+    let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (title, rest) = root.split_vertically(34);
+    title.titled(
+        "Cost of one message against its size (µs, log–log; lower is better)",
+        ("sans-serif", 18),
+    )?;
+    let mut chart = ChartBuilder::on(&rest)
+        .caption(caption, ("sans-serif", 13))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(
+            (4.0f64..128.0 * 1048576.0).log_scale(),
+            (lowest / 2.0..highest * 2.0).log_scale(),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc("message size (bytes; the axis marks powers of ten)")
+        .y_desc("µs per message")
+        .x_label_formatter(&|x| decimal_size(*x))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .draw()?;
+    for (i, (label, color, points)) in series.iter().enumerate() {
+        let color = *color;
+        let style = color.stroke_width(2);
+        let line: Vec<(f64, f64)> = points.iter().map(|(x, s)| (*x, s.median * 1e6)).collect();
+        chart
+            .draw_series(LineSeries::new(line.clone(), style))?
+            .label(*label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
+        // A marker of its own per series, so none hides another where they meet.
+        for &(x, y) in &line {
+            match i {
+                0 => chart.draw_series([Circle::new((x, y), 4, color.filled())])?,
+                1 => chart.draw_series([Cross::new((x, y), 5, color.stroke_width(2))])?,
+                2 => chart.draw_series([TriangleMarker::new((x, y), 5, color.filled())])?,
+                _ => chart.draw_series([Circle::new((x, y), 5, color.stroke_width(2))])?,
+            };
+        }
+        chart.draw_series(points.iter().map(|(x, s)| {
+            ErrorBar::new_vertical(*x, s.min * 1e6, s.median * 1e6, s.max * 1e6, color, 6)
+        }))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// A log axis's mark in decimal units: `10 B`, `1 kB`, `100 MB`.
+fn decimal_size(bytes: f64) -> String {
+    match bytes {
+        b if b >= 1e6 => format!("{:.0} MB", b / 1e6),
+        b if b >= 1e3 => format!("{:.0} kB", b / 1e3),
+        b => format!("{b:.0} B"),
+    }
 }
 
 /// The notes' four use cases: speedup over sequential of threads and of processes, in Rust and
@@ -222,7 +333,7 @@ fn technique(kind: &str) -> &'static str {
 /// The report: the charts, then each program's and benchmark's own Markdown, in order.
 fn page(dir: &Path) -> Result<String> {
     let mut out = String::from("# `make bench` report\n\n");
-    let sections: [(&str, &str, &[&str]); 7] = [
+    let sections: [(&str, &str, &[&str]); 9] = [
         (
             "Threading vs multiprocessing (notes § Threading vs Multiprocessing Comparison)",
             "threads-vs-processes.md",
@@ -250,6 +361,16 @@ fn page(dir: &Path) -> Result<String> {
         ),
         ("Data paths, spread over the cores", "data-paths.md", &[]),
         ("Data paths, pinned to one CPU", "data-paths-pinned.md", &[]),
+        (
+            "Message sizes, spread over the cores",
+            "message-sizes.md",
+            &["message-sizes.svg"],
+        ),
+        (
+            "Message sizes, pinned to one CPU",
+            "message-sizes-pinned.md",
+            &[],
+        ),
     ];
     for (title, file, charts) in sections {
         _ = writeln!(out, "## {title}\n");

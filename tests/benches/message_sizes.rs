@@ -1,0 +1,248 @@
+//! How a message's cost grows with its size, from 8 bytes to 64 MiB: this project's `IpcQueue`
+//! (a pipe below 64 KiB, the shared ring from there), a raw pipe carrying the same frames,
+//! servo's `ipc-channel` (its bytes channel: a Unix socket, with shared memory for large
+//! messages), and Python's `multiprocessing.Queue`. A child sends, the parent receives; the four
+//! are interleaved in a rotating order. Prints a Markdown table of medians (µs per message) and,
+//! with `--data FILE`, writes every sample as evidence for `bench-report`'s log–log chart.
+//!
+//! Run: `cargo bench -p tests --bench message_sizes [-- --pinned] [-- --data FILE]`.
+
+use std::io::{Read, Write};
+
+use anyhow::{Context, Result, ensure};
+use common::process::{self, StartMethod};
+use common::queue::{IpcQueue, QueueWriter};
+use common::target::Target;
+use evidence::record::{DataFile, Evidence};
+use nix::sys::wait::waitpid;
+use nix::unistd::ForkResult;
+
+mod measure;
+
+/// The sizes swept, in bytes.
+const SIZES: [usize; 10] = [
+    8,
+    1 << 10,
+    16 << 10,
+    64 << 10,
+    256 << 10,
+    1 << 20,
+    4 << 20,
+    16 << 20,
+    32 << 20,
+    64 << 20,
+];
+
+/// How many messages of `size` one sample sends: about 32 MiB in all, 4 to 5000 messages.
+fn count(size: usize) -> usize {
+    ((32 << 20) / size).clamp(4, 5000)
+}
+
+/// A message size, how many to send, and where.
+type Sized = (usize, usize, QueueWriter<Vec<u8>>);
+
+fn put_sized((size, n, queue): Sized) -> Result<()> {
+    let message = vec![7u8; size];
+    Ok((0..n).try_for_each(|_| queue.put(&message))?)
+}
+const PUT_SIZED: Target<Sized, Result<()>> = common::target!(put_sized);
+
+/// Seconds per message through the project's queue.
+fn project(size: usize, n: usize) -> Result<f64> {
+    measure::seconds(|| {
+        let (writer, queue) = IpcQueue::<Vec<u8>>::new()?;
+        let child = process::start(StartMethod::Fork, &PUT_SIZED, (size, n, writer))?;
+        for _ in 0..n {
+            ensure!(queue.get()?.len() == size);
+        }
+        Ok(child.join()?)
+    })
+    .map(|s| s / n as f64)
+}
+
+/// Seconds per message through a raw pipe: a 4-byte length, then the bytes; read in whole.
+fn raw(size: usize, n: usize) -> Result<f64> {
+    measure::seconds(|| {
+        let (reader, writer) = nix::unistd::pipe()?;
+        // SAFETY: this benchmark is single-threaded here; the child writes and `_exit`s.
+        let child = match unsafe { nix::unistd::fork() }? {
+            ForkResult::Child => {
+                drop(reader);
+                let mut file = std::fs::File::from(writer);
+                let mut frame = (size as u32).to_le_bytes().to_vec();
+                frame.extend(std::iter::repeat_n(7u8, size));
+                for _ in 0..n {
+                    file.write_all(&frame).expect("pipe");
+                }
+                // SAFETY: `_exit` has no preconditions.
+                unsafe { nix::libc::_exit(0) }
+            }
+            ForkResult::Parent { child } => child,
+        };
+        drop(writer);
+        let mut file = std::fs::File::from(reader);
+        for _ in 0..n {
+            let mut header = [0u8; 4];
+            file.read_exact(&mut header)?;
+            let mut payload = vec![0u8; u32::from_le_bytes(header) as usize];
+            file.read_exact(&mut payload)?;
+            ensure!(payload.len() == size);
+        }
+        waitpid(child, None)?;
+        Ok(())
+    })
+    .map(|s| s / n as f64)
+}
+
+/// Seconds per message through `ipc-channel`'s bytes channel, made before the fork.
+fn ipc_channel(size: usize, n: usize) -> Result<f64> {
+    measure::seconds(|| {
+        let (sender, receiver) = ipc_channel::ipc::bytes_channel().context("bytes_channel")?;
+        // SAFETY: this benchmark is single-threaded here; the child sends and `_exit`s.
+        let child = match unsafe { nix::unistd::fork() }? {
+            ForkResult::Child => {
+                drop(receiver);
+                let message = vec![7u8; size];
+                for _ in 0..n {
+                    sender.send(&message).expect("ipc-channel send");
+                }
+                // SAFETY: `_exit` has no preconditions.
+                unsafe { nix::libc::_exit(0) }
+            }
+            ForkResult::Parent { child } => child,
+        };
+        drop(sender);
+        for _ in 0..n {
+            let message = receiver.recv().context("ipc-channel recv")?;
+            ensure!(message.len() == size);
+        }
+        waitpid(child, None)?;
+        Ok(())
+    })
+    .map(|s| s / n as f64)
+}
+
+fn main() -> Result<()> {
+    common::roles::run_if_child(&[&PUT_SIZED]);
+    let data = std::env::args()
+        .skip_while(|a| a != "--data")
+        .nth(1)
+        .map(std::path::PathBuf::from);
+    let data = data.as_deref().map(DataFile::create).transpose()?;
+    let (rounds, mut python) = measure::start("Message sizes", 5, "data_paths.py")?;
+    let mut evidence = Evidence::default();
+    let pinned = measure::pin_if_asked()?;
+    evidence
+        .scope_mut("run")
+        .add("pinned", if pinned { 1.0 } else { 0.0 });
+    let run = evidence.scope_mut("run");
+    if let Some(p) = &python {
+        run.fact("python", p.version.as_str());
+    }
+    // Where and when, for the chart's caption.
+    let cpus = nix::unistd::sysconf(nix::unistd::SysconfVar::_NPROCESSORS_ONLN)?.unwrap_or(0);
+    run.fact("cpus", cpus.to_string());
+    run.fact(
+        "kernel",
+        nix::sys::utsname::uname()?.release().to_string_lossy(),
+    );
+    run.fact("date", today());
+    for round in 0..rounds {
+        eprint!("\rmessage sizes: round {}/{rounds}  ", round + 1);
+        for size in SIZES {
+            let n = count(size);
+            for k in 0..4 {
+                let (series, seconds) = match (k + round) % 4 {
+                    0 => ("project", project(size, n)?),
+                    1 => ("raw", raw(size, n)?),
+                    2 => ("ipc-channel", ipc_channel(size, n)?),
+                    _ => match python.as_mut() {
+                        Some(p) => ("python", p.ask(&format!("queue_bytes {n} {size}"))?),
+                        None => continue,
+                    },
+                };
+                evidence
+                    .scope_mut(series)
+                    .add(format!("size.{size}"), seconds);
+            }
+        }
+    }
+    eprintln!();
+    if let Some(p) = python {
+        p.stop()?;
+    }
+    print_table(&evidence);
+    if let Some(data) = data {
+        data.write(&evidence, "message-sizes")?;
+    }
+    Ok(())
+}
+
+/// The table: µs per message, median [min–max], and the project's ratio to each other.
+fn print_table(evidence: &Evidence) {
+    let series = ["project", "raw", "ipc-channel", "python"];
+    println!(
+        "| message size | this project | raw pipe | ipc-channel | Python | ÷ raw | ÷ ipc-channel | ÷ Python |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for size in SIZES {
+        let key = format!("size.{size}");
+        let stats: Vec<_> = series
+            .iter()
+            .map(|s| evidence.scope(s).and_then(|r| r.stats(&key)))
+            .collect();
+        let cell = |s: &Option<evidence::record::Stats>| {
+            s.map_or("—".to_owned(), |s| {
+                format!(
+                    "{:.1} µs [{:.1}–{:.1}]",
+                    s.median * 1e6,
+                    s.min * 1e6,
+                    s.max * 1e6
+                )
+            })
+        };
+        let ratio = |other: &Option<evidence::record::Stats>| match (&stats[0], other) {
+            (Some(ours), Some(other)) => evidence::show::times(ours.median / other.median),
+            _ => "—".to_owned(),
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            show_size(size),
+            cell(&stats[0]),
+            cell(&stats[1]),
+            cell(&stats[2]),
+            cell(&stats[3]),
+            ratio(&stats[1]),
+            ratio(&stats[2]),
+            ratio(&stats[3]),
+        );
+    }
+    println!();
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, from the clock: days since 1970 turned into a civil date.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Howard Hinnant's days_from_civil, inverted.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// `8 B`, `16 KiB`, `64 MiB`.
+pub fn show_size(size: usize) -> String {
+    match size {
+        s if s >= 1 << 20 => format!("{} MiB", s >> 20),
+        s if s >= 1 << 10 => format!("{} KiB", s >> 10),
+        s => format!("{s} B"),
+    }
+}
