@@ -174,7 +174,17 @@ pub(crate) fn serve(socket: UnixStream) -> Result<()> {
             }
         }
         if connected && ready[0] {
-            match handoff::recv_frame_with_fds(&socket)? {
+            let request = match handoff::recv_frame_with_fds(&socket) {
+                // The caller is gone: closed, or reset with a request half-sent (it died, or
+                // ran out of descriptors mid-way). Finish with the children, say nothing.
+                Ok(None) => None,
+                Err(Error::Os { io, .. }) if io.kind() == std::io::ErrorKind::ConnectionReset => {
+                    None
+                }
+                Err(other) => return Err(other),
+                Ok(Some(request)) => Some(request),
+            };
+            match request {
                 None => connected = false,
                 Some((bytes, fds)) => {
                     let started = match postcard::from_bytes::<Launch>(&bytes) {
