@@ -47,6 +47,11 @@ fn main() -> ExitCode {
         }
         let when = Data::read(&dir.join("when-to-use.evidence"), "when-to-use")?;
         when_chart(&when, &dir.join("when-to-use.svg"))?;
+        let scaling = dir.join("pool-scaling.evidence");
+        if scaling.exists() {
+            let scaling = Evidence::read(&scaling, "pool-scaling")?;
+            pool_scaling_chart(&scaling, &dir.join("pool-scaling.svg"))?;
+        }
         let sizes = dir.join("message-sizes.evidence");
         if sizes.exists() {
             let sizes = Evidence::read(&sizes, "message-sizes")?;
@@ -237,6 +242,105 @@ fn message_size_chart(data: &Evidence, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Nanoseconds per item against the number of items, log–log, a line per pool and worker count.
+fn pool_scaling_chart(data: &Evidence, path: &Path) -> Result<()> {
+    const ITEMS: [f64; 5] = [1e3, 1e4, 1e5, 1e6, 1e7];
+    let colors = [
+        RGBColor(200, 60, 20),
+        RGBColor(240, 150, 30),
+        RGBColor(150, 30, 110),
+        RGBColor(30, 90, 200),
+        RGBColor(40, 150, 60),
+        RGBColor(90, 90, 90),
+    ];
+    let mut lines = Vec::new();
+    for pool in ["process-pool", "thread-pool"] {
+        let Some(record) = data.scope(pool) else {
+            continue;
+        };
+        let mut workers: Vec<u64> = record
+            .number_keys()
+            .filter_map(|k| k.rsplit_once(".workers.")?.1.parse().ok())
+            .collect();
+        workers.sort_unstable();
+        workers.dedup();
+        for w in workers {
+            let points: Vec<(f64, evidence::record::Stats)> = ITEMS
+                .iter()
+                .filter_map(|&n| Some((n, record.stats(&format!("items.{n}.workers.{w}"))?)))
+                .collect();
+            lines.push((format!("{pool}, {w} workers"), points));
+        }
+    }
+    let highest = lines
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|(_, s)| s.max * 1e9))
+        .fold(1.0, f64::max);
+    let lowest = lines
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|(_, s)| s.min * 1e9))
+        .fold(f64::MAX, f64::min);
+    let run = data.scope("run");
+    let fact = |key| run.and_then(|r| r.get_fact(key)).unwrap_or("?").to_owned();
+    let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (title, rest) = root.split_vertically(34);
+    title.titled(
+        "ProcessPool::map and ThreadPoolExecutor::map: ns per item (log–log; lower is better)",
+        ("sans-serif", 16),
+    )?;
+    let caption = format!(
+        "{} CPUs, Linux {}, {}; median of 3 runs, whiskers min–max",
+        fact("cpus"),
+        fact("kernel"),
+        fact("date")
+    );
+    let mut chart = ChartBuilder::on(&rest)
+        .caption(caption, ("sans-serif", 13))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(
+            (500.0f64..2e7).log_scale(),
+            (lowest / 2.0..highest * 2.0).log_scale(),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc("items in one map")
+        .y_desc("ns per item")
+        .x_label_formatter(&|x| format!("{x:.0e}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .draw()?;
+    for (i, (label, points)) in lines.iter().enumerate() {
+        let color = colors[i % colors.len()];
+        let style = color.stroke_width(2);
+        let line: Vec<(f64, f64)> = points.iter().map(|(x, s)| (*x, s.median * 1e9)).collect();
+        chart
+            .draw_series(LineSeries::new(line.clone(), style))?
+            .label(label.as_str())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
+        if i < 3 {
+            chart.draw_series(line.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+        } else {
+            chart.draw_series(
+                line.iter()
+                    .map(|&p| TriangleMarker::new(p, 5, color.filled())),
+            )?;
+        }
+        chart.draw_series(points.iter().map(|(x, s)| {
+            ErrorBar::new_vertical(*x, s.min * 1e9, s.median * 1e9, s.max * 1e9, color, 6)
+        }))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
 /// A log axis's mark in decimal units: `10 B`, `1 kB`, `100 MB`.
 fn decimal_size(bytes: f64) -> String {
     match bytes {
@@ -333,7 +437,7 @@ fn technique(kind: &str) -> &'static str {
 /// The report: the charts, then each program's and benchmark's own Markdown, in order.
 fn page(dir: &Path) -> Result<String> {
     let mut out = String::from("# `make bench` report\n\n");
-    let sections: [(&str, &str, &[&str]); 9] = [
+    let sections: [(&str, &str, &[&str]); 10] = [
         (
             "Threading vs multiprocessing (notes § Threading vs Multiprocessing Comparison)",
             "threads-vs-processes.md",
@@ -371,6 +475,7 @@ fn page(dir: &Path) -> Result<String> {
             "message-sizes-pinned.md",
             &[],
         ),
+        ("Pool scaling", "pool-scaling.md", &["pool-scaling.svg"]),
     ];
     for (title, file, charts) in sections {
         _ = writeln!(out, "## {title}\n");
