@@ -139,7 +139,7 @@ fn main() -> Result<()> {
     if let Some(p) = &python {
         run.fact("python", p.version.as_str());
     }
-    measure::where_and_when(run)?; // For the chart's caption.
+    evidence::machine::record(run)?; // For the chart's caption.
     for round in 0..rounds {
         eprint!("\rmessage sizes: round {}/{rounds}  ", round + 1);
         for size in SIZES {

@@ -67,7 +67,7 @@ fn main() -> Result<()> {
         }
     );
     let mut evidence = Evidence::default();
-    measure::where_and_when(evidence.scope_mut("run"))?;
+    evidence::machine::record(evidence.scope_mut("run"))?;
     let workers = worker_counts();
     // The process pools first, while this process has one thread (fork), then the thread pools.
     for &w in &workers {

@@ -172,7 +172,9 @@ fn verdict<'a>(rows: &'a [Vec<String>], claim: &str, language: &str) -> &'a Vec<
 fn recorded_runs_replay_to_their_verdicts() {
     let rows = replayed_verdicts("threads-vs-processes", "threads-vs-processes.evidence");
     let cpu = |language| verdict(&rows, "Speed, CPU-bound", language);
-    assert_eq!(cpu("Rust")[3], "does not hold", "{:?}", cpu("Rust"));
+    // Threads and processes both near 2×: the ratio's range (0.95–1.11×) straddles the 1.1×
+    // threshold in this recording, so the rule cannot tell; the reason still names the cause.
+    assert_eq!(cpu("Rust")[3], "cannot tell", "{:?}", cpu("Rust"));
     assert!(
         cpu("Rust")[4].contains("Rust has no GIL"),
         "{:?}",

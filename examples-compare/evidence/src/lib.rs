@@ -9,11 +9,13 @@
 //!   that speed claims use, and the verdict table.
 //! - [`show`]: how both pages spell ratios and durations.
 //! - [`twin`]: running a Python twin and reading its lines.
+//! - [`machine`]: where and when a run was made, for a chart's caption.
 //!
 //! Nothing here prints a conclusion by itself: the programs pick each row's verdict and reason
 //! from the numbers, by the rules written next to them.
 
 pub mod load;
+pub mod machine;
 pub mod record;
 pub mod show;
 pub mod twin;

@@ -105,6 +105,7 @@ fn measure_all(args: &Args, (cpus, allowed): (usize, usize)) -> anyhow::Result<E
     );
     let mut evidence = Evidence::default();
     setup.record(evidence.scope_mut("run"));
+    evidence::machine::record(evidence.scope_mut("run"))?;
 
     bar.set_message("measuring Rust");
     let window = Window::open()?;

@@ -92,6 +92,7 @@ fn measure_all(args: &Args) -> anyhow::Result<Evidence> {
     );
     let mut evidence = Evidence::default();
     measure::record_setup(&size, cpus, repeat, args.quick, evidence.scope_mut("run"));
+    evidence::machine::record(evidence.scope_mut("run"))?;
 
     let window = Window::open()?;
     let mut rust = measure::all(&size, repeat, cpus, server.port(), &bar)?;

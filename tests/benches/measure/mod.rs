@@ -268,34 +268,3 @@ pub fn seconds(body: impl FnOnce() -> Result<()>) -> Result<f64> {
     body()?;
     Ok(started.elapsed().as_secs_f64())
 }
-
-/// Records where and when a benchmark ran, for a chart's caption: the machine's CPUs, its
-/// kernel, and the date.
-pub fn where_and_when(run: &mut evidence::record::Record) -> Result<()> {
-    let cpus = nix::unistd::sysconf(nix::unistd::SysconfVar::_NPROCESSORS_ONLN)?.unwrap_or(0);
-    run.fact("cpus", cpus.to_string());
-    run.fact(
-        "kernel",
-        nix::sys::utsname::uname()?.release().to_string_lossy(),
-    );
-    run.fact("date", today());
-    Ok(())
-}
-
-/// Today's date (UTC) as `YYYY-MM-DD`, from the clock: days since 1970 turned into a civil date.
-fn today() -> String {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
-    // Howard Hinnant's days_from_civil, inverted.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}

@@ -86,11 +86,21 @@ fn speedup_chart(data: &Data, row: &str, path: &Path) -> Result<()> {
         "cpu" => "CPU-bound: speedup over one thread (higher is better)",
         _ => "I/O-bound (blocking waits): speedup over one thread (higher is better)",
     };
-    let root = SVGBackend::new(path, (720, 420)).into_drawing_area();
+    let root = SVGBackend::new(path, (720, 450)).into_drawing_area();
     root.fill(&WHITE)?;
+    let (heading, rest) = root.split_vertically(30);
+    heading.titled(title, ("sans-serif", 17))?;
     let top = workers as f64 + 0.5;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 18))
+    let python = data
+        .0
+        .scope("python")
+        .map_or("no Python".to_owned(), evidence::twin::python_build);
+    let caption = format!(
+        "{}, {python}; median, whiskers min–max",
+        evidence::machine::describe(data.0.scope("run"))
+    );
+    let mut chart = ChartBuilder::on(&rest)
+        .caption(caption, ("sans-serif", 12))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(44)
@@ -118,22 +128,43 @@ fn speedup_chart(data: &Data, row: &str, path: &Path) -> Result<()> {
             "ideal: n workers, n times as fast"
         })
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.3)));
-    for (language, kind, color) in SERIES {
+    for (i, (language, kind, color)) in SERIES.into_iter().enumerate() {
         let Some(sequential) = data.median(language, &format!("{row}.sequential")) else {
             continue; // No Python in this run.
         };
-        let points: Vec<(f64, f64)> = (1..=workers)
+        let record = data.0.scope(language);
+        // Each point: the median speedup, and the range its runs give.
+        let points: Vec<(f64, f64, f64, f64)> = (1..=workers)
             .filter_map(|n| {
-                let t = data.median(language, &format!("sweep.{row}.{kind}.{n}"))?;
-                Some((n as f64, sequential / t))
+                let s = record?.stats(&format!("sweep.{row}.{kind}.{n}"))?;
+                let x = n as f64 + 0.06 * (i as f64 - 1.5); // Side by side: none hides another.
+                Some((
+                    x,
+                    sequential / s.median,
+                    sequential / s.max,
+                    sequential / s.min,
+                ))
             })
             .collect();
+        let line: Vec<(f64, f64)> = points.iter().map(|&(x, y, ..)| (x, y)).collect();
         let style = color.stroke_width(2);
         chart
-            .draw_series(LineSeries::new(points.clone(), style))?
+            .draw_series(LineSeries::new(line.clone(), style))?
             .label(format!("{language} {kind}"))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
-        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
+        for &(x, y) in &line {
+            match i {
+                0 => chart.draw_series([Circle::new((x, y), 4, color.filled())])?,
+                1 => chart.draw_series([TriangleMarker::new((x, y), 5, color.filled())])?,
+                2 => chart.draw_series([Cross::new((x, y), 5, color.stroke_width(2))])?,
+                _ => chart.draw_series([Circle::new((x, y), 5, color.stroke_width(2))])?,
+            };
+        }
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&(x, y, lo, hi)| ErrorBar::new_vertical(x, lo, y, hi, color, 6)),
+        )?;
     }
     chart
         .configure_series_labels()
@@ -178,15 +209,12 @@ fn message_size_chart(data: &Evidence, path: &Path) -> Result<()> {
         (lo.min(s.min * 1e6), hi.max(s.max * 1e6))
     });
     let run = data.scope("run");
-    let fact = |key| run.and_then(|r| r.get_fact(key)).unwrap_or("?").to_owned();
     let pinned = run.and_then(|r| r.median("pinned")) == Some(1.0);
     let caption = format!(
-        "{} CPUs{}, Linux {}, {}, {}",
-        fact("cpus"),
-        if pinned { " (pinned to one)" } else { "" },
-        fact("kernel"),
-        fact("date"),
-        fact("python")
+        "{}{}, {}; median of 5 runs, whiskers min–max",
+        evidence::machine::describe(run),
+        if pinned { ", pinned to one CPU" } else { "" },
+        run.and_then(|r| r.get_fact("python")).unwrap_or("Python ?")
     );
     let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -281,7 +309,6 @@ fn pool_scaling_chart(data: &Evidence, path: &Path) -> Result<()> {
         .flat_map(|(_, p)| p.iter().map(|(_, s)| s.min * 1e9))
         .fold(f64::MAX, f64::min);
     let run = data.scope("run");
-    let fact = |key| run.and_then(|r| r.get_fact(key)).unwrap_or("?").to_owned();
     let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
     root.fill(&WHITE)?;
     let (title, rest) = root.split_vertically(34);
@@ -290,10 +317,8 @@ fn pool_scaling_chart(data: &Evidence, path: &Path) -> Result<()> {
         ("sans-serif", 16),
     )?;
     let caption = format!(
-        "{} CPUs, Linux {}, {}; median of 3 runs, whiskers min–max",
-        fact("cpus"),
-        fact("kernel"),
-        fact("date")
+        "{}; median of 3 runs, whiskers min–max",
+        evidence::machine::describe(run)
     );
     let mut chart = ChartBuilder::on(&rest)
         .caption(caption, ("sans-serif", 13))
@@ -362,13 +387,23 @@ fn when_chart(data: &Data, path: &Path) -> Result<()> {
         .flat_map(|c| SERIES.map(|(language, kind, _)| speedup(language, c, technique(kind))))
         .flatten()
         .fold(1.0, f64::max);
-    let root = SVGBackend::new(path, (720, 420)).into_drawing_area();
+    let root = SVGBackend::new(path, (720, 450)).into_drawing_area();
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "When to use what: speedup over sequential (higher is better)",
-            ("sans-serif", 18),
-        )
+    let (heading, rest) = root.split_vertically(30);
+    heading.titled(
+        "When to use what: speedup over sequential (higher is better)",
+        ("sans-serif", 17),
+    )?;
+    let python = data
+        .0
+        .scope("python")
+        .map_or("no Python".to_owned(), evidence::twin::python_build);
+    let caption = format!(
+        "{}, {python}; medians; Python's CPU-bound work is smaller (see the table)",
+        evidence::machine::describe(data.0.scope("run"))
+    );
+    let mut chart = ChartBuilder::on(&rest)
+        .caption(caption, ("sans-serif", 12))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(44)
