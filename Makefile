@@ -44,9 +44,10 @@ bench: ## Measure everything (about 8 min): the notes' two tables, the process c
 	$(CARGO) bench -p tests --bench process_core -- --pinned | tee $(REPORTS)/process-core-pinned.md
 	$(CARGO) bench -p tests --bench data_paths | tee $(REPORTS)/data-paths.md
 	$(CARGO) bench -p tests --bench data_paths -- --pinned | tee $(REPORTS)/data-paths-pinned.md
-	$(CARGO) bench -p tests --bench message_sizes -- --data $(REPORTS)/message-sizes.evidence | tee $(REPORTS)/message-sizes.md
-	$(CARGO) bench -p tests --bench message_sizes -- --pinned --data $(REPORTS)/message-sizes-pinned.evidence | tee $(REPORTS)/message-sizes-pinned.md
-	$(CARGO) bench -p tests --bench pool_scaling -- --data $(REPORTS)/pool-scaling.evidence | tee $(REPORTS)/pool-scaling.md
+	# A bench runs in tests/: its --data path must be absolute.
+	$(CARGO) bench -p tests --bench message_sizes -- --data $(CURDIR)/$(REPORTS)/message-sizes.evidence | tee $(REPORTS)/message-sizes.md
+	$(CARGO) bench -p tests --bench message_sizes -- --pinned --data $(CURDIR)/$(REPORTS)/message-sizes-pinned.evidence | tee $(REPORTS)/message-sizes-pinned.md
+	$(CARGO) bench -p tests --bench pool_scaling -- --data $(CURDIR)/$(REPORTS)/pool-scaling.evidence | tee $(REPORTS)/pool-scaling.md
 	$(RELEASE) tests --bin bench-report -- $(REPORTS)
 
 readme: ## Rewrite the README's measured pages by replaying tests/evidence/ (after copying a make bench run's *.evidence there).
