@@ -33,21 +33,26 @@
 //! use common::process::{Exit, StartMethod};
 //! use common::target::Target;
 //!
-//! fn slow(ms: u64) -> u64 {
-//!     std::thread::sleep(Duration::from_millis(ms));
-//!     ms
+//! fn double(n: u64) -> u64 {
+//!     2 * n
+//! }
+//! fn hang(_: u64) -> u64 {
+//!     loop {
+//!         nix::unistd::pause(); // A worker that never answers, until it is killed.
+//!     }
 //! }
 //! fn die(_: u64) -> u64 {
 //!     std::process::abort() // A worker crash: SIGABRT.
 //! }
-//! const SLOW: Target<u64, u64> = common::target!(slow);
+//! const DOUBLE: Target<u64, u64> = common::target!(double);
+//! const HANG: Target<u64, u64> = common::target!(hang);
 //! const DIE: Target<u64, u64> = common::target!(die);
 //!
 //! fn main() -> common::Result<()> {
-//!     common::roles::run_if_child(&[&SLOW, &DIE]);
+//!     common::roles::run_if_child(&[&DOUBLE, &HANG, &DIE]);
 //!     let mut pool = ProcessPool::new(2, StartMethod::Fork)?;
-//!     assert_eq!(pool.map(&SLOW, [1, 2])?, [1, 2]);
-//!     match pool.map_timeout(&SLOW, [60_000], Duration::from_millis(50)) {
+//!     assert_eq!(pool.map(&DOUBLE, [1, 2])?, [2, 4]);
+//!     match pool.map_timeout(&HANG, [0], Duration::from_millis(50)) {
 //!         Err(Error::Timeout(what)) => eprintln!("gave up waiting for {what}"),
 //!         other => panic!("expected a timeout, got {other:?}"),
 //!     }

@@ -116,6 +116,29 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A row of the table.
+    pub fn new(
+        claim: impl Into<String>,
+        language: &'static str,
+        measured: String,
+        verdict: Verdict,
+        why: String,
+    ) -> Finding {
+        Finding {
+            claim: claim.into(),
+            language,
+            measured,
+            verdict,
+            why,
+        }
+    }
+
+    /// The row of a claim with no data: `cannot tell`, `not measured`.
+    pub fn not_measured(claim: impl Into<String>, language: &'static str) -> Finding {
+        let why = "not measured".to_owned();
+        Finding::new(claim, language, "–".into(), Verdict::CannotTell, why)
+    }
+
     /// A finding whose verdict is overridden by a gate: `cannot tell`, with the gate's reason.
     pub fn gated(mut self, gate: Option<&String>) -> Finding {
         if let Some(reason) = gate {

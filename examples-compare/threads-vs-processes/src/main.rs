@@ -14,15 +14,14 @@ mod measure;
 mod observed;
 mod python;
 mod report;
+mod session;
 mod verdicts;
 
 use std::path::PathBuf;
 
 use clap::Parser;
 use common::cli;
-use evidence::load::Window;
 use evidence::record::{DataFile, Evidence};
-use indicatif::{ProgressBar, ProgressStyle};
 
 /// The name the evidence file carries, so that `--replay` refuses another program's file.
 const PROGRAM: &str = "threads-vs-processes";
@@ -69,7 +68,21 @@ fn main() -> std::process::ExitCode {
                 // Before anything else: a --cpus this process cannot have is a usage error.
                 let cpus = measure::use_cpus(args.cpus)?;
                 let data = args.data.as_deref().map(DataFile::create).transpose()?;
-                let evidence = measure_all(&args, cpus)?;
+                let (cpus, allowed) = cpus;
+                let setup = observed::Setup {
+                    quick: args.quick,
+                    cpus,
+                    pinned: args.cpus.is_some(),
+                    logical: num_cpus::get(),
+                    physical: num_cpus::get_physical(),
+                    plan: measure::Plan::new(
+                        args.quick,
+                        args.repeat as usize,
+                        allowed,
+                        args.sweep as usize,
+                    ),
+                };
+                let evidence = session::measure(&setup, args.python)?;
                 if let Some(data) = data {
                     data.write(&evidence, PROGRAM)?;
                 }
@@ -79,48 +92,4 @@ fn main() -> std::process::ExitCode {
         print!("{}", report::page(&evidence)?);
         Ok(())
     })
-}
-
-/// Measures Rust, then Python if asked, each inside its own load window.
-/// `cpus` is what [`measure::use_cpus`] said: the CPUs this run may use, and those it could.
-fn measure_all(args: &Args, (cpus, allowed): (usize, usize)) -> anyhow::Result<Evidence> {
-    let plan = measure::Plan::new(
-        args.quick,
-        args.repeat as usize,
-        allowed,
-        args.sweep as usize,
-    );
-    let setup = observed::Setup {
-        quick: args.quick,
-        cpus,
-        pinned: args.cpus.is_some(),
-        logical: num_cpus::get(),
-        physical: num_cpus::get_physical(),
-        plan,
-    };
-    let steps = setup.plan.steps() * if args.python { 2 } else { 1 };
-    let bar = ProgressBar::new(steps).with_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} steps, {elapsed}")?
-            .progress_chars("=> "),
-    );
-    let mut evidence = Evidence::default();
-    setup.record(evidence.scope_mut("run"));
-    evidence::machine::record(evidence.scope_mut("run"))?;
-
-    bar.set_message("measuring Rust");
-    let window = Window::open()?;
-    let mut rust = measure::all(&setup.plan, || bar.inc(1))?;
-    window.close()?.record(&mut rust);
-    evidence.insert("rust", rust);
-
-    if args.python {
-        bar.set_message("measuring Python");
-        let window = Window::open()?;
-        if let Some(mut python) = python::run(&setup.plan, || bar.inc(1))? {
-            window.close()?.record(&mut python);
-            evidence.insert("python", python);
-        }
-    }
-    bar.finish_and_clear();
-    Ok(evidence)
 }

@@ -63,37 +63,11 @@ fn gate(setup: &Setup, r: &Record) -> Option<String> {
     speed_gate(setup.quick, runs, Load::from_record(r).as_ref())
 }
 
-fn finding(
-    claim: &str,
-    language: &'static str,
-    measured: String,
-    verdict: Verdict,
-    why: String,
-) -> Finding {
-    Finding {
-        claim: claim.to_owned(),
-        language,
-        measured,
-        verdict,
-        why,
-    }
-}
-
-fn not_measured(claim: &str, language: &'static str) -> Finding {
-    finding(
-        claim,
-        language,
-        "–".into(),
-        Verdict::CannotTell,
-        "not measured".into(),
-    )
-}
-
 /// "Memory: Shared" holds when main saw the thread's write.
 fn memory_shared(_: &Setup, language: &'static str, r: &Record) -> Finding {
     const CLAIM: &str = "Memory, threading: \"Shared\"";
     let Some(seen) = r.get_fact("memory.thread_write") else {
-        return not_measured(CLAIM, language);
+        return Finding::not_measured(CLAIM, language);
     };
     let yes = seen == "seen";
     let why = if yes {
@@ -101,7 +75,7 @@ fn memory_shared(_: &Setup, language: &'static str, r: &Record) -> Finding {
     } else {
         "main did not see what the thread wrote"
     };
-    finding(
+    Finding::new(
         CLAIM,
         language,
         format!("a thread's write: {seen} by main"),
@@ -117,7 +91,7 @@ fn memory_separate(_: &Setup, language: &'static str, r: &Record) -> Finding {
         r.get_fact("memory.child_write"),
         r.get_fact("memory.shared_write"),
     ) else {
-        return not_measured(CLAIM, language);
+        return Finding::not_measured(CLAIM, language);
     };
     let separate = plain == "not seen";
     let why = match (separate, shared == "seen") {
@@ -126,7 +100,7 @@ fn memory_separate(_: &Setup, language: &'static str, r: &Record) -> Finding {
         (false, _) => "the parent saw the child's write to a plain variable",
     };
     let measured = format!("a child's plain write: {plain}; through a shared value: {shared}");
-    finding(
+    Finding::new(
         CLAIM,
         language,
         measured,
@@ -143,7 +117,7 @@ fn memory_cost(_: &Setup, language: &'static str, r: &Record) -> Finding {
     let (Some(thread), Some(process)) =
         (r.stats("memory.thread_kib"), r.stats("memory.process_kib"))
     else {
-        return not_measured(CLAIM, language);
+        return Finding::not_measured(CLAIM, language);
     };
     let floor = |s: Stats| Stats {
         median: s.median.max(1.0),
@@ -161,7 +135,7 @@ fn memory_cost(_: &Setup, language: &'static str, r: &Record) -> Finding {
         "an idle process holds {} the private memory an idle thread adds",
         times(ratio.median)
     );
-    finding(CLAIM, language, measured, verdict, why)
+    Finding::new(CLAIM, language, measured, verdict, why)
 }
 
 /// "Speed, CPU-bound: threading slower due to GIL, multiprocessing faster": processes' speedup
@@ -176,7 +150,7 @@ fn cpu_bound(setup: &Setup, language: &'static str, r: &Record) -> Finding {
         r.stats("cpu.threads"),
         r.stats("cpu.processes"),
     ) else {
-        return not_measured(CLAIM, language);
+        return Finding::not_measured(CLAIM, language);
     };
     let usable = setup.cpus.min(setup.plan.cpu_workers);
     let verdict = exceeds(tt.ratio(pt), PROCESS_EDGE);
@@ -208,7 +182,7 @@ fn cpu_bound(setup: &Setup, language: &'static str, r: &Record) -> Finding {
             cpu_use(p.median, usable)
         )
     };
-    finding(CLAIM, language, measured, verdict, why)
+    Finding::new(CLAIM, language, measured, verdict, why)
 }
 
 /// "Speed, I/O-bound: threading faster, multiprocessing slower": threads' speedup over processes'
@@ -222,7 +196,7 @@ fn io_bound(setup: &Setup, language: &'static str, r: &Record) -> Finding {
         r.stats("io.threads"),
         r.stats("io.processes"),
     ) else {
-        return not_measured(CLAIM, language);
+        return Finding::not_measured(CLAIM, language);
     };
     let verdict = exceeds(pt.ratio(tt), THREAD_EDGE);
     let measured = format!(
@@ -256,7 +230,7 @@ fn io_bound(setup: &Setup, language: &'static str, r: &Record) -> Finding {
             seconds(start)
         )
     };
-    finding(CLAIM, language, measured, verdict, why)
+    Finding::new(CLAIM, language, measured, verdict, why)
 }
 
 /// "Why Use Multithreading?: I/O-bound tasks … concurrently without using multiple cores": the
@@ -265,7 +239,7 @@ fn io_overlap(setup: &Setup, language: &'static str, r: &Record) -> Finding {
     const CLAIM: &str =
         "Why Use Multithreading?: \"Handle I/O-bound tasks\", \"without using multiple cores\"";
     let Some(t) = speedup(r, "io", "threads") else {
-        return not_measured(CLAIM, language);
+        return Finding::not_measured(CLAIM, language);
     };
     let verdict = exceeds(t, OVERLAP);
     let best = setup.plan.io_workers.min(setup.plan.io_waits);
@@ -280,7 +254,7 @@ fn io_overlap(setup: &Setup, language: &'static str, r: &Record) -> Finding {
     } else {
         "the waits ran almost one after another".to_owned()
     };
-    finding(CLAIM, language, measured, verdict, why)
+    Finding::new(CLAIM, language, measured, verdict, why)
 }
 
 /// "Crashes: threading can crash main thread": holds when a failing thread took the whole
@@ -291,7 +265,7 @@ fn crash_threads(_: &Setup, language: &'static str, r: &Record) -> Finding {
         r.get_fact("crash.thread_panic.main_lives"),
         r.get_fact("crash.thread_abort.ended"),
     ) else {
-        return not_measured(CLAIM, language);
+        return Finding::not_measured(CLAIM, language);
     };
     let error = r.fact_or_dash("crash.thread_error");
     let panic_killed = lives != "yes";
@@ -313,7 +287,7 @@ fn crash_threads(_: &Setup, language: &'static str, r: &Record) -> Finding {
             with_article(error)
         ),
     };
-    finding(
+    Finding::new(
         CLAIM,
         language,
         measured,
@@ -330,7 +304,7 @@ fn crash_processes(_: &Setup, language: &'static str, r: &Record) -> Finding {
         r.get_fact("crash.child_segv.ended"),
         r.get_fact("crash.child_segv.parent_lives"),
     ) else {
-        return not_measured(CLAIM, language);
+        return Finding::not_measured(CLAIM, language);
     };
     let measured = format!(
         "a child {}; the parent {}",
@@ -353,7 +327,7 @@ fn crash_processes(_: &Setup, language: &'static str, r: &Record) -> Finding {
             "the child did not crash, so nothing was isolated".to_owned(),
         ),
     };
-    finding(CLAIM, language, measured, verdict, why)
+    Finding::new(CLAIM, language, measured, verdict, why)
 }
 
 /// "Overhead: threading low, multiprocessing high": a fork's start + join over a thread's must
@@ -361,7 +335,7 @@ fn crash_processes(_: &Setup, language: &'static str, r: &Record) -> Finding {
 fn start_cost(_: &Setup, language: &'static str, r: &Record) -> Finding {
     const CLAIM: &str = "Overhead, start + join: threading \"Low\", multiprocessing \"High\"";
     let (Some(thread), Some(fork)) = (r.stats("overhead.thread"), r.stats("overhead.fork")) else {
-        return not_measured(CLAIM, language);
+        return Finding::not_measured(CLAIM, language);
     };
     let ratio = fork.ratio(thread);
     let verdict = exceeds(ratio, START_EDGE);
@@ -386,7 +360,7 @@ fn start_cost(_: &Setup, language: &'static str, r: &Record) -> Finding {
     } else {
         format!("a fork cost only {} a thread here", times(ratio.median))
     };
-    finding(CLAIM, language, measured, verdict, why)
+    Finding::new(CLAIM, language, measured, verdict, why)
 }
 
 /// `a panic`, `an exception`.

@@ -82,14 +82,14 @@ fn use_case(
         .filter_map(|&t| Some((t, times_of(r, row, t)?)))
         .collect();
     let Some(&(_, picked)) = measured.iter().find(|(t, _)| *t == pick) else {
-        return not_measured(claim, language);
+        return Finding::not_measured(claim, language);
     };
     let Some(&(other, fastest_other)) = measured
         .iter()
         .filter(|(t, _)| *t != pick)
         .min_by(|a, b| a.1.median.total_cmp(&b.1.median))
     else {
-        return not_measured(claim, language);
+        return Finding::not_measured(claim, language);
     };
     let ratio = picked.ratio(fastest_other);
     let verdict = match exceeds(ratio, PICK_EDGE) {
@@ -103,7 +103,7 @@ fn use_case(
         times_range(ratio),
         other.notes_name().to_lowercase()
     );
-    finding(claim, language, measured, verdict, why(setup, row, work, r))
+    Finding::new(claim, language, measured, verdict, why(setup, row, work, r))
 }
 
 /// The causes the data shows for a use case: how the workers used the CPUs or overlapped their
@@ -171,7 +171,7 @@ fn responsiveness(row: usize, language: &'static str, r: &Record) -> Finding {
         times_of(r, row, Technique::Sequential),
         times_of(r, row, Technique::Threads),
     ) else {
-        return not_measured(claim, language);
+        return Finding::not_measured(claim, language);
     };
     let ratio = inline.ratio(threaded);
     let measured = format!(
@@ -187,38 +187,12 @@ fn responsiveness(row: usize, language: &'static str, r: &Record) -> Finding {
     } else {
         "the loop paused as long with a worker thread".to_owned()
     };
-    finding(
+    Finding::new(
         claim,
         language,
         measured,
         exceeds(ratio, RESPONSIVE_EDGE),
         why,
-    )
-}
-
-fn finding(
-    claim: String,
-    language: &'static str,
-    measured: String,
-    verdict: Verdict,
-    why: String,
-) -> Finding {
-    Finding {
-        claim,
-        language,
-        measured,
-        verdict,
-        why,
-    }
-}
-
-fn not_measured(claim: String, language: &'static str) -> Finding {
-    finding(
-        claim,
-        language,
-        "–".into(),
-        Verdict::CannotTell,
-        "not measured".into(),
     )
 }
 
