@@ -728,16 +728,18 @@ fn a_full_dev_shm_is_an_error_not_a_sigbus() {
 
 #[test]
 fn an_absurd_shared_array_length_is_an_error_not_a_panic() {
-    let out = tests::faults("shared-absurd", "fork");
-    let lines: Vec<&str> = out.lines().collect();
-    assert!(
-        lines[0].starts_with("usize::MAX elements: a shared array of "),
-        "{out}"
-    );
-    assert!(
-        lines[1].starts_with("2^60 elements: a shared array of "),
-        "{out}"
-    );
+    // Refused before any process starts, whatever the start method of the program.
+    for (method, out) in tests::faults_each_method("shared-absurd") {
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with("usize::MAX elements: a shared array of "),
+            "{method}: {out}"
+        );
+        assert!(
+            lines[1].starts_with("2^60 elements: a shared array of "),
+            "{method}: {out}"
+        );
+    }
 }
 
 /// A killed resource tracker is replaced on the next named segment and told every name still
