@@ -156,7 +156,7 @@ pub(crate) fn send_frame_with_fds(socket: &UnixStream, bytes: &[u8], fds: &[RawF
 pub(crate) fn recv_frame_with_fds(socket: &UnixStream) -> Result<Option<(Vec<u8>, Vec<OwnedFd>)>> {
     let mut header = [0u8; 4];
     let mut space = nix::cmsg_space!([RawFd; MAX_FDS]);
-    let (read, fds) = loop {
+    let (read, fds, truncated) = loop {
         let mut iov = [IoSliceMut::new(&mut header)];
         match recvmsg::<()>(
             socket.as_raw_fd(),
@@ -165,13 +165,12 @@ pub(crate) fn recv_frame_with_fds(socket: &UnixStream) -> Result<Option<(Vec<u8>
             MsgFlags::MSG_CMSG_CLOEXEC | MsgFlags::MSG_WAITALL,
         ) {
             Ok(msg) => {
+                // The kernel could not install the descriptors sent: this process is out of them
+                // (or over its limit). Read the rest of the frame all the same, so the stream
+                // stays in step, then say what happened. (nix does not list the descriptors of
+                // a truncated message: any it did install stay open until the process ends.)
                 if msg.flags.contains(MsgFlags::MSG_CTRUNC) {
-                    // The kernel could not install the descriptors sent: this process is out of
-                    // them (or over its limit). The message is consumed; say what happened.
-                    return Err(Error::os(
-                        "receiving descriptors (the kernel dropped them: out of descriptors?)",
-                        std::io::Error::from_raw_os_error(nix::libc::EMFILE),
-                    ));
+                    break (msg.bytes, Vec::new(), true);
                 }
                 let mut fds = Vec::new();
                 for cmsg in msg.cmsgs().context("reading passed descriptors")? {
@@ -184,7 +183,7 @@ pub(crate) fn recv_frame_with_fds(socket: &UnixStream) -> Result<Option<(Vec<u8>
                         );
                     }
                 }
-                break (msg.bytes, fds);
+                break (msg.bytes, fds, false);
             }
             Err(nix::errno::Errno::EINTR) => {}
             Err(e) => return Err(e).context("receiving from the parent"),
@@ -206,5 +205,11 @@ pub(crate) fn recv_frame_with_fds(socket: &UnixStream) -> Result<Option<(Vec<u8>
     (&mut &*socket)
         .read_exact(&mut bytes)
         .context("the sender stopped in the middle of a message")?;
+    if truncated {
+        return Err(Error::os(
+            "receiving descriptors (the kernel dropped them: out of descriptors?)",
+            std::io::Error::from_raw_os_error(nix::libc::EMFILE),
+        ));
+    }
     Ok(Some((bytes, fds)))
 }

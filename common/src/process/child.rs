@@ -101,7 +101,13 @@ impl Child {
                 // Don't leave the process running with nobody to reap it.
                 _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
                 _ = nix::sys::wait::waitpid(pid, None);
-                return Err(err).with_context(|| format!("pidfd_open({pid}) (needs Linux 5.3+)"));
+                // ENOSYS is the only case where the kernel's age is the cause.
+                let needs = if err.raw_os_error() == Some(nix::libc::ENOSYS) {
+                    " (needs Linux 5.3+)"
+                } else {
+                    ""
+                };
+                return Err(err).with_context(|| format!("pidfd_open({pid}){needs}"));
             }
         };
         Ok(Child {

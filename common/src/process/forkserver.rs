@@ -181,16 +181,23 @@ pub(crate) fn serve(socket: UnixStream) -> Result<()> {
                 Err(Error::Os { io, .. }) if io.kind() == std::io::ErrorKind::ConnectionReset => {
                     None
                 }
+                // Out of descriptors here: the request was read, its descriptors were not.
+                // Refuse it, and stay up for the next.
+                Err(Error::Os { op, io }) if io.raw_os_error() == Some(nix::libc::EMFILE) => {
+                    Some(Err(format!("the fork server: {op}: {io}")))
+                }
                 Err(other) => return Err(other),
-                Ok(Some(request)) => Some(request),
+                Ok(Some(request)) => Some(Ok(request)),
             };
             match request {
                 None => connected = false,
-                Some((bytes, fds)) => {
-                    let started = match postcard::from_bytes::<Launch>(&bytes) {
-                        Ok(launch) => fork_child(&socket, launch, fds, &mut children),
-                        Err(e) => Err(format!("decoding the launch request: {e}")),
-                    };
+                Some(request) => {
+                    let started = request.and_then(|(bytes, fds)| {
+                        match postcard::from_bytes::<Launch>(&bytes) {
+                            Ok(launch) => fork_child(&socket, launch, fds, &mut children),
+                            Err(e) => Err(format!("decoding the launch request: {e}")),
+                        }
+                    });
                     let (reply, handed) = match started {
                         Ok((pid, handed)) => (Ok(pid), Some(handed)),
                         Err(why) => (Err(why), None),
