@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use evidence::record::Evidence;
+use evidence::record::{Evidence, Stats};
 use plotters::prelude::*;
 
 /// Values by language and key: the evidence file a compare program's `--data` wrote.
@@ -179,35 +179,45 @@ fn speedup_chart(data: &Data, row: &str, path: &Path) -> Result<()> {
 /// Microseconds per message against the message's size, log–log: every series with its own
 /// colour and marker, min–max whiskers, and where and when it was measured in the caption.
 fn message_size_chart(data: &Evidence, path: &Path) -> Result<()> {
-    const LINES: [(&str, &str, RGBColor); 4] = [
-        ("project", "this project's IpcQueue", RGBColor(200, 60, 20)),
-        ("raw", "raw pipe", RGBColor(90, 90, 90)),
-        ("ipc-channel", "ipc-channel (bytes)", RGBColor(40, 150, 60)),
+    const LINES: [(&str, &str, RGBColor, Marker); 4] = [
+        (
+            "project",
+            "this project's IpcQueue",
+            RGBColor(200, 60, 20),
+            Marker::Dot,
+        ),
+        ("raw", "raw pipe", RGBColor(90, 90, 90), Marker::Cross),
+        (
+            "ipc-channel",
+            "ipc-channel (bytes)",
+            RGBColor(40, 150, 60),
+            Marker::Triangle,
+        ),
         (
             "python",
             "Python's multiprocessing.Queue",
             RGBColor(30, 90, 200),
+            Marker::Ring,
         ),
     ];
-    /// A series: its label, its colour, and (size, stats) points.
-    type Series<'a> = (&'a str, RGBColor, Vec<(f64, evidence::record::Stats)>);
     let series: Vec<Series> = LINES
         .iter()
-        .filter_map(|&(scope, label, color)| {
+        .filter_map(|&(scope, label, color, marker)| {
             let record = data.scope(scope)?;
-            let mut points: Vec<(f64, evidence::record::Stats)> = record
+            let mut points: Vec<(f64, Stats)> = record
                 .number_keys()
                 .filter_map(|k| Some((k.strip_prefix("size.")?.parse::<f64>().ok()?, k)))
                 .filter_map(|(size, k)| Some((size, record.stats(k)?)))
                 .collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            Some((label, color, points))
+            Some(Series {
+                label: label.to_string(),
+                color,
+                marker,
+                points,
+            })
         })
         .collect();
-    let all = series.iter().flat_map(|(_, _, p)| p.iter());
-    let (lowest, highest) = all.fold((f64::MAX, 0.0f64), |(lo, hi), (_, s)| {
-        (lo.min(s.min * 1e6), hi.max(s.max * 1e6))
-    });
     let run = data.scope("run");
     let pinned = run.and_then(|r| r.median("pinned")) == Some(1.0);
     let caption = format!(
@@ -216,64 +226,26 @@ fn message_size_chart(data: &Evidence, path: &Path) -> Result<()> {
         if pinned { ", pinned to one CPU" } else { "" },
         run.and_then(|r| r.get_fact("python")).unwrap_or("Python ?")
     );
-    let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (title, rest) = root.split_vertically(34);
-    title.titled(
-        "Cost of one message against its size (µs, log–log; lower is better)",
-        ("sans-serif", 18),
-    )?;
-    let mut chart = ChartBuilder::on(&rest)
-        .caption(caption, ("sans-serif", 13))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
-        .build_cartesian_2d(
-            (4.0f64..128.0 * 1048576.0).log_scale(),
-            (lowest / 2.0..highest * 2.0).log_scale(),
-        )?;
-    chart
-        .configure_mesh()
-        .x_desc("message size (bytes; the axis marks powers of ten)")
-        .y_desc("µs per message")
-        .x_label_formatter(&|x| decimal_size(*x))
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .draw()?;
-    for (i, (label, color, points)) in series.iter().enumerate() {
-        let color = *color;
-        let style = color.stroke_width(2);
-        let line: Vec<(f64, f64)> = points.iter().map(|(x, s)| (*x, s.median * 1e6)).collect();
-        chart
-            .draw_series(LineSeries::new(line.clone(), style))?
-            .label(*label)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
-        // A marker of its own per series, so none hides another where they meet.
-        for &(x, y) in &line {
-            match i {
-                0 => chart.draw_series([Circle::new((x, y), 4, color.filled())])?,
-                1 => chart.draw_series([Cross::new((x, y), 5, color.stroke_width(2))])?,
-                2 => chart.draw_series([TriangleMarker::new((x, y), 5, color.filled())])?,
-                _ => chart.draw_series([Circle::new((x, y), 5, color.stroke_width(2))])?,
-            };
-        }
-        chart.draw_series(points.iter().map(|(x, s)| {
-            ErrorBar::new_vertical(*x, s.min * 1e6, s.median * 1e6, s.max * 1e6, color, 6)
-        }))?;
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .draw()?;
-    root.present()?;
-    Ok(())
+    let layout = LogLog {
+        title: (
+            "Cost of one message against its size (µs, log–log; lower is better)",
+            18,
+        ),
+        caption,
+        x: (4.0, 128.0 * 1048576.0),
+        x_desc: "message size (bytes; the axis marks powers of ten)",
+        x_marks: decimal_size,
+        y_desc: "µs per message",
+        y_scale: 1e6,
+        legend: SeriesLabelPosition::UpperLeft,
+    };
+    log_log_chart(layout, &series, path)
 }
 
 /// Nanoseconds per item against the number of items, log–log, a line per pool and worker count.
 fn pool_scaling_chart(data: &Evidence, path: &Path) -> Result<()> {
     const ITEMS: [f64; 5] = [1e3, 1e4, 1e5, 1e6, 1e7];
-    let colors = [
+    const COLORS: [RGBColor; 6] = [
         RGBColor(200, 60, 20),
         RGBColor(240, 150, 30),
         RGBColor(150, 30, 110),
@@ -281,8 +253,11 @@ fn pool_scaling_chart(data: &Evidence, path: &Path) -> Result<()> {
         RGBColor(40, 150, 60),
         RGBColor(90, 90, 90),
     ];
-    let mut lines = Vec::new();
-    for pool in ["process-pool", "thread-pool"] {
+    let mut series = Vec::new();
+    for (pool, marker) in [
+        ("process-pool", Marker::Dot),
+        ("thread-pool", Marker::Triangle),
+    ] {
         let Some(record) = data.scope(pool) else {
             continue;
         };
@@ -293,72 +268,124 @@ fn pool_scaling_chart(data: &Evidence, path: &Path) -> Result<()> {
         workers.sort_unstable();
         workers.dedup();
         for w in workers {
-            let points: Vec<(f64, evidence::record::Stats)> = ITEMS
+            let points = ITEMS
                 .iter()
                 .filter_map(|&n| Some((n, record.stats(&format!("items.{n}.workers.{w}"))?)))
                 .collect();
-            lines.push((format!("{pool}, {w} workers"), points));
+            let color = COLORS[series.len() % COLORS.len()];
+            series.push(Series {
+                label: format!("{pool}, {w} workers"),
+                color,
+                marker,
+                points,
+            });
         }
     }
-    let highest = lines
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|(_, s)| s.max * 1e9))
-        .fold(1.0, f64::max);
-    let lowest = lines
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|(_, s)| s.min * 1e9))
-        .fold(f64::MAX, f64::min);
-    let run = data.scope("run");
+    let layout = LogLog {
+        title: (
+            "ProcessPool::map and ThreadPoolExecutor::map: ns per item (log–log; lower is better)",
+            16,
+        ),
+        caption: format!(
+            "{}; median of 3 runs, whiskers min–max",
+            evidence::machine::describe(data.scope("run"))
+        ),
+        x: (500.0, 2e7),
+        x_desc: "items in one map",
+        x_marks: |x| format!("{x:.0e}"),
+        y_desc: "ns per item",
+        y_scale: 1e9,
+        legend: SeriesLabelPosition::UpperRight,
+    };
+    log_log_chart(layout, &series, path)
+}
+
+/// How a series marks its points, so that none hides another where lines meet.
+#[derive(Clone, Copy)]
+enum Marker {
+    Dot,
+    Cross,
+    Triangle,
+    Ring,
+}
+
+/// One line of a log–log chart: (x, seconds) points, each with its spread.
+struct Series {
+    label: String,
+    color: RGBColor,
+    marker: Marker,
+    points: Vec<(f64, Stats)>,
+}
+
+/// What differs between the log–log charts: words, the x range, and the unit seconds become.
+struct LogLog {
+    title: (&'static str, u32),
+    caption: String,
+    x: (f64, f64),
+    x_desc: &'static str,
+    x_marks: fn(f64) -> String,
+    y_desc: &'static str,
+    /// What a second is in the y axis's unit (1e6 for µs).
+    y_scale: f64,
+    legend: SeriesLabelPosition,
+}
+
+/// Draws `series` on log–log axes: a line per series through the medians, min–max whiskers.
+fn log_log_chart(layout: LogLog, series: &[Series], path: &Path) -> Result<()> {
+    let scale = layout.y_scale;
+    let all = series.iter().flat_map(|s| s.points.iter());
+    let (lowest, highest) = all.fold((f64::MAX, 0.0f64), |(lo, hi), (_, s)| {
+        (lo.min(s.min * scale), hi.max(s.max * scale))
+    });
     let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
     root.fill(&WHITE)?;
     let (title, rest) = root.split_vertically(34);
-    title.titled(
-        "ProcessPool::map and ThreadPoolExecutor::map: ns per item (log–log; lower is better)",
-        ("sans-serif", 16),
-    )?;
-    let caption = format!(
-        "{}; median of 3 runs, whiskers min–max",
-        evidence::machine::describe(run)
-    );
+    title.titled(layout.title.0, ("sans-serif", layout.title.1))?;
     let mut chart = ChartBuilder::on(&rest)
-        .caption(caption, ("sans-serif", 13))
+        .caption(&layout.caption, ("sans-serif", 13))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d(
-            (500.0f64..2e7).log_scale(),
+            (layout.x.0..layout.x.1).log_scale(),
             (lowest / 2.0..highest * 2.0).log_scale(),
         )?;
     chart
         .configure_mesh()
-        .x_desc("items in one map")
-        .y_desc("ns per item")
-        .x_label_formatter(&|x| format!("{x:.0e}"))
+        .x_desc(layout.x_desc)
+        .y_desc(layout.y_desc)
+        .x_label_formatter(&|x| (layout.x_marks)(*x))
         .y_label_formatter(&|y| format!("{y:.0}"))
         .draw()?;
-    for (i, (label, points)) in lines.iter().enumerate() {
-        let color = colors[i % colors.len()];
+    for line in series {
+        let color = line.color;
         let style = color.stroke_width(2);
-        let line: Vec<(f64, f64)> = points.iter().map(|(x, s)| (*x, s.median * 1e9)).collect();
+        let medians: Vec<(f64, f64)> = line
+            .points
+            .iter()
+            .map(|(x, s)| (*x, s.median * scale))
+            .collect();
         chart
-            .draw_series(LineSeries::new(line.clone(), style))?
-            .label(label.as_str())
+            .draw_series(LineSeries::new(medians.clone(), style))?
+            .label(line.label.as_str())
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
-        if i < 3 {
-            chart.draw_series(line.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
-        } else {
-            chart.draw_series(
-                line.iter()
-                    .map(|&p| TriangleMarker::new(p, 5, color.filled())),
-            )?;
+        for &p in &medians {
+            match line.marker {
+                Marker::Dot => chart.draw_series([Circle::new(p, 4, color.filled())])?,
+                Marker::Cross => chart.draw_series([Cross::new(p, 5, color.stroke_width(2))])?,
+                Marker::Triangle => {
+                    chart.draw_series([TriangleMarker::new(p, 5, color.filled())])?
+                }
+                Marker::Ring => chart.draw_series([Circle::new(p, 5, color.stroke_width(2))])?,
+            };
         }
-        chart.draw_series(points.iter().map(|(x, s)| {
-            ErrorBar::new_vertical(*x, s.min * 1e9, s.median * 1e9, s.max * 1e9, color, 6)
+        chart.draw_series(line.points.iter().map(|(x, s)| {
+            ErrorBar::new_vertical(*x, s.min * scale, s.median * scale, s.max * scale, color, 6)
         }))?;
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(layout.legend)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.3))
         .draw()?;
