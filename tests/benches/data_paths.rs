@@ -291,35 +291,13 @@ fn raw_queue_u64s(n: u64) -> Result<()> {
 
 /// Raw: the same frames of 1 MiB, written with one `write_all`; read with `read_exact`.
 fn raw_queue_mibs(n: u64) -> Result<()> {
-    let (reader, writer) = nix::unistd::pipe()?;
-    // SAFETY: this phase is single-threaded; the child writes and `_exit`s.
-    let child = match unsafe { nix::unistd::fork() }? {
-        ForkResult::Child => {
-            drop(reader);
-            let mut file = std::fs::File::from(writer);
-            let payload =
-                postcard::to_allocvec(&serde_bytes_like(&vec![7u8; MIB])).expect("encode");
-            let mut frame = (payload.len() as u32).to_le_bytes().to_vec();
-            frame.extend_from_slice(&payload);
-            for _ in 0..n {
-                file.write_all(&frame).expect("pipe");
-            }
-            // SAFETY: `_exit` has no preconditions.
-            unsafe { nix::libc::_exit(0) }
-        }
-        ForkResult::Parent { child } => child,
-    };
-    drop(writer);
-    let mut file = std::fs::File::from(reader);
-    for _ in 0..n {
-        let mut header = [0u8; 4];
-        file.read_exact(&mut header)?;
-        let mut payload = vec![0u8; u32::from_le_bytes(header) as usize];
-        file.read_exact(&mut payload)?;
+    let payload = postcard::to_allocvec(&serde_bytes_like(&vec![7u8; MIB]))?;
+    let mut frame = (payload.len() as u32).to_le_bytes().to_vec();
+    frame.extend_from_slice(&payload);
+    measure::raw_pipe_frames(&frame, n as usize, |payload| {
         ensure!(payload.len() > MIB);
-    }
-    waitpid(child, None)?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Postcard encodes a byte sequence as its length (a varint) then the bytes: build that directly.

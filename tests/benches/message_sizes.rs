@@ -7,8 +7,6 @@
 //!
 //! Run: `cargo bench -p tests --bench message_sizes [-- --pinned] [-- --data FILE]`.
 
-use std::io::{Read, Write};
-
 use anyhow::{Context, Result, ensure};
 use common::process::{self, StartMethod};
 use common::queue::{IpcQueue, QueueWriter};
@@ -62,34 +60,13 @@ fn project(size: usize, n: usize) -> Result<f64> {
 
 /// Seconds per message through a raw pipe: a 4-byte length, then the bytes; read in whole.
 fn raw(size: usize, n: usize) -> Result<f64> {
+    let mut frame = (size as u32).to_le_bytes().to_vec();
+    frame.extend(std::iter::repeat_n(7u8, size));
     measure::seconds(|| {
-        let (reader, writer) = nix::unistd::pipe()?;
-        // SAFETY: this benchmark is single-threaded here; the child writes and `_exit`s.
-        let child = match unsafe { nix::unistd::fork() }? {
-            ForkResult::Child => {
-                drop(reader);
-                let mut file = std::fs::File::from(writer);
-                let mut frame = (size as u32).to_le_bytes().to_vec();
-                frame.extend(std::iter::repeat_n(7u8, size));
-                for _ in 0..n {
-                    file.write_all(&frame).expect("pipe");
-                }
-                // SAFETY: `_exit` has no preconditions.
-                unsafe { nix::libc::_exit(0) }
-            }
-            ForkResult::Parent { child } => child,
-        };
-        drop(writer);
-        let mut file = std::fs::File::from(reader);
-        for _ in 0..n {
-            let mut header = [0u8; 4];
-            file.read_exact(&mut header)?;
-            let mut payload = vec![0u8; u32::from_le_bytes(header) as usize];
-            file.read_exact(&mut payload)?;
+        measure::raw_pipe_frames(&frame, n, |payload| {
             ensure!(payload.len() == size);
-        }
-        waitpid(child, None)?;
-        Ok(())
+            Ok(())
+        })
     })
     .map(|s| s / n as f64)
 }

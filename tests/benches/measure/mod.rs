@@ -262,6 +262,40 @@ pub fn rounds(default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// The raw primitive under a queue: a forked child writes `frame` (a 4-byte little-endian
+/// length, then the payload) `n` times into a pipe, with one `write_all` each; this process reads
+/// each frame whole with `read_exact`, hands its payload to `check`, and reaps the child.
+pub fn raw_pipe_frames(frame: &[u8], n: usize, check: impl Fn(&[u8]) -> Result<()>) -> Result<()> {
+    use std::io::Read;
+    let (reader, writer) = nix::unistd::pipe()?;
+    // SAFETY: the benchmarks are single-threaded here; the child writes and `_exit`s.
+    let child = match unsafe { nix::unistd::fork() }? {
+        nix::unistd::ForkResult::Child => {
+            drop(reader);
+            let mut file = std::fs::File::from(writer);
+            for _ in 0..n {
+                file.write_all(frame).expect("pipe");
+            }
+            // SAFETY: `_exit` has no preconditions.
+            unsafe { nix::libc::_exit(0) }
+        }
+        nix::unistd::ForkResult::Parent { child } => child,
+    };
+    drop(writer);
+    let mut file = std::fs::File::from(reader);
+    let read = (0..n).try_for_each(|_| {
+        let mut header = [0u8; 4];
+        file.read_exact(&mut header)?;
+        let mut payload = vec![0u8; u32::from_le_bytes(header) as usize];
+        file.read_exact(&mut payload)?;
+        check(&payload)
+    });
+    // Reap the child whatever the reading found.
+    drop(file);
+    nix::sys::wait::waitpid(child, None)?;
+    read
+}
+
 /// Seconds `body` took.
 pub fn seconds(body: impl FnOnce() -> Result<()>) -> Result<f64> {
     let started = std::time::Instant::now();
