@@ -172,6 +172,12 @@ impl Evidence {
         self.scopes.get(scope)
     }
 
+    /// The record of `scope`, or an error naming it: for a page that cannot be written without it.
+    pub fn required(&self, scope: &str) -> Result<&Record> {
+        self.scope(scope)
+            .with_context(|| format!("no {scope} scope in the evidence"))
+    }
+
     /// The record of `scope`, made empty if new.
     pub fn scope_mut(&mut self, scope: &str) -> &mut Record {
         self.scopes.entry(scope.to_owned()).or_default()

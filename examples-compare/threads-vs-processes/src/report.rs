@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use evidence::record::{Evidence, Record, Stats};
 use evidence::show::{micros, seconds};
 
@@ -14,14 +14,8 @@ use crate::verdicts;
 
 /// The whole page of `evidence`.
 pub fn page(evidence: &Evidence) -> Result<String> {
-    let setup = Setup::from_record(
-        evidence
-            .scope("run")
-            .context("no run scope in the evidence")?,
-    )?;
-    let rust = evidence
-        .scope("rust")
-        .context("no rust scope in the evidence")?;
+    let setup = Setup::from_record(evidence.required("run")?)?;
+    let rust = evidence.required("rust")?;
     let python = evidence.scope("python");
     let mut out = String::from("# Threading vs multiprocessing, measured\n\n");
     let plural = |n: usize| if n == 1 { "" } else { "s" };

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use evidence::record::{Evidence, Record};
 use evidence::show::seconds;
 
@@ -20,14 +20,8 @@ const TECHNIQUES: [Technique; 3] = [
 
 /// The whole page of `evidence`.
 pub fn page(evidence: &Evidence) -> Result<String> {
-    let setup = Setup::from_record(
-        evidence
-            .scope("run")
-            .context("no run scope in the evidence")?,
-    )?;
-    let rust = evidence
-        .scope("rust")
-        .context("no rust scope in the evidence")?;
+    let setup = Setup::from_record(evidence.required("run")?)?;
+    let rust = evidence.required("rust")?;
     let mut languages = vec![("Rust", rust)];
     let mut out = String::from("# When to use what, measured\n\n");
     _ = writeln!(
