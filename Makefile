@@ -69,5 +69,7 @@ run-all: ## Run every program with fast flags, each output labelled (cargo run: 
 	run thread-local && run producer-consumer && run sync-primitives --timer-ms 10 && \
 	run pool-api && run pipe-ipc --start-method spawn && run process-lock && \
 	run executor-api --rust-way && \
+	run async-basics --unit-ms 20 && run async-queue && run async-timeouts && \
+	run async-bridge --start-method forkserver && run async-blocking --block-ms 100 && \
 	run threads-vs-processes --quick && \
 	run when-to-use --quick

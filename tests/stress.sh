@@ -70,6 +70,12 @@ barrier: each of 3 threads saw 3 arrivals before going on
 condition: [1, 2, 3, 4, 5] through a one-slot buffer
 timer: fired after at least 1 ms
 timer: cancelled in time, never fired"
+async_timeouts="a timeout around one await: gave up after 1 ms: True; the work was cancelled: True
+a timeout around a block: gave up after 1 ms: True; the work was cancelled: True
+a cancelled task: its cleanup ran: True; awaiting it reported the cancellation: True
+a group where one task fails: 1 error(s): boom; its sibling was cancelled: True"
+async_blocking="a blocking sleep in a task: the loop ticked 0 times while it ran; its longest pause: the whole call
+the sleep moved to a thread: the loop ticked 2 times while it ran; its longest pause: part of the call"
 pool_api="imap: 1 4 9 16 25
 imap_unordered, sorted: [1, 4, 9, 16, 25]
 starmap(pow): [8, 9]
@@ -113,6 +119,14 @@ for ((round = 0; round < rounds; round++)); do
         process-lock --processes 2 --increments 100 --start-method "$m"
     check "pool-api $m" "$pool_api" -- pool-api --start-method "$m"
     check executor-api "$executor_api" -- executor-api --timeout-ms 1
+    check async-basics "$(printf 'finished: 1 unit(s)\nfinished: 2 unit(s)\nfinished: 3 unit(s)\ngather, in start order: [3, 1, 2]\none thread ran every task: True')" -- \
+        async-basics --unit-ms 0
+    check async-queue "$(printf '4 items from 2 producers, squared by 2 consumers\n[0, 1, 4, 9]\nsum: 14')" -- \
+        async-queue --producers 2 --consumers 2 --items 2 --maxsize 1
+    check async-timeouts "$async_timeouts" -- async-timeouts --timeout-ms 1
+    check "async-bridge $m" "$(printf 'to_thread: the loop ran another task meanwhile: True\nrun_in_executor, thread pool: [25, %d]\nrun_in_executor, process pool: [25, %d]' $((n * n)) $((n * n)))" -- \
+        async-bridge --workers $((1 + round % 3)) --start-method "$m" 5 "$n"
+    check async-blocking "$async_blocking" -- async-blocking --block-ms 5 --tick-ms 1 --ticks 2
 done
 
 # Interrupted runs: shared-memory --named, signalled at a random moment (to its whole process
@@ -146,7 +160,7 @@ done
 
 # Stragglers: any process of these programs still running (none should be, once all are done).
 sleep 0.5
-stray=$(pgrep -f "$bin/(simple-|thread-|lock-counter|daemon-thread|process-pool|queue-ipc|shared-memory|executors|as-completed|producer-consumer|sync-primitives|pipe-ipc|process-lock|pool-api|executor-api)" | wc -l)
+stray=$(pgrep -f "$bin/(simple-|thread-|lock-counter|daemon-thread|process-pool|queue-ipc|shared-memory|executors|as-completed|producer-consumer|sync-primitives|pipe-ipc|process-lock|pool-api|executor-api|async-)" | wc -l)
 leftovers=$((leftovers + stray))
 [ "$stray" -eq 0 ] || problem "stragglers" "$stray processes still running"
 

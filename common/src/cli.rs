@@ -58,6 +58,18 @@ impl FromStr for Millis {
     }
 }
 
+impl Millis {
+    /// A clap `value_parser` for a duration of at least 1 ms, for a flag where 0 would mean
+    /// something else (or nothing): `#[arg(long, value_parser = Millis::positive)]`.
+    pub fn positive(arg: &str) -> Result<Millis, String> {
+        let ms: Millis = arg.parse()?;
+        if ms.0.is_zero() {
+            return Err("must be at least 1".into());
+        }
+        Ok(ms)
+    }
+}
+
 impl fmt::Display for Millis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0.as_millis())

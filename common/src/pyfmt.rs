@@ -52,6 +52,13 @@ py_integers!(
     i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
 );
 
+/// `True` and `False`, as Python spells them.
+impl PyDisplay for bool {
+    fn py_fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(if *self { "True" } else { "False" })
+    }
+}
+
 impl PyDisplay for f64 {
     /// Python's `repr(float)`: the shortest digits that round-trip (the nearest such, ties to
     /// even), always with a `.0` or an exponent, and scientific notation below `1e-4` and from

@@ -27,6 +27,11 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("executor-api", "--timeout-ms"),
     ("threads-vs-processes", "--repeat"),
     ("when-to-use", "--repeat"),
+    ("async-basics", "--unit-ms"),
+    ("async-queue", "--maxsize"),
+    ("async-timeouts", "--timeout-ms"),
+    ("async-bridge", "--workers"),
+    ("async-blocking", "--ticks"),
 ];
 
 #[test]
@@ -61,6 +66,9 @@ fn quick(program: &str) -> Vec<&'static str> {
         "sync-primitives" => vec!["--timer-ms", "1"],
         "executor-api" => vec!["--timeout-ms", "1"],
         "threads-vs-processes" | "when-to-use" => vec!["--quick"],
+        "async-basics" => vec!["--unit-ms", "1"],
+        "async-timeouts" => vec!["--timeout-ms", "1"],
+        "async-blocking" => vec!["--block-ms", "1", "--tick-ms", "1", "--ticks", "2"],
         _ => vec![],
     }
 }

@@ -43,6 +43,11 @@ const TWINS: &[(&str, &str, &str)] = &[
         "threads_vs_processes.py",
     ),
     ("examples-compare", "when-to-use", "when_to_use.py"),
+    ("examples-async", "async-basics", "async_basics.py"),
+    ("examples-async", "async-queue", "async_queue.py"),
+    ("examples-async", "async-timeouts", "async_timeouts.py"),
+    ("examples-async", "async-bridge", "async_bridge.py"),
+    ("examples-async", "async-blocking", "async_blocking.py"),
 ];
 
 fn twin(package: &str) -> PathBuf {
@@ -167,6 +172,56 @@ fn the_process_programs_print_what_python_prints_under_every_start_method() {
             return;
         };
         assert_eq!(rust.lines().next(), py.lines().next(), "the locked total");
+    }
+}
+
+#[test]
+fn the_async_programs_print_what_python_prints() {
+    for (package, args) in [
+        ("async-basics", &["--unit-ms", "20"][..]),
+        ("async-basics", &["--unit-ms", "1", "2", "2", "0", "1"]),
+        ("async-queue", &[]),
+        (
+            "async-queue",
+            &[
+                "--producers",
+                "5",
+                "--consumers",
+                "1",
+                "--items",
+                "3",
+                "--maxsize",
+                "1",
+            ],
+        ),
+        ("async-queue", &["--items", "0"]),
+        ("async-timeouts", &[]),
+        ("async-timeouts", &["--timeout-ms", "1"]),
+        (
+            "async-blocking",
+            &["--block-ms", "30", "--tick-ms", "2", "--ticks", "3"],
+        ),
+        (
+            "async-blocking",
+            &["--block-ms", "0", "--tick-ms", "1", "--ticks", "2"],
+        ),
+    ] {
+        let Some((rust, py)) = both(package, args) else {
+            return;
+        };
+        assert_eq!(rust, py, "{package} {args:?}");
+    }
+    for method in START_METHODS {
+        for args in [&["5", "-6"][..], &["--workers", "1", "--"]] {
+            let dash = args.last() == Some(&"--");
+            let mut args: Vec<&str> = args[..args.len() - usize::from(dash)].to_vec();
+            args.extend(["--start-method", method]);
+            args.extend(dash.then_some("--"));
+            let Some((rust, py)) = both("async-bridge", &args) else {
+                return;
+            };
+            assert_eq!(rust, py, "async-bridge {args:?}");
+        }
     }
 }
 

@@ -1,0 +1,164 @@
+//! Beyond the notes: one blocking call stalls an event loop. A ticker task ticks every
+//! `--tick-ms`; meanwhile a 200 ms sleep runs, first as a blocking `time.sleep` /
+//! `std::thread::sleep` inside a task, then moved to another thread (`asyncio.to_thread` /
+//! `spawn_blocking`). For each, the program measures the loop's longest pause between ticks and
+//! counts the ticks that happened while the sleep ran.
+//!
+//! The two lines are certain by construction, not by timing. Blocked, the loop's only thread is
+//! asleep, so no tick can happen during the call, and the gap that spans it is at least as long as
+//! the call. Moved to a thread, the call waits for the ticker's last tick before it returns, so
+//! every tick falls inside it; with two ticks or more the longest gap is shorter than the whole
+//! call. The words `the whole call` / `part of the call` are chosen by comparing the two measured
+//! durations (`-v` prints them on stderr).
+//!
+//! Where Rust differs: this program runs tokio's current-thread runtime, one thread as asyncio's
+//! loop is. On the default multi-thread runtime a blocking call stalls one worker thread and the
+//! tasks queued on it, while the others go on; the fix is the same, `spawn_blocking` (or
+//! `block_in_place`). Rust cannot see a blocking call inside `async` code any more than Python can.
+//!
+//! Run: `cargo run -p async-blocking [-- --block-ms 200 --tick-ms 20 --ticks 5 -v]`.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use common::cli::{self, Millis};
+
+/// Measure how a blocking call in a task stalls the loop, then move it to a thread.
+#[derive(Parser)]
+#[command(
+    version,
+    after_help = "Beyond the notes: blocking the event loop. Source: examples-async/async-blocking/src/main.rs; Python twin: examples-async/async-blocking/async_blocking.py."
+)]
+struct Args {
+    /// How long the blocking call sleeps, in milliseconds.
+    #[arg(long, default_value = "200")]
+    block_ms: Millis,
+    /// The ticker's period, in milliseconds (at least 1).
+    #[arg(long, default_value = "20", value_parser = Millis::positive)]
+    tick_ms: Millis,
+    /// How many times the ticker ticks (2 to 1000).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    ticks: u32,
+    /// Print the measured durations on stderr.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+/// Ticks `ticks` times, `tick` apart; returns `start` and the time of each tick. Tells `done`,
+/// if given, after the last one.
+async fn ticker(
+    ticks: u32,
+    tick: Duration,
+    start: Instant,
+    done: Option<mpsc::Sender<()>>,
+) -> Vec<Instant> {
+    let mut stamps = vec![start];
+    for _ in 0..ticks {
+        tokio::time::sleep(tick).await;
+        stamps.push(Instant::now());
+    }
+    if let Some(done) = done {
+        _ = done.send(());
+    }
+    stamps
+}
+
+/// The line for one scene, by its rule: the longest gap between the ticker's stamps is "the
+/// whole call" when it is at least as long as the call, else "part of the call".
+fn report(what: &str, stamps: &[Instant], call: (Instant, Instant), verbose: bool) -> String {
+    let during = stamps[1..]
+        .iter()
+        .filter(|&&t| t > call.0 && t < call.1)
+        .count();
+    let longest = stamps
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .max()
+        .unwrap_or_default();
+    let took = call.1 - call.0;
+    if verbose {
+        eprintln!("{what}: longest pause {longest:.1?}, the call {took:.1?}");
+    }
+    let pause = if longest >= took {
+        "the whole call"
+    } else {
+        "part of the call"
+    };
+    format!("{what}: the loop ticked {during} times while it ran; its longest pause: {pause}")
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    cli::run(|| {
+        let (block, tick) = (args.block_ms.duration(), args.tick_ms.duration());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()?;
+        runtime.block_on(async {
+            // Blocking: the runtime's one thread sleeps, and the ticker cannot run.
+            let start = Instant::now();
+            let ticking = tokio::spawn(ticker(args.ticks, tick, start, None));
+            tokio::task::yield_now().await; // The ticker starts and waits for its first tick.
+            let call_start = Instant::now();
+            std::thread::sleep(block);
+            let call = (call_start, Instant::now());
+            let stamps = ticking.await?;
+            println!(
+                "{}",
+                report("a blocking sleep in a task", &stamps, call, args.verbose)
+            );
+
+            // Moved to a thread: the loop keeps ticking; the call ends after the last tick.
+            let (done, ticked) = mpsc::channel();
+            let call_start = Instant::now();
+            let sleeper = tokio::task::spawn_blocking(move || {
+                std::thread::sleep(block);
+                _ = ticked.recv(); // Every tick falls inside the call.
+                Instant::now()
+            });
+            let stamps = ticker(args.ticks, tick, Instant::now(), Some(done)).await;
+            let call = (call_start, sleeper.await?);
+            println!(
+                "{}",
+                report("the sleep moved to a thread", &stamps, call, args.verbose)
+            );
+            Ok(())
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rule, fed both kinds of data: a gap as long as the call, and gaps shorter than it.
+    #[test]
+    fn the_pause_words_and_the_tick_count_come_from_the_stamps() {
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        // A tick at 250 after a call from 10 to 210: none inside, the gap 0..250 spans the call.
+        let blocked = report("b", &[at(0), at(250), at(270)], (at(10), at(210)), false);
+        assert_eq!(
+            blocked,
+            "b: the loop ticked 0 times while it ran; its longest pause: the whole call"
+        );
+        // Ticks at 20, 40, 60 inside a call from 0 to 200: every gap is part of it.
+        let free = report(
+            "f",
+            &[at(0), at(20), at(40), at(60)],
+            (at(0), at(200)),
+            false,
+        );
+        assert_eq!(
+            free,
+            "f: the loop ticked 3 times while it ran; its longest pause: part of the call"
+        );
+        // A loop that kept ticking but paused longer than the call once: the words follow the data.
+        let odd = report("o", &[at(0), at(5), at(400)], (at(1), at(100)), false);
+        assert_eq!(
+            odd,
+            "o: the loop ticked 1 times while it ran; its longest pause: the whole call"
+        );
+    }
+}

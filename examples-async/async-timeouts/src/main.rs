@@ -1,0 +1,155 @@
+//! Beyond the notes: giving up and cancelling in `asyncio` — `wait_for`, `asyncio.timeout`,
+//! `task.cancel()` with `CancelledError`, and `TaskGroup` (Python 3.11) — beside tokio's
+//! `time::timeout`, `JoinHandle::abort` and `JoinSet`.
+//!
+//! Four short scenes, each ending in one line: a timeout around one await, a timeout around a
+//! block of awaits, a task cancelled while it waits, and a group of two tasks where one fails and
+//! the other, still waiting, is cancelled. Nothing depends on timing: the awaited work never
+//! finishes on its own, and each cancel comes after the task has said it started.
+//!
+//! Where Rust differs: Python cancels by raising `CancelledError` inside the task at its next
+//! `await`, and the task may catch it to clean up (or even refuse). A Rust future is cancelled by
+//! being *dropped*: `timeout` drops the future it gave up on, and `abort` has the runtime drop the
+//! task's future. Nothing runs in the task after its last `.await`; its cleanup is `Drop`, as
+//! here (`Cleanup`), which runs however the future ends. `JoinSet` plays `TaskGroup`: on the
+//! first error this program calls `abort_all`, which `TaskGroup` does by itself (and dropping a
+//! `JoinSet` aborts whatever it still holds).
+//!
+//! A timeout of 0 ms is refused in both programs: Python 3.11's `wait_for` then cancels the
+//! coroutine before it has started (`asyncio/tasks.py`, the `timeout <= 0` branch), so its cleanup
+//! never runs, while tokio's `timeout` polls the future once before it looks at the clock. From
+//! 1 ms on both start the work first, then cancel it.
+//!
+//! Run: `cargo run -p async-timeouts [-- --timeout-ms 50]`.
+
+use std::future::pending;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use clap::Parser;
+use common::cli::{self, Millis};
+use common::pyfmt::Py;
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+
+/// Time out, cancel, and fail in a group, on one thread.
+#[derive(Parser)]
+#[command(
+    version,
+    after_help = "Beyond the notes: asyncio timeouts and cancellation. Source: examples-async/async-timeouts/src/main.rs; Python twin: examples-async/async-timeouts/async_timeouts.py."
+)]
+struct Args {
+    /// How long each timeout waits, in milliseconds (at least 1: see the header).
+    #[arg(long, default_value = "50", value_parser = Millis::positive)]
+    timeout_ms: Millis,
+}
+
+/// Marks `flag` when dropped: the cleanup a cancelled future runs (Python's `except CancelledError`).
+struct Cleanup(Arc<AtomicBool>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Work that never finishes on its own; `cleaned` is marked when it is cancelled (dropped).
+async fn never(cleaned: Arc<AtomicBool>) {
+    let _cleanup = Cleanup(cleaned);
+    pending::<()>().await;
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    cli::run(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()?;
+        runtime.block_on(scenes(args.timeout_ms.duration()))
+    })
+}
+
+async fn scenes(limit: Duration) -> Result<(), common::error::BoxError> {
+    let ms = limit.as_millis();
+
+    // `asyncio.wait_for(never(), timeout)`: on time-out the inner work is cancelled.
+    let cleaned = Arc::new(AtomicBool::new(false));
+    let gave_up = tokio::time::timeout(limit, never(Arc::clone(&cleaned)))
+        .await
+        .is_err();
+    let cancelled = cleaned.load(Ordering::SeqCst);
+    println!(
+        "a timeout around one await: gave up after {ms} ms: {}; the work was cancelled: {}",
+        Py(gave_up),
+        Py(cancelled)
+    );
+
+    // `async with asyncio.timeout(t):` around several awaits: one deadline for the whole block.
+    let cleaned = Arc::new(AtomicBool::new(false));
+    let block = async {
+        tokio::task::yield_now().await;
+        never(Arc::clone(&cleaned)).await;
+    };
+    let gave_up = tokio::time::timeout(limit, block).await.is_err();
+    println!(
+        "a timeout around a block: gave up after {ms} ms: {}; the work was cancelled: {}",
+        Py(gave_up),
+        Py(cleaned.load(Ordering::SeqCst))
+    );
+
+    // `task.cancel()`, then awaiting the task.
+    let cleaned = Arc::new(AtomicBool::new(false));
+    let (started, has_started) = oneshot::channel();
+    let worker = {
+        let cleaned = Arc::clone(&cleaned);
+        tokio::spawn(async move {
+            _ = started.send(());
+            never(cleaned).await;
+        })
+    };
+    has_started.await?;
+    worker.abort();
+    let seen_cancelled = worker.await.is_err_and(|e| e.is_cancelled());
+    println!(
+        "a cancelled task: its cleanup ran: {}; awaiting it reported the cancellation: {}",
+        Py(cleaned.load(Ordering::SeqCst)),
+        Py(seen_cancelled)
+    );
+
+    // `async with asyncio.TaskGroup() as group:` where one task fails while the other waits.
+    let cleaned = Arc::new(AtomicBool::new(false));
+    let (started, has_started) = oneshot::channel();
+    let mut group: JoinSet<Result<(), String>> = JoinSet::new();
+    {
+        let cleaned = Arc::clone(&cleaned);
+        group.spawn(async move {
+            _ = started.send(());
+            never(cleaned).await;
+            Ok(())
+        });
+    }
+    group.spawn(async move {
+        _ = has_started.await; // Fail only once the sibling is waiting.
+        Err("boom".to_owned())
+    });
+    let mut errors = Vec::new();
+    while let Some(joined) = group.join_next().await {
+        match joined {
+            Ok(Err(error)) => {
+                errors.push(error);
+                group.abort_all(); // What `TaskGroup` does on the first error.
+            }
+            Ok(Ok(())) => {}
+            Err(e) if e.is_cancelled() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    println!(
+        "a group where one task fails: {} error(s): {}; its sibling was cancelled: {}",
+        errors.len(),
+        errors.join(", "),
+        Py(cleaned.load(Ordering::SeqCst))
+    );
+    Ok(())
+}
