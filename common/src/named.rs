@@ -143,6 +143,7 @@ impl NamedSharedMemory {
     }
 
     /// The start of the mapping; valid for `len()` bytes while `self` lives.
+    #[inline]
     pub fn as_ptr(&self) -> NonNull<u8> {
         NonNull::new(self.shmem.as_ptr()).expect("a mapped segment is never at address 0")
     }

@@ -88,9 +88,11 @@ macro_rules! shareable {
         impl sealed::Sealed for $t {}
         impl Shareable for $t {
             type Cell = $cell;
+            #[inline]
             fn load(cell: &$cell) -> $t {
                 $from(cell.load(Acquire))
             }
+            #[inline]
             fn store(cell: &$cell, value: $t) {
                 cell.store($to(value), Release)
             }
