@@ -66,27 +66,27 @@ fn main() -> Result<()> {
     let mut queue_u64 = Row::new(
         "`IpcQueue<u64>` child → parent, per message",
         Unit::Nanos,
-        Goal::Raw(1.3),
+        Goal::Raw(1.2),
     );
     let mut queue_mib = Row::new(
         "`IpcQueue<Vec<u8>>`, 1 MiB messages, per MiB",
         Unit::Micros,
-        Goal::Raw(1.3),
+        Goal::RawAndPython(0.5, 0.33),
     );
     let mut locked = Row::new(
         "`SharedValue<i64>` lock + increment, 2 processes, per increment",
         Unit::Nanos,
-        Goal::Raw(1.3),
+        Goal::Raw(1.2),
     );
     let mut map_100k = Row::new(
         "`ProcessPool::map`, 100k trivial items, per item",
         Unit::Nanos,
-        Goal::Raw(2.0),
+        Goal::Raw(1.5),
     );
     let mut map_1m = Row::new(
         "`ProcessPool::map`, 1M trivial items, per item",
         Unit::Nanos,
-        Goal::Raw(2.0),
+        Goal::Raw(1.5),
     );
     for round in 0..rounds {
         eprint!("\rprocesses: round {}/{rounds}  ", round + 1);
@@ -163,7 +163,7 @@ fn main() -> Result<()> {
     let mut round_trip = Row::new(
         "`ThreadPoolExecutor` submit + result, per round trip",
         Unit::Nanos,
-        Goal::Raw(1.0),
+        Goal::Raw(1.1),
     );
     for round in 0..rounds {
         eprint!("\rthreads: round {}/{rounds}  ", round + 1);

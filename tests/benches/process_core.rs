@@ -63,7 +63,7 @@ fn main() -> Result<()> {
     common::roles::run_if_child(&[&NOTHING, &SLEEP_MS, &STAMP_AFTER]);
     let (rounds, mut python) = measure::start("Process core", 30, "process_core.py")?;
     let mut rows = vec![
-        Row::new("start + join, fork", Unit::Micros, Goal::Raw(1.3)),
+        Row::new("start + join, fork", Unit::Micros, Goal::Raw(1.2)),
         Row::new("start + join, spawn", Unit::Micros, Goal::None),
         Row::new("start + join, forkserver", Unit::Micros, Goal::None),
         Row::new(

@@ -32,6 +32,8 @@ pub enum Goal {
     Raw(f64),
     /// The project's median at most this many times Python's.
     Python(f64),
+    /// Both at once: at most this many times the raw primitive's, and this many times Python's.
+    RawAndPython(f64, f64),
     /// The project's median at most this, in the row's shown unit.
     Below(f64),
 }
@@ -148,6 +150,11 @@ pub fn print_table(rows: &[Row], python: Option<&Python>) {
             Goal::Python(limit) => (
                 format!("≤ {limit}× Python"),
                 met(ratio(&row.ours, &row.python).is_some_and(|r| r <= limit)),
+            ),
+            Goal::RawAndPython(raw, py) => (
+                format!("≤ {raw}× raw, ≤ {py}× Python"),
+                met(ratio(&row.ours, &row.raw).is_some_and(|r| r <= raw)
+                    && ratio(&row.ours, &row.python).is_some_and(|r| r <= py)),
             ),
             Goal::Below(limit) => {
                 let (scale, _, unit) = row.scale();
