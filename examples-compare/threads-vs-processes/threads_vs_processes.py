@@ -6,6 +6,7 @@ runs it and puts its columns beside Rust's. Processes are forked, as Rust's are:
 is set to "fork" explicitly (it is the default on Linux only up to 3.13; 3.14 made it "forkserver").
 """
 import argparse
+import asyncio
 import multiprocessing
 import os
 import platform
@@ -160,6 +161,41 @@ def memory_per_idle_worker(args):
         c.join()
 
 
+async def idle_tasks(n):
+    """KiB of resident memory one idle asyncio task adds, over `n` tasks that all started and wait."""
+    before = kib("/proc/self/status", ["VmRSS:"])
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(stop.wait()) for _ in range(n)]
+    await asyncio.sleep(0)  # Every task runs up to its first await: the loop runs them in order.
+    after = kib("/proc/self/status", ["VmRSS:"])
+    stop.set()
+    await asyncio.gather(*tasks)
+    return (after - before) / n
+
+
+async def task_starts(n):
+    """Microseconds to create a task that does nothing and await it, averaged over `n`."""
+    async def nothing_async():
+        pass
+
+    started = time.perf_counter()
+    for _ in range(n):
+        await asyncio.create_task(nothing_async())
+    return (time.perf_counter() - started) * 1e6 / n
+
+
+async def io_tasks(waits, seconds, at_once):
+    """`waits` waits, a task each, at most `at_once` waiting together."""
+    limit = asyncio.Semaphore(at_once)
+
+    async def one():
+        async with limit:
+            await asyncio.sleep(seconds)  # Waiting, not blocking: the loop is free.
+            return 1
+
+    return sum(await asyncio.gather(*(one() for _ in range(waits))))
+
+
 def raise_in_thread():
     raise RuntimeError("boom")
 
@@ -229,7 +265,7 @@ def overhead(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for flag in ["repeat", "cpu-workers", "cpu-units", "io-waits", "io-ms", "io-workers", "idle",
-                 "thread-starts", "process-starts", "sweep"]:
+                 "thread-starts", "process-starts", "idle-tasks", "task-starts", "sweep"]:
         parser.add_argument(f"--{flag}", type=int, required=True)
     args = parser.parse_args()
     multiprocessing.set_start_method("fork")
@@ -243,6 +279,8 @@ def main():
     step()
     memory_per_idle_worker(args)
     step()
+    emit_number("memory.task_kib", asyncio.run(idle_tasks(args.idle_tasks)))
+    step()
     crashes()
     step()
     for _ in range(args.repeat):
@@ -253,7 +291,13 @@ def main():
             step()
             emit_number(f"{row}.processes", timed(pooled, args, row, workers))
             step()
+        started = time.perf_counter()
+        asyncio.run(io_tasks(args.io_waits, args.io_ms / 1000, args.io_workers))
+        emit_number("io.tasks", time.perf_counter() - started)
+        step()
         overhead(args)
+        emit_number("overhead.task", asyncio.run(task_starts(args.task_starts)))
+        step()
     for workers in range(1, args.sweep + 1):
         for _ in range(args.repeat):
             for row in ["cpu", "io"]:

@@ -1,21 +1,26 @@
 """Notes § When to Use What, measured in Python: the twin of src/main.rs, run by `when-to-use --python`.
 
-The same use cases, in one thread, in worker threads and in a pool of worker processes (forked, as
+The same use cases, in one thread, in worker threads, in a pool of worker processes (forked, as
 Rust's are: the start method is set to "fork" explicitly, since 3.14 made "forkserver" the default
 on Linux), on Python's own work: the same files and the same pages (from
 the Rust program's local server, given by --port), and CPU-bound work scaled down (a blur of a
 smaller image, fewer Monte Carlo samples) so that pure Python finishes in seconds. Every technique
-must compute the same answer. It prints `n<TAB>when.<row>.<Technique><TAB>seconds` lines, the
+must compute the same answer. The two I/O-bound use cases also run as asyncio tasks (files through
+asyncio.to_thread, pages through asyncio.open_connection), and a many-connections row fetches
+--connections pages at once from a second server (--connections-port): a thread per request, a pool
+of threads, and an asyncio task per request, each timed with the memory it added at its peak. It prints `n<TAB>when.<row>.<Technique><TAB>seconds` lines, the
 other observations the Rust side records under the same keys (`f<TAB>key<TAB>text` for facts), and
 `p` after each step, for the Rust program to read.
 """
 import argparse
+import asyncio
 import math
 import multiprocessing
 import os
 import pickle
 import platform
 import random
+import resource
 import sys
 import threading
 import time
@@ -23,6 +28,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 TECHNIQUES = ["Sequential", "Threads", "Processes"]
+IO_TECHNIQUES = TECHNIQUES + ["Async"]
+WAYS = ["ThreadPerRequest", "Pool", "Async"]
 
 
 def emit(key, value):
@@ -42,6 +49,8 @@ def step():
 
 
 def three_ways(technique, workers, f, items):
+    if technique == "Async":
+        return asyncio.run(ASYNC_WAYS[f](workers, items))
     if technique == "Sequential":
         return [f(item) for item in items]
     if technique == "Threads":
@@ -74,6 +83,84 @@ def fetch(item):
     port, n = item
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/page/{n}") as response:
         return sum(response.read())
+
+
+async def async_file_io(workers, items):
+    """Each round trip on the loop's executor of `workers` threads (what asyncio.to_thread uses)."""
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(workers))
+    return await asyncio.gather(*(asyncio.to_thread(file_round_trip, item) for item in items))
+
+
+async def async_fetch(port, n):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET /page/{n} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    response = await reader.read()  # Up to the end: the server closes after one page.
+    writer.close()
+    await writer.wait_closed()
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 200"), f"page {n}: not 200 OK"
+    return sum(body)
+
+
+async def async_web(at_once, items):
+    """A task per page, at most `at_once` at a time (None: all at once)."""
+    limit = asyncio.Semaphore(at_once) if at_once else None
+
+    async def one(item):
+        if limit is None:
+            return await async_fetch(*item)
+        async with limit:
+            return await async_fetch(*item)
+
+    return await asyncio.gather(*(one(item) for item in items))
+
+
+def resident():
+    """(VmRSS, VmHWM) of this process, in bytes."""
+    with open("/proc/self/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
+    return tuple(int(fields[name].split()[0]) * 1024 for name in ("VmRSS", "VmHWM"))
+
+
+def many_connections(way, port, count, pool):
+    """Seconds, the peak growth of the resident set, and the checksum, for `count` requests at once."""
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # Resets the peak (VmHWM) to the current resident set.
+    before, _ = resident()
+    items = [(port, n) for n in range(count)]
+    started = time.perf_counter()
+    if way == "ThreadPerRequest":
+        # Every thread waits until all are started, so that all the requests are in flight
+        # together (starting 10 000 threads takes longer than one request).
+        sums, go = [None] * count, threading.Event()
+
+        def one(n):
+            go.wait()
+            sums[n] = fetch(items[n])
+
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(count)]
+        try:
+            for t in threads:
+                t.start()
+        finally:
+            go.set()
+        for t in threads:
+            if t.ident is not None:
+                t.join()
+        assert None not in sums, "a request failed"
+    elif way == "Pool":
+        with ThreadPoolExecutor(pool) as executor:
+            sums = list(executor.map(fetch, items))
+    else:
+        sums = asyncio.run(async_web(None, items))
+    seconds = time.perf_counter() - started
+    return seconds, resident()[1] - before, checksum(sums)
+
+
+def raise_open_file_limit():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 SIGMA, HALO = 3.0, 12
@@ -140,6 +227,9 @@ def start_costs(workers):
     return threads_time, time.perf_counter() - started
 
 
+ASYNC_WAYS = {}  # Filled once the functions exist: file_round_trip → async_file_io, fetch → async_web.
+
+
 def darts(item):
     samples, seed = item
     rng = random.Random(seed)
@@ -173,13 +263,20 @@ def longest_pauses(samples):
     return inline, longest
 
 
+ASYNC_WAYS.update({file_round_trip: async_file_io, fetch: async_web})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cpus", type=int, default=os.cpu_count())
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--connections-port", type=int, required=True)
+    parser.add_argument("--connections", type=int, default=10_000)
+    parser.add_argument("--connection-delay-ms", type=int, default=5)
     args = parser.parse_args()
+    raise_open_file_limit()
     multiprocessing.set_start_method("fork")
     fact("start_method", multiprocessing.get_start_method())
     fact("python.implementation", platform.python_implementation())
@@ -201,6 +298,10 @@ def main():
     label(2, f"Image processing (Gaussian blur of a {side}×{side} image, in pure Python; {args.cpus} workers)")
     label(3, f"Scientific computation (Monte Carlo π, {samples / 1e6:g} M samples; {args.cpus} workers)")
     label(4, "Responsiveness (GUI apps): longest pause of a loop that reports every 10 ms")
+    fact("conn.label", f"Many connections ({args.connections} requests at once, each answered after {args.connection_delay_ms} ms)")
+    emit("conn.count", args.connections)
+    emit("conn.delay", args.connection_delay_ms / 1000)
+    emit("conn.pool", io_workers)
     file_items = [(directory, n, size) for n in range(files)]
     page_items = [(args.port, n) for n in range(pages)]
     dart_items = [(samples // 16, seed) for seed in range(16)]
@@ -220,8 +321,9 @@ def main():
             ]
             for row, workers, f, items in rows:
                 answers = []
-                for k in range(3):
-                    technique = TECHNIQUES[(k + run) % 3]
+                techniques = IO_TECHNIQUES if row in ("0", "1") else TECHNIQUES
+                for k in range(len(techniques)):
+                    technique = techniques[(k + run) % len(techniques)]
                     started = time.perf_counter()
                     if row == "2":
                         answers.append(image(technique, workers, picture))
@@ -238,6 +340,15 @@ def main():
             emit("when.4.Sequential", inline)
             emit("when.4.Threads", threaded)
             step()
+            answers = []
+            for k in range(len(WAYS)):
+                way = WAYS[(k + run) % len(WAYS)]
+                seconds, peak, total = many_connections(way, args.connections_port, args.connections, io_workers)
+                emit(f"conn.{way}", seconds)
+                emit(f"conn.{way}.peak", peak)
+                answers.append(total)
+                step()
+            assert len(set(answers)) == 1, f"many connections: the ways disagree: {answers}"
     finally:
         os.rmdir(directory)
 

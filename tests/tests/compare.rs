@@ -50,16 +50,24 @@ fn threads_vs_processes_shows_the_notes_rows_and_their_facts() {
         .split_once("## What the numbers say")
         .expect("a verdict table");
     let rows = rows(table);
-    let columns = if with_python { 7 } else { 5 };
-    assert_eq!(rows[0][3..5], ["Rust threads", "Rust processes"], "{page}");
+    let columns = if with_python { 9 } else { 6 };
+    assert_eq!(
+        rows[0][3..6],
+        ["Rust threads", "Rust processes", "Rust async tasks"],
+        "{page}"
+    );
+    if with_python {
+        assert_eq!(rows[0][8], "Python asyncio tasks", "{page}");
+    }
     assert!(rows.iter().all(|r| r.len() == columns), "{page}");
     let body = &rows[2..];
     assert_eq!(body.len(), FEATURES.len(), "{page}");
     for (row, feature) in body.iter().zip(FEATURES) {
         assert!(row[0].starts_with(feature), "{feature}: {row:?}");
     }
-    // Memory and Crashes: the same facts in every language's columns.
-    for pair in body[0][3..].chunks(2) {
+    // Memory and Crashes: the same facts in every language's columns; no task cell for them.
+    for pair in body[0][3..].chunks(3) {
+        assert_eq!(pair[2], "–", "{pair:?}");
         assert!(
             pair[0].contains("a thread's write is seen by main"),
             "{pair:?}"
@@ -73,7 +81,8 @@ fn threads_vs_processes_shows_the_notes_rows_and_their_facts() {
             "{pair:?}"
         );
     }
-    for pair in body[4][3..].chunks(2) {
+    for pair in body[4][3..].chunks(3) {
+        assert_eq!(pair[2], "–", "{pair:?}");
         assert!(pair[0].contains("ends the thread, main lives"), "{pair:?}");
         assert!(
             pair[0].contains("the whole process is killed by SIGABRT"),
@@ -83,17 +92,30 @@ fn threads_vs_processes_shows_the_notes_rows_and_their_facts() {
     }
     assert!(body[4][3].contains("join returns Err(\"boom\")"), "{page}");
     if with_python {
-        assert!(body[4][5].contains("join returns None"), "{page}");
+        assert!(body[4][6].contains("join returns None"), "{page}");
+    }
+    // The task cells of the rows that apply to tasks are measured.
+    for (row, unit) in [(1, "KiB"), (3, "×"), (5, "µs")] {
+        assert!(body[row][5].contains(unit), "{:?}", body[row]);
+        if with_python {
+            assert!(body[row][8].contains(unit), "{:?}", body[row]);
+        }
     }
     // One verdict row per claim and language; what the demonstrations saw decides theirs, and a
     // --quick run cannot tell anything from its timings.
     let verdicts = self::rows(verdicts);
     let languages = if with_python { 2 } else { 1 };
-    assert_eq!(verdicts.len(), 2 + 9 * languages, "{page}");
+    assert_eq!(verdicts.len(), 2 + 12 * languages, "{page}");
     for row in &verdicts[2..] {
-        let timed = ["Speed", "Why Use", "Overhead, start"]
-            .iter()
-            .any(|c| row[0].starts_with(c));
+        let timed = [
+            "Speed",
+            "Why Use",
+            "Overhead, start",
+            "Beyond the notes: I/O",
+            "Beyond the notes: start",
+        ]
+        .iter()
+        .any(|c| row[0].starts_with(c));
         let expected = if timed { "cannot tell" } else { "holds" };
         assert_eq!(row[3], expected, "{row:?}");
     }
@@ -244,7 +266,8 @@ fn when_to_use_runs_the_notes_use_cases_and_leaves_no_file() {
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
     std::fs::remove_dir_all(&tmp).ok();
     assert!(left.is_empty(), "left behind in TMPDIR: {left:?}");
-    let rows = rows(page.split_once("## What the numbers say").unwrap().0);
+    let (tables, connections) = page.split_once("Many connections").unwrap();
+    let rows = rows(tables);
     assert_eq!(
         rows[0],
         [
@@ -253,6 +276,7 @@ fn when_to_use_runs_the_notes_use_cases_and_leaves_no_file() {
             "Sequential",
             "Threads",
             "Processes",
+            "Async tasks",
             "Fastest"
         ],
         "{page}"
@@ -274,6 +298,25 @@ fn when_to_use_runs_the_notes_use_cases_and_leaves_no_file() {
         rows[6][4], "–",
         "a process has no main loop to keep free: {page}"
     );
+    // Async tasks where the work waits on I/O only.
+    for (row, measured) in [(2, true), (3, true), (4, false), (5, false), (6, false)] {
+        assert_eq!(rows[row][5].ends_with("×)"), measured, "{:?}", rows[row]);
+    }
+    let connections = self::rows(connections.split_once("## What the numbers say").unwrap().0);
+    assert_eq!(
+        connections[0][1..],
+        [
+            "a thread per request",
+            "a pool of 4 threads",
+            "an async task per request"
+        ],
+        "{page}"
+    );
+    assert!(connections[2][0] == "time" && connections[3][0].starts_with("memory"));
+    assert!(
+        connections[3][1..].iter().all(|c| c.ends_with("MiB")),
+        "{page}"
+    );
 }
 
 #[test]
@@ -286,12 +329,22 @@ fn when_to_use_adds_pythons_table_with_python() {
     let page = out.success();
     let (tables, verdicts) = page.split_once("## What the numbers say").unwrap();
     let rows = rows(tables);
-    assert_eq!(rows.len(), 14, "two tables of 5 rows: {page}");
-    assert!(rows[10][0].starts_with("Web scraping"), "{page}");
-    assert!(rows[13][0].starts_with("Responsiveness"), "{page}");
+    assert_eq!(
+        rows.len(),
+        2 * (7 + 4),
+        "two tables of 5 use cases and two of many connections: {page}"
+    );
+    assert!(rows[14][0].starts_with("Web scraping"), "{page}");
+    assert!(rows[17][0].starts_with("Responsiveness"), "{page}");
+    assert!(
+        page.contains(
+            "Many connections (200 requests at once, each answered after 2 ms) in Python"
+        ),
+        "{page}"
+    );
     assert!(page.contains("start method fork"), "{page}");
     let verdicts = self::rows(verdicts);
-    assert_eq!(verdicts.len(), 2 + 10, "5 claims × 2 languages: {page}");
+    assert_eq!(verdicts.len(), 2 + 14, "7 claims × 2 languages: {page}");
 }
 
 /// `make bench`'s report from tiny runs: the charts and the page are written.

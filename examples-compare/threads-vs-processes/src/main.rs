@@ -15,6 +15,7 @@ mod observed;
 mod python;
 mod report;
 mod session;
+mod tasks;
 mod verdicts;
 
 use std::path::PathBuf;

@@ -19,6 +19,8 @@ use nix::unistd::Pid;
 
 use evidence::record::Record;
 
+use crate::tasks;
+
 /// How much of everything to measure.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -37,6 +39,9 @@ pub struct Plan {
     /// Starts timed per repeat: threads, then processes by each start method.
     pub thread_starts: usize,
     pub process_starts: usize,
+    /// Idle async tasks started to weigh one, and tasks started and joined (beyond the notes).
+    pub idle_tasks: usize,
+    pub task_starts: usize,
     /// Also time every worker count from 1 to `sweep` (for the charts of `make bench`).
     pub sweep: usize,
 }
@@ -56,12 +61,14 @@ impl Plan {
             idle: pick(8, 100),
             thread_starts: pick(10, 200),
             process_starts: pick(2, 20),
+            idle_tasks: pick(1_000, 10_000),
+            task_starts: pick(100, 10_000),
             sweep,
         }
     }
 
     /// The plan's numbers as the Python twin's flags and as the evidence file's `plan.*` keys.
-    pub fn numbers(&self) -> [(&'static str, u64); 10] {
+    pub fn numbers(&self) -> [(&'static str, u64); 12] {
         [
             ("repeat", self.repeat as u64),
             ("cpu-workers", self.cpu_workers as u64),
@@ -72,6 +79,8 @@ impl Plan {
             ("idle", self.idle as u64),
             ("thread-starts", self.thread_starts as u64),
             ("process-starts", self.process_starts as u64),
+            ("idle-tasks", self.idle_tasks as u64),
+            ("task-starts", self.task_starts as u64),
             ("sweep", self.sweep as u64),
         ]
     }
@@ -100,6 +109,8 @@ impl Plan {
             idle: get("idle")? as usize,
             thread_starts: get("thread-starts")? as usize,
             process_starts: get("process-starts")? as usize,
+            idle_tasks: get("idle-tasks")? as usize,
+            task_starts: get("task-starts")? as usize,
             sweep: get("sweep")? as usize,
         })
     }
@@ -107,7 +118,7 @@ impl Plan {
     /// How many progress steps [`all`] takes (the Python twin takes as many).
     pub fn steps(&self) -> u64 {
         let sweeps = 2 * 2 * self.sweep;
-        (3 + self.repeat * (6 + 4) + sweeps * self.repeat) as u64
+        (4 + self.repeat * (6 + 1 + 4 + 1) + sweeps * self.repeat) as u64
     }
 }
 
@@ -117,6 +128,10 @@ pub fn all(plan: &Plan, mut step: impl FnMut()) -> Result<Record> {
     memory_is_shared_or_not(&mut r)?;
     step();
     memory_per_idle_worker(plan, &mut r)?;
+    step();
+    let task_kib =
+        tasks::memory_per_idle_task(plan.idle_tasks, || kib("/proc/self/status", &["VmRSS:"]))?;
+    r.add("memory.task_kib", task_kib);
     step();
     crashes(&mut r)?;
     step();
@@ -132,7 +147,12 @@ pub fn all(plan: &Plan, mut step: impl FnMut()) -> Result<Record> {
             );
             step();
         }
+        let (waits, wait, at_once) = (plan.io_waits, plan.io_wait, plan.io_workers);
+        r.add("io.tasks", time(|| tasks::io_waits(waits, wait, at_once))?);
+        step();
         overhead(plan, &mut r, &mut step)?;
+        r.add("overhead.task", tasks::start_and_join(plan.task_starts)?);
+        step();
     }
     for workers in 1..=plan.sweep {
         for _ in 0..plan.repeat {

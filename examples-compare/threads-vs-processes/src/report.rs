@@ -60,9 +60,9 @@ pub fn page(evidence: &Evidence) -> Result<String> {
 pub fn table(setup: &Setup, rust: &Record, python: Option<&Record>) -> String {
     let mut out = String::new();
     let mut header = vec!["Feature", "Notes: threading", "Notes: multiprocessing"];
-    header.extend(["Rust threads", "Rust processes"]);
+    header.extend(["Rust threads", "Rust processes", "Rust async tasks"]);
     if python.is_some() {
-        header.extend(["Python threads", "Python processes"]);
+        header.extend(["Python threads", "Python processes", "Python asyncio tasks"]);
     }
     row(&mut out, &header);
     row(&mut out, &vec!["---"; header.len()]);
@@ -77,7 +77,10 @@ pub fn table(setup: &Setup, rust: &Record, python: Option<&Record>) -> String {
     let rows: [(String, &str, &str, Cells); 6] = [
         ("Memory".into(), "Shared", "Separate", memory),
         (
-            format!("Memory per idle worker, of {idle} (KiB, lower is better)"),
+            format!(
+                "Memory per idle worker, of {idle} ({} tasks; KiB, lower is better)",
+                setup.plan.idle_tasks
+            ),
             "",
             "",
             cost,
@@ -86,7 +89,7 @@ pub fn table(setup: &Setup, rust: &Record, python: Option<&Record>) -> String {
             format!("Speed, CPU-bound: speedup over one thread, {n} workers (higher is better)"),
             "Slower due to GIL",
             "Faster",
-            |r| speedups(r, "cpu"),
+            |r| speedups(r, "cpu"), // No `cpu.tasks` is measured: the last cell is a dash.
         ),
         (
             format!(
@@ -100,7 +103,10 @@ pub fn table(setup: &Setup, rust: &Record, python: Option<&Record>) -> String {
             "Crashes".into(),
             "Can crash main thread",
             "Isolated crash",
-            crashes,
+            |r| {
+                let [threads, processes] = crashes(r);
+                [threads, processes, NOT_FOR_TASKS.into()]
+            },
         ),
         (
             "Overhead: start + join (lower is better)".into(),
@@ -117,17 +123,20 @@ pub fn table(setup: &Setup, rust: &Record, python: Option<&Record>) -> String {
         }
         row(&mut out, &line);
     }
-    out
+    out + "\nAsync tasks (beyond the notes) run on one thread, as asyncio's loop does, and are measured where the notes' rows apply to them: the memory an idle one adds, I/O-bound speed (at most as many waiting at once as the threads have workers), and start + join. They share their thread's memory; CPU-bound work gains nothing from them (a task that computes holds the only thread), and a task that panics or raises ends as a thread's work does: its handle reports it, and main goes on.\n"
 }
 
-type Cells = fn(&Record) -> [String; 2];
+/// A cell of a row that does not apply to async tasks; the note under the table says why.
+const NOT_FOR_TASKS: &str = "–";
+
+type Cells = fn(&Record) -> [String; 3];
 
 fn row(out: &mut String, cells: &[impl AsRef<str>]) {
     let cells: Vec<&str> = cells.iter().map(AsRef::as_ref).collect();
     _ = writeln!(out, "| {} |", cells.join(" | "));
 }
 
-fn memory(r: &Record) -> [String; 2] {
+fn memory(r: &Record) -> [String; 3] {
     [
         format!(
             "a thread's write is {} by main",
@@ -138,17 +147,22 @@ fn memory(r: &Record) -> [String; 2] {
             r.fact_or_dash("memory.child_write"),
             r.fact_or_dash("memory.shared_write")
         ),
+        NOT_FOR_TASKS.into(),
     ]
 }
 
-fn cost(r: &Record) -> [String; 2] {
+fn cost(r: &Record) -> [String; 3] {
     let kib = |key| {
         r.stats(key)
             .map_or("–".into(), |s| format!("{:.0} KiB", s.median))
     };
     let process =
         kib("memory.process_kib") + &times_a_thread(r, "memory.process_kib", "memory.thread_kib");
-    [kib("memory.thread_kib"), process]
+    let task = r
+        .stats("memory.task_kib")
+        .map_or("–".into(), |s| format!("{:.2} KiB", s.median))
+        + &times_a_thread(r, "memory.task_kib", "memory.thread_kib");
+    [kib("memory.thread_kib"), process, task]
 }
 
 /// ` (N× a thread)`: the ratio of two medians, or nothing if either is missing.
@@ -161,14 +175,14 @@ fn times_a_thread(r: &Record, key: &str, thread: &str) -> String {
     }
 }
 
-fn speedups(r: &Record, row: &str) -> [String; 2] {
+fn speedups(r: &Record, row: &str) -> [String; 3] {
     let cell = |kind| {
         let (Some(s), Some(t)) = (speedup(r, row, kind), r.median(&format!("{row}.{kind}"))) else {
             return "–".to_owned();
         };
         format!("{} ({})", spread(s, |v| format!("{v:.2}×")), seconds(t))
     };
-    [cell("threads"), cell("processes")]
+    [cell("threads"), cell("processes"), cell("tasks")]
 }
 
 fn crashes(r: &Record) -> [String; 2] {
@@ -201,14 +215,20 @@ fn crashes(r: &Record) -> [String; 2] {
     ]
 }
 
-fn overhead(r: &Record) -> [String; 2] {
+fn overhead(r: &Record) -> [String; 3] {
     let micros = |key: String| r.stats(&key).map_or("–".into(), |s| spread(s, micros));
     let processes = ["fork", "forkserver", "spawn"].map(|m| {
         let key = format!("overhead.{m}");
         let ratio = times_a_thread(r, &key, "overhead.thread");
         format!("{m} {}{ratio}", micros(key))
     });
-    [micros("overhead.thread".into()), processes.join(" · ")]
+    let task =
+        micros("overhead.task".into()) + &times_a_thread(r, "overhead.task", "overhead.thread");
+    [
+        micros("overhead.thread".into()),
+        processes.join(" · "),
+        task,
+    ]
 }
 
 /// `median [min–max]`, or just the median when every run gave the same.

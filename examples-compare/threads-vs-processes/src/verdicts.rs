@@ -43,8 +43,13 @@ pub fn findings(setup: &Setup, rust: &Record, python: Option<&Record>) -> Vec<Fi
         (crash_threads, false),
         (crash_processes, false),
     ];
+    let beyond: [(Claim, bool); 3] = [(task_memory, false), (task_io, true), (task_start, true)];
     let mut out = Vec::new();
-    for (claim, timed) in claims.into_iter().chain([(start_cost as Claim, true)]) {
+    let every = claims
+        .into_iter()
+        .chain([(start_cost as Claim, true)])
+        .chain(beyond);
+    for (claim, timed) in every {
         for &(language, r) in &languages {
             let finding = claim(setup, language, r);
             out.push(if timed {
@@ -363,6 +368,84 @@ fn start_cost(_: &Setup, language: &'static str, r: &Record) -> Finding {
     Finding::new(CLAIM, language, measured, verdict, why)
 }
 
+/// Beyond the notes, "an idle async task is lighter than an idle thread": a thread's added
+/// resident memory over a task's must clear [`MEMORY_EDGE`] (one measurement; a task under
+/// 0.01 KiB counts as 0.01 KiB, so that the ratio stays finite).
+fn task_memory(_: &Setup, language: &'static str, r: &Record) -> Finding {
+    const CLAIM: &str =
+        "Beyond the notes: memory per idle worker, an async task is lighter than a thread";
+    let (Some(thread), Some(task)) = (r.stats("memory.thread_kib"), r.stats("memory.task_kib"))
+    else {
+        return Finding::not_measured(CLAIM, language);
+    };
+    let floor = |s: Stats| Stats {
+        median: s.median.max(0.01),
+        min: s.min.max(0.01),
+        max: s.max.max(0.01),
+        ..s
+    };
+    let ratio = thread.ratio(floor(task));
+    let measured = format!(
+        "{:.0} KiB a thread, {:.2} KiB a task",
+        thread.median, task.median
+    );
+    let why = if ratio.median > 1.0 {
+        format!(
+            "a thread has a stack of its own; a task keeps only its state between awaits: {} less",
+            times(ratio.median)
+        )
+    } else {
+        "an idle task added as much memory as an idle thread".to_owned()
+    };
+    Finding::new(CLAIM, language, measured, exceeds(ratio, MEMORY_EDGE), why)
+}
+
+/// Beyond the notes, "async tasks overlap I/O waits as threads do": the tasks' speedup over one
+/// thread must clear [`OVERLAP`], with as many waiting at once as the threads have workers.
+fn task_io(setup: &Setup, language: &'static str, r: &Record) -> Finding {
+    const CLAIM: &str = "Beyond the notes: I/O-bound, async tasks on one thread overlap waits";
+    let Some(tasks) = speedup(r, "io", "tasks") else {
+        return Finding::not_measured(CLAIM, language);
+    };
+    let best = setup.plan.io_workers.min(setup.plan.io_waits);
+    let measured = format!(
+        "tasks {} over one thread (at most {best}×){}",
+        times_range(tasks),
+        speedup(r, "io", "threads")
+            .map_or(String::new(), |t| format!("; threads {}", times(t.median)))
+    );
+    let why = if tasks.median >= OVERLAP {
+        format!(
+            "up to {best} tasks waited at once on one thread: a waiting task gives the thread back"
+        )
+    } else {
+        "the tasks' waits ran almost one after another".to_owned()
+    };
+    Finding::new(CLAIM, language, measured, exceeds(tasks, OVERLAP), why)
+}
+
+/// Beyond the notes, "a task starts cheaper than a thread": a thread's start + join over a
+/// task's must clear [`START_EDGE`].
+fn task_start(_: &Setup, language: &'static str, r: &Record) -> Finding {
+    const CLAIM: &str = "Beyond the notes: start + join, an async task is cheaper than a thread";
+    let (Some(thread), Some(task)) = (r.stats("overhead.thread"), r.stats("overhead.task")) else {
+        return Finding::not_measured(CLAIM, language);
+    };
+    let ratio = thread.ratio(task);
+    let measured = format!(
+        "thread {}; task {} (a thread costs {})",
+        micros(thread.median),
+        micros(task.median),
+        times_range(ratio)
+    );
+    let why = if ratio.median > 1.0 {
+        "a task is an allocation and a place in the runtime's queue; a thread needs the kernel to make and end it".to_owned()
+    } else {
+        format!("a task cost {} a thread here", times(1.0 / ratio.median))
+    };
+    Finding::new(CLAIM, language, measured, exceeds(ratio, START_EDGE), why)
+}
+
 /// `a panic`, `an exception`.
 fn with_article(noun: &str) -> String {
     let vowel = noun.starts_with(['a', 'e', 'i', 'o', 'u']);
@@ -373,7 +456,7 @@ fn with_article(noun: &str) -> String {
 /// language's load.
 pub fn method(rust: &Record, python: Option<&Record>) -> String {
     let mut out = format!(
-        "How each verdict is reached (`examples-compare/threads-vs-processes/src/verdicts.rs`): a speed or overhead claim compares two timings by the ratio of every pairing of their runs, and holds when that ratio's whole [min–max] range is above its threshold (processes over threads, CPU-bound: {PROCESS_EDGE}×; threads over processes, I/O-bound: {THREAD_EDGE}×; threads over one thread on waits: {OVERLAP}×; a process's start over a thread's: {START_EDGE}×), does not hold when the whole range is below it, and cannot tell when the range straddles it. Such a verdict also cannot tell in a --quick run, with fewer than {MIN_RUNS} runs, or on a busy machine: other programs took more than {:.0}% of the CPUs' time while that language measured. Memory per worker is one measurement against {MEMORY_EDGE}×. Memory and Crashes verdicts are what the demonstrations observed.",
+        "How each verdict is reached (`examples-compare/threads-vs-processes/src/verdicts.rs`): a speed or overhead claim compares two timings by the ratio of every pairing of their runs, and holds when that ratio's whole [min–max] range is above its threshold (processes over threads, CPU-bound: {PROCESS_EDGE}×; threads over processes, I/O-bound: {THREAD_EDGE}×; threads over one thread on waits: {OVERLAP}×; a process's start over a thread's: {START_EDGE}×), does not hold when the whole range is below it, and cannot tell when the range straddles it. Such a verdict also cannot tell in a --quick run, with fewer than {MIN_RUNS} runs, or on a busy machine: other programs took more than {:.0}% of the CPUs' time while that language measured. Memory per worker is one measurement against {MEMORY_EDGE}×. Beyond the notes, async tasks: an idle task holds when a thread's memory over a task's is above {MEMORY_EDGE}×, overlapping waits when the tasks' speedup over one thread is above {OVERLAP}× in every pairing, and cheaper to start when a thread's start + join over a task's is above {START_EDGE}× in every pairing. Memory and Crashes verdicts are what the demonstrations observed.",
         evidence::load::FOREIGN_LIMIT * 100.0
     );
     for (language, r) in std::iter::once(("Rust", rust)).chain(python.map(|p| ("Python", p))) {

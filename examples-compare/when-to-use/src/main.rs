@@ -16,6 +16,8 @@
 //! Run: `cargo run --release -p when-to-use [-- --python]` (about 12 s, 25 s with Python;
 //! `--quick` checks that it runs).
 
+mod asynchronous;
+mod connections;
 mod measure;
 mod responsiveness;
 mod server;
@@ -48,6 +50,10 @@ struct Args {
     /// with a line on stderr, where python3 is missing).
     #[arg(long)]
     python: bool,
+    /// Requests in flight at once in the many-connections row (at most what the open-file
+    /// limit allows; the page says so when it is fewer).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    connections: u64,
     /// Tiny workloads, one run: checks that everything works; the timings mean nothing.
     #[arg(long)]
     quick: bool,
@@ -55,7 +61,7 @@ struct Args {
     #[arg(long)]
     data: Option<PathBuf>,
     /// Print the page of a file that --data wrote, without measuring anything.
-    #[arg(long, conflicts_with_all = ["repeat", "python", "quick", "data"])]
+    #[arg(long, conflicts_with_all = ["repeat", "python", "quick", "data", "connections"])]
     replay: Option<PathBuf>,
 }
 
@@ -81,9 +87,16 @@ fn main() -> std::process::ExitCode {
 
 /// Measures Rust, then Python if asked, each inside its own load window.
 fn measure_all(args: &Args) -> anyhow::Result<Evidence> {
-    let size = measure::Size::new(args.quick);
+    // Before the servers start, so that they inherit it too.
+    let fits = connections::raise_open_file_limit()?;
+    let size = measure::Size::new(args.quick, args.connections.min(fits));
     let repeat = if args.quick { 1 } else { args.repeat as usize };
     let server = server::Server::start(size.page_delay)?; // Forks: before any thread.
+    let many = server::Server::start(size.connection_delay)?;
+    let ports = measure::Ports {
+        pages: server.port(),
+        connections: many.port(),
+    };
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     let steps = repeat as u64 * measure::STEPS * if args.python { 2 } else { 1 };
     let bar = ProgressBar::new(steps).with_style(
@@ -92,21 +105,28 @@ fn measure_all(args: &Args) -> anyhow::Result<Evidence> {
     );
     let mut evidence = Evidence::default();
     measure::record_setup(&size, cpus, repeat, args.quick, evidence.scope_mut("run"));
+    if size.connections < args.connections && !args.quick {
+        let note = format!(
+            "{} of the {} connections asked for: the open-file limit allows no more",
+            size.connections, args.connections
+        );
+        evidence.scope_mut("run").fact("connections_limited", note);
+    }
     evidence::machine::record(evidence.scope_mut("run"))?;
 
     let window = Window::open()?;
-    let mut rust = measure::all(&size, repeat, cpus, server.port(), &bar)?;
+    let mut rust = measure::all(&size, repeat, cpus, ports, &bar)?;
     window.close()?.record(&mut rust);
     evidence.insert("rust", rust);
 
     if args.python {
         bar.set_message("Python");
         let window = Window::open()?;
-        if let Some(mut python) = measure::python(server.port(), repeat, cpus, args.quick, &bar)? {
+        if let Some(mut python) = measure::python(ports, &size, repeat, cpus, args.quick, &bar)? {
             window.close()?.record(&mut python);
             evidence.insert("python", python);
         }
     }
     bar.finish_and_clear();
     Ok(evidence)
-} // The server process is killed and reaped as `server` drops.
+} // The server processes are killed and reaped as `server` and `many` drop.

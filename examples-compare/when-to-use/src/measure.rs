@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, ensure};
 use indicatif::ProgressBar;
 
+use crate::connections::{self, WAYS};
 use crate::responsiveness;
 use crate::workloads::{self, Technique};
 use common::pool::ProcessPool;
@@ -23,12 +24,16 @@ pub struct Size {
     pub io_workers: usize,
     pub image_side: u32,
     pub samples: u64,
+    /// Requests in flight at once in the many-connections row, and how slowly each is answered.
+    pub connections: u64,
+    pub connection_delay: Duration,
 }
 
 impl Size {
-    /// The default sizes (about 20 s on 2 cores in all), or tiny ones for `--quick`.
-    pub fn new(quick: bool) -> Size {
-        if quick {
+    /// The default sizes (about 20 s on 2 cores in all), or tiny ones for `--quick`; at most
+    /// `connections` in the many-connections row.
+    pub fn new(quick: bool, connections: u64) -> Size {
+        let size = if quick {
             Size {
                 files: 8,
                 file_bytes: 4096,
@@ -37,6 +42,8 @@ impl Size {
                 io_workers: 4,
                 image_side: 256,
                 samples: 1_600_000,
+                connections: 200,
+                connection_delay: Duration::from_millis(2),
             }
         } else {
             Size {
@@ -47,7 +54,13 @@ impl Size {
                 io_workers: 8,
                 image_side: 4096,
                 samples: 160_000_000,
+                connections,
+                connection_delay: Duration::from_millis(5),
             }
+        };
+        Size {
+            connections: size.connections.min(connections),
+            ..size
         }
     }
 }
@@ -99,8 +112,9 @@ impl Drop for TempDir {
     }
 }
 
-/// Progress steps per run: three techniques for four use cases, and the responsiveness row.
-pub const STEPS: u64 = 13;
+/// Progress steps per run: four techniques for the two I/O-bound use cases, three for the two
+/// CPU-bound ones, the responsiveness row, and three ways in the many-connections row.
+pub const STEPS: u64 = 18;
 
 /// The use cases in the table's order: the notes' pick for each, and what kind of work it is.
 pub const ROWS: [(Technique, Work); 5] = [
@@ -158,7 +172,7 @@ pub fn all(
     size: &Size,
     repeat: usize,
     cpus: usize,
-    port: u16,
+    ports: Ports,
     bar: &ProgressBar,
 ) -> Result<Record> {
     let dir = TempDir::new()?;
@@ -197,6 +211,10 @@ pub fn all(
     for (row, label) in labels.iter().enumerate() {
         r.fact(format!("when.{row}.label"), label.as_str());
     }
+    r.fact("conn.label", connections_label(size));
+    r.add("conn.count", size.connections as f64);
+    r.add("conn.delay", size.connection_delay.as_secs_f64());
+    r.add("conn.pool", size.io_workers as f64);
     // What a pool copies to its workers and back; for the small rows an upper bound that
     // counts every number at 8 bytes and the directory's path once per file.
     let path = dir.path().as_os_str().len() as u64;
@@ -212,12 +230,9 @@ pub fn all(
     for run in 0..repeat {
         for (row, label) in labels.iter().enumerate().take(4) {
             let mut answers = Vec::new();
-            for k in 0..3 {
-                let t = [
-                    Technique::Sequential,
-                    Technique::Threads,
-                    Technique::Processes,
-                ][(k + run) % 3];
+            let techniques = techniques(row);
+            for k in 0..techniques.len() {
+                let t = techniques[(k + run) % techniques.len()];
                 let workers = if row < 2 { size.io_workers } else { cpus };
                 bar.set_message(format!(
                     "{}: {t:?}",
@@ -226,7 +241,7 @@ pub fn all(
                 let started = Instant::now();
                 let answer = match row {
                     0 => workloads::file_io(t, workers, dir.path(), size.files, size.file_bytes),
-                    1 => workloads::web(t, workers, port, size.pages),
+                    1 => workloads::web(t, workers, ports.pages, size.pages),
                     2 => workloads::image(t, workers, &image),
                     _ => workloads::monte_carlo(t, workers, size.samples),
                 };
@@ -249,8 +264,51 @@ pub fn all(
         r.add("when.4.Sequential", inline);
         r.add("when.4.Threads", threaded);
         bar.inc(1);
+        let mut answers = Vec::new();
+        for k in 0..WAYS.len() {
+            let way = WAYS[(k + run) % WAYS.len()];
+            bar.set_message(format!("Many connections: {way:?}"));
+            let (seconds, peak, sum) =
+                connections::run(way, ports.connections, size.connections, size.io_workers)
+                    .with_context(|| format!("many connections, {way:?}"))?;
+            r.add(format!("conn.{way:?}"), seconds);
+            r.add(format!("conn.{way:?}.peak"), peak);
+            answers.push(sum);
+            bar.inc(1);
+        }
+        ensure!(
+            answers.iter().all(|&a| a == answers[0]),
+            "many connections: the ways disagree: {answers:?}"
+        );
     }
     Ok(r)
+}
+
+/// The techniques a use case runs by: async tasks only for the I/O-bound ones.
+pub fn techniques(row: usize) -> &'static [Technique] {
+    const IO: &[Technique] = &[
+        Technique::Sequential,
+        Technique::Threads,
+        Technique::Processes,
+        Technique::Async,
+    ];
+    if row < 2 { IO } else { &IO[..3] }
+}
+
+/// The many-connections row's label.
+pub fn connections_label(size: &Size) -> String {
+    format!(
+        "Many connections ({} requests at once, each answered after {} ms)",
+        size.connections,
+        size.connection_delay.as_millis()
+    )
+}
+
+/// The two local servers' ports: the web-scraping row's and the many-connections row's.
+#[derive(Clone, Copy)]
+pub struct Ports {
+    pub pages: u16,
+    pub connections: u16,
 }
 
 /// Seconds to start and stop `workers` idle threads, and a pool of `workers` forked processes.
@@ -271,7 +329,8 @@ fn start_costs(workers: usize) -> Result<(f64, f64)> {
 /// `--python`: the same use cases measured by the twin, `when_to_use.py`, which fetches its pages
 /// from our server on `port`. It prints the same keys as [`all`] records, and `p` after each step.
 pub fn python(
-    port: u16,
+    ports: Ports,
+    size: &Size,
     repeat: usize,
     cpus: usize,
     quick: bool,
@@ -280,7 +339,13 @@ pub fn python(
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/when_to_use.py");
     let mut args = vec![
         "--port".to_owned(),
-        port.to_string(),
+        ports.pages.to_string(),
+        "--connections-port".to_owned(),
+        ports.connections.to_string(),
+        "--connections".to_owned(),
+        size.connections.to_string(),
+        "--connection-delay-ms".to_owned(),
+        size.connection_delay.as_millis().to_string(),
         "--repeat".to_owned(),
         repeat.to_string(),
         "--cpus".to_owned(),

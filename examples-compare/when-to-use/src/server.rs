@@ -22,6 +22,11 @@ impl Server {
     /// Binds a free port on 127.0.0.1 and forks the server onto it (call it before any thread).
     pub fn start(delay: Duration) -> Result<Server> {
         let listener = TcpListener::bind("127.0.0.1:0").context("binding 127.0.0.1")?;
+        // std listens with a backlog of 128; thousands of clients connecting at once would
+        // overflow it and wait for the kernel to resend their SYN a second later. Listening
+        // again only raises the limit (the kernel caps it at `net.core.somaxconn`).
+        nix::sys::socket::listen(&listener, nix::sys::socket::Backlog::MAXALLOWABLE)
+            .context("raising the listen backlog")?;
         let port = listener.local_addr()?.port();
         // The child owns the listening socket; the parent's copy closes with the closure.
         let parent = std::process::id();
@@ -43,11 +48,15 @@ impl Server {
     }
 }
 
-/// A thread per connection: each waits `delay`, then sends the page asked for.
+/// A thread per connection: each waits `delay`, then sends the page asked for. (Small stacks:
+/// the many-connections row has thousands of connections open at once.)
 fn serve(listener: TcpListener, delay: Duration) -> Result<()> {
     for stream in listener.incoming() {
         let stream = stream.context("accepting a connection")?;
-        thread::spawn(move || answer(stream, delay));
+        thread::Builder::new()
+            .stack_size(64 << 10)
+            .spawn(move || answer(stream, delay))
+            .context("starting a thread for a connection")?;
     }
     Ok(())
 }
@@ -77,12 +86,22 @@ fn page_body(n: u64) -> Vec<u8> {
     format!("<p>page {n}</p>\n").repeat(4096 / 16).into_bytes()
 }
 
+/// The request for page `n`.
+pub fn request(n: u64) -> String {
+    format!("GET /page/{n} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+}
+
 /// Downloads page `n` and returns the sum of its bytes (what a scraper would parse).
 pub fn fetch((port, n): (u16, u64)) -> Result<u64> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).context("connecting")?;
-    write!(stream, "GET /page/{n} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+    stream.write_all(request(n).as_bytes())?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
+    page_sum(n, &response)
+}
+
+/// The sum of the bytes of page `n`'s body in `response`, once it is checked to be one.
+pub fn page_sum(n: u64, response: &[u8]) -> Result<u64> {
     let start = response
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

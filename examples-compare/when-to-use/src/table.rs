@@ -8,14 +8,16 @@ use anyhow::Result;
 use evidence::record::{Evidence, Record};
 use evidence::show::seconds;
 
+use crate::connections::WAYS;
 use crate::measure::{ROWS, Setup};
 use crate::verdicts;
 use crate::workloads::Technique;
 
-const TECHNIQUES: [Technique; 3] = [
+const TECHNIQUES: [Technique; 4] = [
     Technique::Sequential,
     Technique::Threads,
     Technique::Processes,
+    Technique::Async,
 ];
 
 /// The whole page of `evidence`.
@@ -26,13 +28,14 @@ pub fn page(evidence: &Evidence) -> Result<String> {
     let mut out = String::from("# When to use what, measured\n\n");
     _ = writeln!(
         out,
-        "Each use case run in one thread, in worker threads and in worker processes (forked) on {} CPU{}; median of {} run{}, lower is better, and in brackets each time ÷ the row's fastest.\n",
+        "Each use case run in one thread, in worker threads, in worker processes (forked) and, where the work waits on I/O, as async tasks on one thread (beyond the notes), on {} CPU{}; median of {} run{}, lower is better, and in brackets each time ÷ the row's fastest. CPU-bound work has no async way: a task that computes holds the loop's only thread.\n",
         setup.cpus,
         if setup.cpus == 1 { "" } else { "s" },
         setup.repeat,
         if setup.repeat == 1 { "" } else { "s" }
     );
     table(&mut out, rust);
+    connections_table(&mut out, evidence.scope("run"), "Rust", rust);
     if let Some(python) = evidence.scope("python") {
         _ = writeln!(
             out,
@@ -41,6 +44,7 @@ pub fn page(evidence: &Evidence) -> Result<String> {
             python.fact_or_dash("start_method")
         );
         table(&mut out, python);
+        connections_table(&mut out, None, "Python", python);
         languages.push(("Python", python));
     }
     out += "\n## What the numbers say of the notes' advice\n\n";
@@ -50,8 +54,8 @@ pub fn page(evidence: &Evidence) -> Result<String> {
 }
 
 fn table(out: &mut String, r: &Record) {
-    *out += "| Use case | Notes recommend | Sequential | Threads | Processes | Fastest |\n";
-    *out += "| --- | --- | --- | --- | --- | --- |\n";
+    *out += "| Use case | Notes recommend | Sequential | Threads | Processes | Async tasks | Fastest |\n";
+    *out += "| --- | --- | --- | --- | --- | --- | --- |\n";
     for (row, &(pick, _)) in ROWS.iter().enumerate() {
         let medians = TECHNIQUES.map(|t| r.median(&format!("when.{row}.{t:?}")));
         let fastest = TECHNIQUES
@@ -68,13 +72,47 @@ fn table(out: &mut String, r: &Record) {
         });
         _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             r.fact_or_dash(&format!("when.{row}.label")),
             pick.notes_name(),
             cells[0],
             cells[1],
             cells[2],
+            cells[3],
             fastest.map_or("–", |(t, _)| t.notes_name()),
         );
+    }
+}
+
+/// The many-connections row of `language`: each way's time and the memory it added at its peak.
+fn connections_table(out: &mut String, run: Option<&Record>, language: &str, r: &Record) {
+    if r.median(&format!("conn.{:?}", WAYS[0])).is_none() {
+        return;
+    }
+    _ = writeln!(
+        out,
+        "\n{} in {language} (beyond the notes; processes are left out: a process per request holds one connection as a thread does, at a process's start cost and memory, and a pool of processes waits as a pool of threads does):\n",
+        r.fact_or_dash("conn.label")
+    );
+    let pool = r.median("conn.pool").unwrap_or(0.0) as usize;
+    let ways = WAYS.map(|w| w.name(pool));
+    _ = writeln!(out, "| | {} | {} | {} |", ways[0], ways[1], ways[2]);
+    *out += "| --- | --- | --- | --- |\n";
+    let cells = |key: &str, show: &dyn Fn(f64) -> String| {
+        WAYS.map(|w| {
+            r.median(&format!("conn.{w:?}{key}"))
+                .map_or("–".into(), show)
+        })
+    };
+    let time = cells("", &seconds);
+    _ = writeln!(out, "| time | {} | {} | {} |", time[0], time[1], time[2]);
+    let peak = cells(".peak", &|b| format!("{:.1} MiB", b / f64::from(1 << 20)));
+    _ = writeln!(
+        out,
+        "| memory added at the peak | {} | {} | {} |",
+        peak[0], peak[1], peak[2]
+    );
+    if let Some(note) = run.and_then(|r| r.get_fact("connections_limited")) {
+        _ = writeln!(out, "\n{note}.");
     }
 }

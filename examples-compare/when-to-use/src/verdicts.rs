@@ -10,6 +10,7 @@ use evidence::verdict::{
 
 use evidence::show::{seconds, times, times_range};
 
+use crate::connections::Way;
 use crate::measure::{ROWS, Setup, Work};
 use crate::workloads::Technique;
 
@@ -23,10 +24,11 @@ pub const START_SHARE: f64 = 0.05;
 /// Copying is named as a cause when a pool copied at least this many bytes.
 pub const COPY_BYTES: f64 = (1 << 20) as f64;
 
-const TECHNIQUES: [Technique; 3] = [
+const TECHNIQUES: [Technique; 4] = [
     Technique::Sequential,
     Technique::Threads,
     Technique::Processes,
+    Technique::Async,
 ];
 
 /// Every use case, and under it every language measured.
@@ -46,7 +48,88 @@ pub fn findings(setup: &Setup, languages: &[(&'static str, &Record)]) -> Vec<Fin
             out.push(finding.gated(gate.as_ref()));
         }
     }
+    for &(language, r) in languages {
+        let runs = r
+            .stats(&format!("conn.{:?}", Way::Async))
+            .map_or(0, |s| s.runs);
+        let gate = speed_gate(setup.quick, runs, Load::from_record(r).as_ref());
+        out.push(connections_time(language, r).gated(gate.as_ref()));
+        out.push(connections_memory(language, r).gated(gate.as_ref()));
+    }
     out
+}
+
+/// "Many connections → async tasks finish sooner than a pool of threads": the pool's time over
+/// the tasks' must clear [`PICK_EDGE`] in every pairing of runs.
+fn connections_time(language: &'static str, r: &Record) -> Finding {
+    let pool = r.median("conn.pool").unwrap_or(0.0);
+    let claim = format!(
+        "Beyond the notes: many connections → async tasks finish sooner than a pool of {pool} threads"
+    );
+    let (Some(pooled), Some(tasks), Some(count), Some(delay)) = (
+        r.stats(&format!("conn.{:?}", Way::Pool)),
+        r.stats(&format!("conn.{:?}", Way::Async)),
+        r.median("conn.count"),
+        r.median("conn.delay"),
+    ) else {
+        return Finding::not_measured(claim, language);
+    };
+    let ratio = pooled.ratio(tasks);
+    let measured = format!(
+        "the pool took {} the time of the tasks ({} against {})",
+        times_range(ratio),
+        seconds(pooled.median),
+        seconds(tasks.median)
+    );
+    // The pool's floor: its threads wait for the server one request at a time each.
+    let rounds = (count / pool.max(1.0)).ceil();
+    let mut why = format!(
+        "{pool} threads wait for {count} answers in {rounds} turns of {}, at least {}",
+        seconds(delay),
+        seconds(rounds * delay)
+    );
+    if tasks.median < rounds * delay {
+        why += "; the tasks wait for all of them at once, on one thread";
+    }
+    Finding::new(claim, language, measured, exceeds(ratio, PICK_EDGE), why)
+}
+
+/// A peak below one page counts as one page, so that a ratio stays finite.
+const PAGE: f64 = 4096.0;
+
+/// "Many connections → async tasks need less memory than a thread per request": the threads'
+/// peak over the tasks' must clear [`PICK_EDGE`] in every pairing of runs.
+fn connections_memory(language: &'static str, r: &Record) -> Finding {
+    let claim =
+        "Beyond the notes: many connections → async tasks need less memory than a thread per request"
+            .to_owned();
+    let peaks = |way: Way| {
+        let values: Vec<f64> = r
+            .values(&format!("conn.{way:?}.peak"))
+            .iter()
+            .map(|&b| b.max(PAGE))
+            .collect();
+        evidence::record::stats(&values)
+    };
+    let (Some(threads), Some(tasks), Some(count)) = (
+        peaks(Way::ThreadPerRequest),
+        peaks(Way::Async),
+        r.median("conn.count"),
+    ) else {
+        return Finding::not_measured(claim, language);
+    };
+    let ratio = threads.ratio(tasks);
+    let kib = |bytes: f64| bytes / 1024.0 / count;
+    let measured = format!(
+        "a thread per request added {} the memory of a task per request",
+        times_range(ratio)
+    );
+    let why = format!(
+        "at the peak, {:.1} KiB per request with threads (each has its own stack), {:.1} KiB with tasks",
+        kib(threads.median),
+        kib(tasks.median)
+    );
+    Finding::new(claim, language, measured, exceeds(ratio, PICK_EDGE), why)
 }
 
 fn times_of(r: &Record, row: usize, t: Technique) -> Option<Stats> {
@@ -134,6 +217,13 @@ fn why(setup: &Setup, row: usize, work: Work, r: &Record) -> String {
         }
         clauses.push(threads);
         clauses.push(format!("processes {}", cpu_use(sp, setup.cpus)));
+    } else if let Some(tasks) = times_of(r, row, Technique::Async) {
+        clauses.push(format!(
+            "with {workers} at once, threads were {}, processes {} and async tasks {} as fast as one thread",
+            times(st),
+            times(sp),
+            times(seq.median / tasks.median)
+        ));
     } else {
         clauses.push(format!(
             "with {workers} workers, threads were {} and processes {} as fast as one thread",
@@ -199,7 +289,7 @@ fn responsiveness(row: usize, language: &'static str, r: &Record) -> Finding {
 /// The method note under the verdict table.
 pub fn method(languages: &[(&'static str, &Record)]) -> String {
     let mut out = format!(
-        "How each verdict is reached (`examples-compare/when-to-use/src/verdicts.rs`): the notes' pick holds unless another technique took less time by more than {PICK_EDGE}× in every pairing of runs (the whole [min–max] range of the pick's time over the fastest other's is above {PICK_EDGE}×: does not hold; straddles it: cannot tell). Responsiveness holds when a worker thread cuts the loop's longest pause by more than {RESPONSIVE_EDGE}× in every pairing. Every verdict cannot tell in a --quick run, with fewer than {MIN_RUNS} runs, or on a busy machine: other programs took more than {:.0}% of the CPUs' time while that language measured. The why names a start cost only when it is at least {:.0}% of the processes' time, and copying only when a pool copied at least 1 MiB.",
+        "How each verdict is reached (`examples-compare/when-to-use/src/verdicts.rs`): the notes' pick holds unless another technique took less time by more than {PICK_EDGE}× in every pairing of runs (the whole [min–max] range of the pick's time over the fastest other's is above {PICK_EDGE}×: does not hold; straddles it: cannot tell). Responsiveness holds when a worker thread cuts the loop's longest pause by more than {RESPONSIVE_EDGE}× in every pairing. Every verdict cannot tell in a --quick run, with fewer than {MIN_RUNS} runs, or on a busy machine: other programs took more than {:.0}% of the CPUs' time while that language measured. Many connections (beyond the notes): async tasks finish sooner when the pool's time over the tasks' is above {PICK_EDGE}× in every pairing, and need less memory when a thread per request's peak growth over the tasks' is above {PICK_EDGE}× (a peak below a page counts as a page). The why names a start cost only when it is at least {:.0}% of the processes' time, and copying only when a pool copied at least 1 MiB.",
         evidence::load::FOREIGN_LIMIT * 100.0,
         START_SHARE * 100.0
     );

@@ -14,12 +14,13 @@ use common::process::StartMethod;
 use common::target::Target;
 use image::{GrayImage, Luma, imageops};
 
-/// Sequential, threads or processes.
+/// Sequential, threads, processes, or async tasks (the last for the I/O-bound rows only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Technique {
     Sequential,
     Threads,
     Processes,
+    Async,
 }
 
 impl Technique {
@@ -29,6 +30,7 @@ impl Technique {
             Technique::Sequential => "Sequential",
             Technique::Threads => "Multithreading",
             Technique::Processes => "Multiprocessing",
+            Technique::Async => "Async tasks",
         }
     }
 }
@@ -88,17 +90,18 @@ where
         Technique::Processes => {
             Ok(ProcessPool::new(workers, StartMethod::Fork)?.map(target, items)?)
         }
+        Technique::Async => anyhow::bail!("no async way here: see `asynchronous`"),
     }
 }
 
 /// Sums a result vector into one checksum.
-fn checksum(values: impl IntoIterator<Item = u64>) -> u64 {
+pub fn checksum(values: impl IntoIterator<Item = u64>) -> u64 {
     values.into_iter().fold(0, |a, v| a.rotate_left(5) ^ v)
 }
 
 // ---- File I/O: write many files, read each back, remove it. ----
 
-fn file_round_trip((dir, n, size): (PathBuf, u64, usize)) -> Result<u64> {
+pub fn file_round_trip((dir, n, size): (PathBuf, u64, usize)) -> Result<u64> {
     let path = dir.join(format!("file-{n}"));
     let bytes: Vec<u8> = (0..size).map(|i| (i as u64 ^ n) as u8).collect();
     std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
@@ -111,6 +114,9 @@ const FILE_ROUND_TRIP: Target<(PathBuf, u64, usize), Result<u64>> =
 
 /// `files` files of `size` bytes in `dir`, each written and read back.
 pub fn file_io(t: Technique, workers: usize, dir: &Path, files: u64, size: usize) -> Result<u64> {
+    if t == Technique::Async {
+        return crate::asynchronous::file_io(workers, dir, files, size);
+    }
     let items = (0..files).map(|n| (dir.to_owned(), n, size)).collect();
     Ok(checksum(three_ways(t, workers, &FILE_ROUND_TRIP, items)?))
 }
@@ -124,6 +130,9 @@ const FETCH: Target<(u16, u64), Result<u64>> = common::target!(fetch);
 
 /// Fetches `pages` pages from the server on `port`.
 pub fn web(t: Technique, workers: usize, port: u16, pages: u64) -> Result<u64> {
+    if t == Technique::Async {
+        return crate::asynchronous::web(Some(workers), port, pages);
+    }
     let items = (0..pages).map(|n| (port, n)).collect();
     Ok(checksum(three_ways(t, workers, &FETCH, items)?))
 }
@@ -198,6 +207,7 @@ pub fn image(t: Technique, workers: usize, image: &GrayImage) -> Result<u64> {
                 .to_image()
                 .into_raw())
         })?,
+        Technique::Async => anyhow::bail!("CPU-bound work has no async way"),
         Technique::Processes => {
             let items = bands.iter().map(|band| {
                 let (top, skip, taken) = with_halo(band);

@@ -376,7 +376,7 @@ fn every_verdict_cell_is_one_of_the_three_words() {
         &typical(),
         Some(&python("enabled", (0.98, 0.53))),
     );
-    assert_eq!(all.len(), 18, "9 claims × 2 languages");
+    assert_eq!(all.len(), 24, "9 claims and 3 about tasks × 2 languages");
     let table = evidence::verdict::table(&all);
     for line in table.lines().skip(2) {
         let cells: Vec<&str> = line.split(" | ").collect();
@@ -390,8 +390,62 @@ fn every_verdict_cell_is_one_of_the_three_words() {
 #[test]
 fn nothing_measured_cannot_tell_anything() {
     let all = findings(&setup(2), &Record::default(), None);
-    assert_eq!(all.len(), 9);
+    assert_eq!(all.len(), 12);
     for f in all {
         assert_eq!(f.verdict, Verdict::CannotTell, "{f:?}");
     }
+}
+
+/// The three task claims: `(thread KiB, task KiB)`, the tasks' I/O time (one thread: 2 s), and
+/// `(thread µs, task µs)`.
+fn with_tasks(memory: (f64, f64), io: f64, start: (f64, f64)) -> Record {
+    let mut r = typical();
+    r = replace(&r, "memory.thread_kib", memory.0);
+    r.add("memory.task_kib", memory.1);
+    timed(&mut r, "io.tasks", io);
+    let r = replace(&r, "overhead.thread", start.0);
+    let mut r = r;
+    timed(&mut r, "overhead.task", start.1);
+    r
+}
+
+#[test]
+fn the_task_claims_follow_the_data_both_ways() {
+    let s = setup(2);
+    let light = with_tasks((10.0, 0.3), 0.26, (30.0, 1.5));
+    for claim in [
+        "Beyond the notes: memory per idle worker",
+        "Beyond the notes: I/O-bound",
+        "Beyond the notes: start + join",
+    ] {
+        let f = rust_finding(&s, &light, claim);
+        assert_eq!(f.verdict, Verdict::Holds, "{f:?}");
+    }
+    let f = rust_finding(&s, &light, "Beyond the notes: I/O-bound");
+    assert!(f.why.contains("waited at once on one thread"), "{f:?}");
+
+    // Tasks as heavy as threads, waits one after another, a task dearer than a thread.
+    let heavy = with_tasks((10.0, 12.0), 1.9, (30.0, 45.0));
+    for claim in [
+        "Beyond the notes: memory per idle worker",
+        "Beyond the notes: I/O-bound",
+        "Beyond the notes: start + join",
+    ] {
+        let f = rust_finding(&s, &heavy, claim);
+        assert_eq!(f.verdict, Verdict::DoesNotHold, "{f:?}");
+    }
+    let f = rust_finding(&s, &heavy, "Beyond the notes: memory per idle worker");
+    assert!(f.why.contains("as much memory"), "{f:?}");
+    let f = rust_finding(&s, &heavy, "Beyond the notes: I/O-bound");
+    assert!(f.why.contains("one after another"), "{f:?}");
+    let f = rust_finding(&s, &heavy, "Beyond the notes: start + join");
+    assert!(f.why.contains("a task cost 1.50× a thread"), "{f:?}");
+
+    // A task too light to measure still gives a finite ratio.
+    let f = rust_finding(
+        &s,
+        &with_tasks((10.0, 0.0), 0.26, (30.0, 1.5)),
+        "Beyond the notes: memory per idle worker",
+    );
+    assert_eq!(f.verdict, Verdict::Holds, "{f:?}");
 }

@@ -158,8 +158,81 @@ fn a_busy_machine_cannot_tell() {
 #[test]
 fn nothing_measured_cannot_tell_anything() {
     let all = findings(&setup(), &[("Rust", &Record::default())]);
-    assert_eq!(all.len(), 5);
+    assert_eq!(
+        all.len(),
+        7,
+        "five use cases and two many-connections claims"
+    );
     for f in all {
         assert_eq!(f.verdict, Verdict::CannotTell, "{f:?}");
     }
+}
+
+/// The many-connections row: `(thread per request, pool, async)` times and peak growths.
+fn connections(times: [f64; 3], peaks: [f64; 3]) -> Record {
+    let mut r = Record::default();
+    r.add("conn.count", 10_000.0);
+    r.add("conn.delay", 0.005);
+    r.add("conn.pool", 8.0);
+    for ((way, seconds), peak) in ["ThreadPerRequest", "Pool", "Async"]
+        .iter()
+        .zip(times)
+        .zip(peaks)
+    {
+        timed(&mut r, &format!("conn.{way}"), seconds);
+        timed(&mut r, &format!("conn.{way}.peak"), peak);
+    }
+    quiet(&mut r);
+    r
+}
+
+fn connection_findings(r: &Record) -> (Finding, Finding) {
+    let all = findings(&setup(), &[("Rust", r)]);
+    (all[5].clone(), all[6].clone())
+}
+
+#[test]
+fn async_tasks_hold_for_many_connections_only_when_the_data_says_so() {
+    let (time, memory) = connection_findings(&connections([3.4, 7.0, 2.4], [90e6, 0.0, 4e6]));
+    assert_eq!(time.verdict, Verdict::Holds, "{time:?}");
+    assert!(time.why.contains("1250 turns of 5.00 ms"), "{time:?}");
+    assert!(time.why.contains("all of them at once"), "{time:?}");
+    assert_eq!(memory.verdict, Verdict::Holds, "{memory:?}");
+    assert!(
+        memory.why.contains("KiB per request with threads"),
+        "{memory:?}"
+    );
+
+    // Tasks slower than the pool and heavier than the threads: both claims fail.
+    let (time, memory) = connection_findings(&connections([3.4, 7.0, 9.0], [20e6, 0.0, 100e6]));
+    assert_eq!(time.verdict, Verdict::DoesNotHold, "{time:?}");
+    assert!(!time.why.contains("all of them at once"), "{time:?}");
+    assert_eq!(memory.verdict, Verdict::DoesNotHold, "{memory:?}");
+
+    // Within the edge: cannot tell.
+    let (time, memory) = connection_findings(&connections([3.4, 7.0, 6.36], [4.4e6, 0.0, 4e6]));
+    assert_eq!(time.verdict, Verdict::CannotTell, "{time:?}");
+    assert_eq!(memory.verdict, Verdict::CannotTell, "{memory:?}");
+
+    // A peak below a page counts as a page: the ratio stays finite and the rule still applies.
+    let (_, memory) = connection_findings(&connections([3.4, 7.0, 2.4], [90e6, 0.0, 0.0]));
+    assert_eq!(memory.verdict, Verdict::Holds, "{memory:?}");
+    assert!(!memory.measured.contains("inf"), "{memory:?}");
+}
+
+#[test]
+fn async_tasks_join_the_io_rows_as_another_technique() {
+    let mut r = record(1, [1.0, 0.125, 0.13], 0.0, 0.0);
+    timed(&mut r, "when.1.Async", 0.05);
+    let f = finding(1, &r);
+    assert_eq!(
+        f.verdict,
+        Verdict::DoesNotHold,
+        "async tasks clearly faster: {f:?}"
+    );
+    assert!(
+        f.measured.contains("async tasks, the fastest other"),
+        "{f:?}"
+    );
+    assert!(f.why.contains("async tasks"), "{f:?}");
 }
