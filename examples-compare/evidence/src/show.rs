@@ -37,7 +37,9 @@ pub fn seconds(s: f64) -> String {
 
 /// Microseconds for a reader: `35 µs`, `1.5 ms`.
 pub fn micros(us: f64) -> String {
-    if us < 1000.0 {
+    if us < 10.0 {
+        format!("{us:.2} µs") // A task's start is a fraction of a microsecond: never `0 µs`.
+    } else if us < 1000.0 {
         format!("{us:.0} µs")
     } else {
         format!("{:.1} ms", us / 1e3)
@@ -47,6 +49,13 @@ pub fn micros(us: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn microseconds_below_ten_keep_two_decimals() {
+        assert_eq!(micros(0.354), "0.35 µs");
+        assert_eq!(micros(42.4), "42 µs");
+        assert_eq!(micros(1520.0), "1.5 ms");
+    }
 
     #[test]
     fn small_ratios_are_fractions() {

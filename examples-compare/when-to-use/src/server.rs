@@ -15,7 +15,7 @@ use common::process::{self, Child};
 /// The running server. Dropping it kills and reaps the server process.
 pub struct Server {
     port: u16,
-    _process: Child,
+    process: Child,
 }
 
 impl Server {
@@ -38,13 +38,18 @@ impl Server {
         })?;
         Ok(Server {
             port,
-            _process: child,
+            process: child,
         })
     }
 
     /// Its port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Its process id (for the load window, which counts its CPU time as the run's own).
+    pub fn pid(&self) -> i32 {
+        self.process.pid().as_raw()
     }
 }
 
