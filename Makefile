@@ -35,7 +35,7 @@ doc: ## Build common's docs, broken links denied (open target/doc/common/index.h
 REPORTS := target/reports
 RELEASE := $(CARGO) run --release --quiet -p
 
-bench: ## Measure everything (about 8 min): the notes' two tables, the process core and data paths vs raw syscalls vs Python, and message sizes 8 B to 64 MiB beside ipc-channel, spread and pinned; writes target/reports/report.md and SVG charts.
+bench: ## Measure everything (about 10 min): the notes' two tables, the process core and data paths vs raw syscalls vs Python, and message sizes 8 B to 64 MiB beside ipc-channel, spread and pinned; writes target/reports/report.md and SVG charts.
 	mkdir -p $(REPORTS)
 	$(RELEASE) threads-vs-processes -- --python --sweep 4 --data $(REPORTS)/threads-vs-processes.evidence | tee $(REPORTS)/threads-vs-processes.md
 	$(RELEASE) threads-vs-processes -- --python --cpus 1 --data $(REPORTS)/threads-vs-processes-1cpu.evidence | tee $(REPORTS)/threads-vs-processes-1cpu.md

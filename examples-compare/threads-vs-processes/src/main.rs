@@ -2,7 +2,9 @@
 //!
 //! Prints the notes' table with measured columns: Rust threads (`std::thread`) against Rust
 //! processes (`common::process` and `common::pool`, forked), and with `--python` the same
-//! measurements by the Python twin beside them. Then a verdict table: each of the notes' claims,
+//! measurements by the Python twin beside them. Beyond the notes, an async-tasks column
+//! (`tasks.rs`: tokio's current-thread runtime, asyncio in the twin) where the rows apply to
+//! tasks: idle memory, I/O-bound speedup, start + join. Then a verdict table: each of the notes' claims,
 //! per language, `holds`, `does not hold` or `cannot tell`, by a rule written in `verdicts.rs`.
 //! Timings vary from run to run and machine to machine, so the output is not Python's;
 //! `--data FILE` records every observation and `--replay FILE` prints the same page again.

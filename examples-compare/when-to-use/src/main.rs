@@ -13,7 +13,12 @@
 //!
 //! `--python` adds the same table measured by the Python twin, `when_to_use.py`.
 //!
-//! Run: `cargo run --release -p when-to-use [-- --python]` (about 12 s, 25 s with Python;
+//! Beyond the notes: the two I/O-bound use cases also run as async tasks on one thread
+//! (`asynchronous.rs`), and a many-connections row (`connections.rs`) sends `--connections`
+//! requests at once by a thread each, a pool of threads, and a task each, with the memory each
+//! adds at its peak.
+//!
+//! Run: `cargo run --release -p when-to-use [-- --python]` (about 45 s, 2 min with Python;
 //! `--quick` checks that it runs).
 
 mod asynchronous;
