@@ -5,7 +5,8 @@
 //! `when-to-use.evidence`, and the Markdown each program and benchmark printed (`*.md`), and writes:
 //! - `speedup-cpu-bound.svg`, `speedup-io-bound.svg`: speedup over one thread against the number
 //!   of workers, Rust and Python, threads and processes (higher is better);
-//! - `when-to-use.svg`: each use case's speedup over sequential, threads and processes;
+//! - `when-to-use.svg`: each use case's speedup over sequential: threads, processes and, for the
+//!   I/O-bound ones, async tasks;
 //! - `report.md`: the charts and every table, in one page.
 //!
 //! Run: `make bench` (or `cargo run -p tests --bin bench-report -- target/reports` afterwards).
@@ -402,19 +403,34 @@ fn decimal_size(bytes: f64) -> String {
     }
 }
 
-/// The notes' four use cases: speedup over sequential of threads and of processes, in Rust and
-/// (when measured) in Python.
+/// The notes' four use cases: speedup over sequential of threads, processes and (for the two
+/// I/O-bound ones) async tasks, in Rust and (when measured) in Python; each bar with min–max
+/// whiskers over its runs.
 fn when_chart(data: &Data, path: &Path) -> Result<()> {
     const CASES: [&str; 4] = ["File I/O", "Web scraping", "Image processing", "Scientific"];
+    const BARS: [(&str, &str, RGBColor); 6] = [
+        ("rust", "Threads", RGBColor(200, 60, 20)),
+        ("rust", "Processes", RGBColor(240, 160, 40)),
+        ("rust", "Async", RGBColor(150, 40, 120)),
+        ("python", "Threads", RGBColor(30, 90, 200)),
+        ("python", "Processes", RGBColor(90, 170, 230)),
+        ("python", "Async", RGBColor(40, 150, 90)),
+    ];
+    // The median speedup and its range: the sequential median over each run's time.
     let speedup = |language: &str, case: usize, technique: &str| {
         let seq = data.median(language, &format!("when.{case}.Sequential"))?;
-        Some(seq / data.median(language, &format!("when.{case}.{technique}"))?)
+        let runs = data
+            .0
+            .scope(language)?
+            .stats(&format!("when.{case}.{technique}"))?;
+        Some((seq / runs.median, seq / runs.max, seq / runs.min))
     };
     let highest = (0..4)
-        .flat_map(|c| SERIES.map(|(language, kind, _)| speedup(language, c, technique(kind))))
+        .flat_map(|c| BARS.map(|(language, kind, _)| speedup(language, c, kind)))
         .flatten()
+        .map(|(_, _, hi)| hi)
         .fold(1.0, f64::max);
-    let root = SVGBackend::new(path, (720, 450)).into_drawing_area();
+    let root = SVGBackend::new(path, (780, 470)).into_drawing_area();
     root.fill(&WHITE)?;
     let (heading, rest) = root.split_vertically(30);
     heading.titled(
@@ -426,7 +442,7 @@ fn when_chart(data: &Data, path: &Path) -> Result<()> {
         .scope("python")
         .map_or("no Python".to_owned(), evidence::twin::python_build);
     let caption = format!(
-        "{}, {python}; medians; Python's CPU-bound work is smaller (see the table)",
+        "{}, {python}; median, whiskers min–max; Python's CPU-bound work is smaller (see the table)",
         evidence::machine::describe(data.0.scope("run"))
     );
     let mut chart = ChartBuilder::on(&rest)
@@ -456,26 +472,34 @@ fn when_chart(data: &Data, path: &Path) -> Result<()> {
         .draw_series(sequential)?
         .label("sequential (1×)")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], BLACK.mix(0.4)));
-    // Four bars a use case: Rust threads, Rust processes, then Python's (when measured).
-    for (i, (language, kind, color)) in SERIES.into_iter().enumerate() {
-        let offset = -0.3 + 0.2 * i as f64;
-        let bars: Vec<_> = (0..4)
-            .filter_map(|case| {
-                let x = case as f64 + offset;
-                let height = speedup(language, case, technique(kind))?;
-                Some(Rectangle::new(
-                    [(x - 0.09, 0.0), (x + 0.09, height)],
-                    color.filled(),
-                ))
-            })
+    // Six bars a use case, side by side so that none hides another: Rust's three, then Python's.
+    let width = 0.8 / BARS.len() as f64;
+    for (i, (language, kind, color)) in BARS.into_iter().enumerate() {
+        let offset = -0.4 + width * (i as f64 + 0.5);
+        let bars: Vec<(f64, (f64, f64, f64))> = (0..4)
+            .filter_map(|case| Some((case as f64 + offset, speedup(language, case, kind)?)))
             .collect();
         if bars.is_empty() {
             continue;
         }
+        let rectangles = bars.iter().map(|&(x, (height, ..))| {
+            Rectangle::new(
+                [(x - width * 0.45, 0.0), (x + width * 0.45, height)],
+                color.filled(),
+            )
+        });
+        let name = match kind {
+            "Async" if language == "python" => "asyncio tasks".to_owned(),
+            "Async" => "async tasks".to_owned(),
+            other => other.to_lowercase(),
+        };
         chart
-            .draw_series(bars)?
-            .label(format!("{language} {kind}"))
+            .draw_series(rectangles)?
+            .label(format!("{language} {name}"))
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+        chart.draw_series(bars.iter().map(|&(x, (median, lo, hi))| {
+            ErrorBar::new_vertical(x, lo, median, hi, BLACK.mix(0.7), 4)
+        }))?;
     }
     chart
         .configure_series_labels()
@@ -485,15 +509,6 @@ fn when_chart(data: &Data, path: &Path) -> Result<()> {
         .draw()?;
     root.present()?;
     Ok(())
-}
-
-/// The key part of a technique's name in `when-to-use`'s data.
-fn technique(kind: &str) -> &'static str {
-    if kind == "threads" {
-        "Threads"
-    } else {
-        "Processes"
-    }
 }
 
 /// The report: the charts, then each program's and benchmark's own Markdown, in order.
