@@ -10,12 +10,15 @@
 //! - [`show`]: how both pages spell ratios and durations.
 //! - [`twin`]: running a Python twin and reading its lines.
 //! - [`machine`]: where and when a run was made, for a chart's caption.
+//! - [`page`]: how a page reaches stdout: Markdown when piped (or `--markdown`), aligned tables
+//!   fitted to the width when stdout is a terminal.
 //!
 //! Nothing here prints a conclusion by itself: the programs pick each row's verdict and reason
 //! from the numbers, by the rules written next to them.
 
 pub mod load;
 pub mod machine;
+pub mod page;
 pub mod record;
 pub mod show;
 pub mod twin;

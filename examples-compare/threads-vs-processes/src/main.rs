@@ -20,6 +20,7 @@ mod session;
 mod tasks;
 mod verdicts;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -56,6 +57,9 @@ struct Args {
     /// Write every observation to this file (checked writable before measuring).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Print Markdown even to a terminal (piped, the page always is Markdown).
+    #[arg(long)]
+    markdown: bool,
     /// Print the page of a file that --data wrote, without measuring anything.
     #[arg(long, conflicts_with_all = ["repeat", "cpus", "python", "quick", "sweep", "data"])]
     replay: Option<PathBuf>,
@@ -68,6 +72,12 @@ fn main() -> std::process::ExitCode {
         let evidence = match &args.replay {
             Some(path) => Evidence::read(path, PROGRAM)?,
             None => {
+                // For a person at a terminal, who may not know `cargo run` builds for debugging.
+                if cfg!(debug_assertions) && std::io::stderr().is_terminal() {
+                    eprintln!(
+                        "note: a debug build measures slowly and skews the numbers: use cargo run --release"
+                    );
+                }
                 // Before anything else: a --cpus this process cannot have is a usage error.
                 let cpus = measure::use_cpus(args.cpus)?;
                 let data = args.data.as_deref().map(DataFile::create).transpose()?;
@@ -92,7 +102,7 @@ fn main() -> std::process::ExitCode {
                 evidence
             }
         };
-        print!("{}", report::page(&evidence)?);
+        evidence::page::print(&report::page(&evidence)?, args.markdown);
         Ok(())
     })
 }

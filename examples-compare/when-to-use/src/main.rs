@@ -30,6 +30,7 @@ mod table;
 mod verdicts;
 mod workloads;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -65,6 +66,9 @@ struct Args {
     /// Write every observation to this file (checked writable before measuring).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Print Markdown even to a terminal (piped, the page always is Markdown).
+    #[arg(long)]
+    markdown: bool,
     /// Print the page of a file that --data wrote, without measuring anything.
     #[arg(long, conflicts_with_all = ["repeat", "python", "quick", "data", "connections"])]
     replay: Option<PathBuf>,
@@ -77,6 +81,12 @@ fn main() -> std::process::ExitCode {
         let evidence = match &args.replay {
             Some(path) => Evidence::read(path, PROGRAM)?,
             None => {
+                // For a person at a terminal, who may not know `cargo run` builds for debugging.
+                if cfg!(debug_assertions) && std::io::stderr().is_terminal() {
+                    eprintln!(
+                        "note: a debug build measures slowly and skews the numbers: use cargo run --release"
+                    );
+                }
                 let data = args.data.as_deref().map(DataFile::create).transpose()?;
                 let evidence = measure_all(&args)?;
                 if let Some(data) = data {
@@ -85,7 +95,7 @@ fn main() -> std::process::ExitCode {
                 evidence
             }
         };
-        print!("{}", table::page(&evidence)?);
+        evidence::page::print(&table::page(&evidence)?, args.markdown);
         Ok(())
     })
 }
