@@ -2,11 +2,13 @@
 //!
 //! **What a task costs.** `submit` allocates the task's closure and its [`Future`] (a small shared
 //! record and a one-slot channel) and sends one message; `result()` receives from the one-slot
-//! channel. `map` makes no future per item: it sends the items down one channel of its own and
-//! queues one helper job per thread, which take items from it until it is empty and send each
-//! `(position, result)` back; the iterator puts them in input order. Python's `map` makes one
-//! future per item; the results and their order are the same.
+//! channel. `map` makes no future per item: it sends the items down one channel of its own, in
+//! chunks of up to 64, and queues one helper job per thread, which take chunks from it until it is
+//! empty and send each chunk's results back with its first position; the iterator puts them in
+//! input order. Python's `map` makes one future per item; the results and their order are the
+//! same, and an item still fails, panics or is cancelled on its own.
 
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -121,11 +123,26 @@ impl ThreadPoolExecutor {
         T: Send + 'static,
         R: Send + 'static,
     {
-        let (queued, items_left) = crossbeam::channel::unbounded::<(usize, T)>();
+        let items = items.into_iter();
+        // Items go out in chunks, and results come back in chunks, so that a long map keeps
+        // about 8 bytes a `u64` item in flight instead of a channel slot and an index each. A
+        // chunk is small enough for every thread to get several (a quarter of an even share, at
+        // most `MAX_CHUNK`); with no size hint, each item is its own chunk.
+        let hint = items.size_hint().0;
+        let chunk = (hint / (4 * self.threads)).clamp(1, MAX_CHUNK);
+        let (queued, items_left) = crossbeam::channel::unbounded::<(usize, Vec<T>)>();
         let mut count = 0;
+        let mut pending = Vec::with_capacity(chunk);
         for item in items {
-            _ = queued.send((count, item)); // The receiver is held just below.
+            pending.push(item);
             count += 1;
+            if pending.len() == chunk {
+                let full = std::mem::replace(&mut pending, Vec::with_capacity(chunk));
+                _ = queued.send((count - full.len(), full)); // The receiver is held just below.
+            }
+        }
+        if !pending.is_empty() {
+            _ = queued.send((count - pending.len(), pending));
         }
         drop(queued);
         let (done, results) = crossbeam::channel::unbounded();
@@ -136,15 +153,19 @@ impl ThreadPoolExecutor {
             let control = Arc::new(MapControl(Arc::clone(&cancelled)));
             let flag = Arc::clone(&cancelled);
             let run = Box::new(move || {
-                for (position, item) in items_left.try_iter() {
-                    let result = if flag.load(Relaxed) {
-                        Err(FutureError::Cancelled)
-                    } else {
-                        catch_unwind(AssertUnwindSafe(|| f(item))).map_err(|payload| {
-                            FutureError::Panicked(crate::panic::message(&*payload))
+                for (start, chunk) in items_left.try_iter() {
+                    let results: Vec<Result<R, FutureError>> = chunk
+                        .into_iter()
+                        .map(|item| {
+                            if flag.load(Relaxed) {
+                                return Err(FutureError::Cancelled);
+                            }
+                            catch_unwind(AssertUnwindSafe(|| f(item))).map_err(|payload| {
+                                FutureError::Panicked(crate::panic::message(&*payload))
+                            })
                         })
-                    };
-                    if done.send((position, result)).is_err() {
+                        .collect();
+                    if done.send((start, results)).is_err() {
                         return; // The iterator is gone: nobody wants the rest.
                     }
                 }
@@ -153,8 +174,11 @@ impl ThreadPoolExecutor {
         }
         MapResults {
             results,
-            arrived: std::iter::repeat_with(|| None).take(count).collect(),
+            current: Vec::new().into_iter(),
+            early: BTreeMap::new(),
             next: 0,
+            count,
+            ended: false,
             cancelled,
             deadline: None,
         }
@@ -201,13 +225,23 @@ impl Control for MapControl {
     }
 }
 
+/// The most items a `map` sends a thread at once.
+const MAX_CHUNK: usize = 64;
+
 /// The iterator [`ThreadPoolExecutor::map`] returns: results in input order.
 #[derive(Debug)]
 pub struct MapResults<R> {
-    results: Receiver<(usize, Result<R, FutureError>)>,
-    /// Results that came before their turn.
-    arrived: Vec<Option<Result<R, FutureError>>>,
+    /// Chunks of results, each with the position of its first item.
+    results: Receiver<(usize, Vec<Result<R, FutureError>>)>,
+    /// The rest of the chunk being handed out.
+    current: std::vec::IntoIter<Result<R, FutureError>>,
+    /// Chunks that came before their turn, by their first position.
+    early: BTreeMap<usize, Vec<Result<R, FutureError>>>,
+    /// The position of the first item not yet in `current` or handed out.
     next: usize,
+    count: usize,
+    /// After a timeout: nothing more is handed out.
+    ended: bool,
     cancelled: Arc<AtomicBool>,
     /// When every result must have arrived (`map_timeout`).
     deadline: Option<Instant>,
@@ -217,32 +251,50 @@ impl<R> Iterator for MapResults<R> {
     type Item = Result<R, FutureError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let slot = self.arrived.get_mut(self.next)?.take();
-        let result = match slot {
-            Some(result) => result,
-            None => loop {
-                let received = match self.deadline {
-                    None => self
-                        .results
-                        .recv()
-                        .map_err(|_| RecvTimeoutError::Disconnected),
-                    Some(deadline) => self.results.recv_deadline(deadline),
-                };
-                match received {
-                    Ok((position, result)) if position == self.next => break result,
-                    Ok((position, result)) => self.arrived[position] = Some(result),
-                    Err(RecvTimeoutError::Timeout) => {
-                        self.cancelled.store(true, Relaxed); // As Python's generator does.
-                        self.arrived.clear(); // The iterator ends after this item.
-                        return Some(Err(FutureError::Timeout));
-                    }
-                    // Every helper is gone, and this item never ran: its helpers were cancelled.
-                    Err(RecvTimeoutError::Disconnected) => break Err(FutureError::Cancelled),
+        loop {
+            if self.ended {
+                return None;
+            }
+            if let Some(result) = self.current.next() {
+                return Some(result);
+            }
+            if self.next >= self.count {
+                return None;
+            }
+            if let Some(chunk) = self.early.remove(&self.next) {
+                self.take(chunk);
+                continue;
+            }
+            let received = match self.deadline {
+                None => self
+                    .results
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
+                Some(deadline) => self.results.recv_deadline(deadline),
+            };
+            match received {
+                Ok((start, chunk)) if start == self.next => self.take(chunk),
+                Ok((start, chunk)) => _ = self.early.insert(start, chunk),
+                Err(RecvTimeoutError::Timeout) => {
+                    self.cancelled.store(true, Relaxed); // As Python's generator does.
+                    self.ended = true; // The iterator ends after this item.
+                    return Some(Err(FutureError::Timeout));
                 }
-            },
-        };
-        self.next += 1;
-        Some(result)
+                // Every helper is gone, and this item never ran: its helpers were cancelled.
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.next += 1;
+                    return Some(Err(FutureError::Cancelled));
+                }
+            }
+        }
+    }
+}
+
+impl<R> MapResults<R> {
+    /// Makes `chunk`, the results from position `next` on, the one being handed out.
+    fn take(&mut self, chunk: Vec<Result<R, FutureError>>) {
+        self.next += chunk.len();
+        self.current = chunk.into_iter();
     }
 }
 
@@ -269,6 +321,30 @@ mod tests {
             results.unwrap(),
             (0..10_000).map(|n| n * n).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_chunked_map_keeps_each_items_own_outcome_and_order() {
+        let executor = ThreadPoolExecutor::new(3).unwrap();
+        // 1000 items: chunks of 64 (1000 / 12 = 83, capped), one item panicking mid-chunk.
+        let results: Vec<_> = executor
+            .map(
+                |n: u32| if n == 500 { panic!("five hundred") } else { n },
+                0..1000,
+            )
+            .collect();
+        assert_eq!(results.len(), 1000);
+        for (n, result) in results.iter().enumerate() {
+            match n {
+                500 => assert_eq!(*result, Err(FutureError::Panicked("five hundred".into()))),
+                _ => assert_eq!(*result, Ok(n as u32)),
+            }
+        }
+        // No size hint: one item a chunk, the same results.
+        let mut left = 0..300u32;
+        let unhinted = std::iter::from_fn(move || left.next());
+        let results: Result<Vec<u32>, _> = executor.map(|n| n + 1, unhinted).collect();
+        assert_eq!(results.unwrap(), (1..=300).collect::<Vec<_>>());
     }
 
     #[test]
