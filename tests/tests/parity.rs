@@ -79,6 +79,15 @@ fn both(package: &str, args: &[&str]) -> Option<(String, String)> {
     Some((rust, py))
 }
 
+/// `args` with `--start-method METHOD`, put before a bare `--`, which must stay last.
+fn with_start_method<'a>(args: &[&'a str], method: &'a str) -> Vec<&'a str> {
+    let dash = args.last() == Some(&"--");
+    let mut args: Vec<&str> = args[..args.len() - usize::from(dash)].to_vec();
+    args.extend(["--start-method", method]);
+    args.extend(dash.then_some("--"));
+    args
+}
+
 #[test]
 fn every_program_has_a_python_twin_beside_it() {
     for (_, package, _) in TWINS {
@@ -150,11 +159,7 @@ fn the_process_programs_print_what_python_prints_under_every_start_method() {
             ("pool-api", &["3", "-4", "--workers", "3"]),
             ("pool-api", &["--workers", "1", "--"]),
         ] {
-            // The start method goes before a bare `--`, which must stay last.
-            let dash = args.last() == Some(&"--");
-            let mut args: Vec<&str> = args[..args.len() - usize::from(dash)].to_vec();
-            args.extend(["--start-method", method]);
-            args.extend(dash.then_some("--"));
+            let args = with_start_method(args, method);
             let Some((rust, py)) = both(package, &args) else {
                 return;
             };
@@ -213,10 +218,7 @@ fn the_async_programs_print_what_python_prints() {
     }
     for method in START_METHODS {
         for args in [&["5", "-6"][..], &["--workers", "1", "--"]] {
-            let dash = args.last() == Some(&"--");
-            let mut args: Vec<&str> = args[..args.len() - usize::from(dash)].to_vec();
-            args.extend(["--start-method", method]);
-            args.extend(dash.then_some("--"));
+            let args = with_start_method(args, method);
             let Some((rust, py)) = both("async-bridge", &args) else {
                 return;
             };

@@ -22,12 +22,14 @@
 //!
 //! Run: `cargo run -p async-timeouts [-- --timeout-ms 50]`.
 
-use std::future::pending;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Parser;
+
+mod cleanup;
+use cleanup::never;
 use common::cli::{self, Millis};
 use common::pyfmt::Py;
 use tokio::sync::oneshot;
@@ -43,21 +45,6 @@ struct Args {
     /// How long each timeout waits, in milliseconds (at least 1: see the header).
     #[arg(long, default_value = "50", value_parser = Millis::positive)]
     timeout_ms: Millis,
-}
-
-/// Marks `flag` when dropped: the cleanup a cancelled future runs (Python's `except CancelledError`).
-struct Cleanup(Arc<AtomicBool>);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
-
-/// Work that never finishes on its own; `cleaned` is marked when it is cancelled (dropped).
-async fn never(cleaned: Arc<AtomicBool>) {
-    let _cleanup = Cleanup(cleaned);
-    pending::<()>().await;
 }
 
 fn main() -> std::process::ExitCode {

@@ -9,6 +9,16 @@ use std::io::IsTerminal;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
+/// Tells a person at a terminal, on stderr, that a debug build skews the numbers (plain
+/// `cargo run` builds for debugging); says nothing to a pipe or a test.
+pub fn note_if_debug_build() {
+    if cfg!(debug_assertions) && std::io::stderr().is_terminal() {
+        eprintln!(
+            "note: a debug build measures slowly and skews the numbers: use cargo run --release"
+        );
+    }
+}
+
 /// Prints `page` (Markdown) to stdout: as it is when stdout is not a terminal or `markdown` is
 /// set, with its tables drawn for the terminal otherwise.
 pub fn print(page: &str, markdown: bool) {

@@ -20,7 +20,6 @@ mod session;
 mod tasks;
 mod verdicts;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -72,12 +71,7 @@ fn main() -> std::process::ExitCode {
         let evidence = match &args.replay {
             Some(path) => Evidence::read(path, PROGRAM)?,
             None => {
-                // For a person at a terminal, who may not know `cargo run` builds for debugging.
-                if cfg!(debug_assertions) && std::io::stderr().is_terminal() {
-                    eprintln!(
-                        "note: a debug build measures slowly and skews the numbers: use cargo run --release"
-                    );
-                }
+                evidence::page::note_if_debug_build();
                 // Before anything else: a --cpus this process cannot have is a usage error.
                 let cpus = measure::use_cpus(args.cpus)?;
                 let data = args.data.as_deref().map(DataFile::create).transpose()?;

@@ -123,7 +123,7 @@ pub fn table(setup: &Setup, rust: &Record, python: Option<&Record>) -> String {
         }
         row(&mut out, &line);
     }
-    out + "\nAsync tasks (beyond the notes) run on one thread, as asyncio's loop does, and are measured where the notes' rows apply to them: the memory an idle one adds, I/O-bound speed (at most as many waiting at once as the threads have workers), and start + join. They share their thread's memory; CPU-bound work gains nothing from them (a task that computes holds the only thread), and a task that panics or raises ends as a thread's work does: its handle reports it, and main goes on.\n"
+    out + "\nAsync tasks (beyond the notes) run on one thread, as asyncio's loop does, and are measured where the notes' rows apply to them: the memory an idle one adds, I/O-bound speed (at most as many waiting at once as the threads have workers), and start + join. They share their thread's memory; CPU-bound work gains nothing from them (a task that computes keeps the only thread busy), and a task that panics or raises ends as a thread's work does: its handle reports it, and main goes on.\n"
 }
 
 /// A cell of a row that does not apply to async tasks; the note under the table says why.

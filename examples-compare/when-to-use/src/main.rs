@@ -26,18 +26,16 @@ mod connections;
 mod measure;
 mod responsiveness;
 mod server;
+mod session;
 mod table;
 mod verdicts;
 mod workloads;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Parser;
 use common::cli;
-use evidence::load::Window;
 use evidence::record::{DataFile, Evidence};
-use indicatif::{ProgressBar, ProgressStyle};
 
 /// The name the evidence file carries, so that `--replay` refuses another program's file.
 const PROGRAM: &str = "when-to-use";
@@ -81,14 +79,14 @@ fn main() -> std::process::ExitCode {
         let evidence = match &args.replay {
             Some(path) => Evidence::read(path, PROGRAM)?,
             None => {
-                // For a person at a terminal, who may not know `cargo run` builds for debugging.
-                if cfg!(debug_assertions) && std::io::stderr().is_terminal() {
-                    eprintln!(
-                        "note: a debug build measures slowly and skews the numbers: use cargo run --release"
-                    );
-                }
+                evidence::page::note_if_debug_build();
                 let data = args.data.as_deref().map(DataFile::create).transpose()?;
-                let evidence = measure_all(&args)?;
+                let evidence = session::measure(&session::Asked {
+                    quick: args.quick,
+                    repeat: args.repeat,
+                    connections: args.connections,
+                    python: args.python,
+                })?;
                 if let Some(data) = data {
                     data.write(&evidence, PROGRAM)?;
                 }
@@ -99,51 +97,3 @@ fn main() -> std::process::ExitCode {
         Ok(())
     })
 }
-
-/// Measures Rust, then Python if asked, each inside its own load window.
-fn measure_all(args: &Args) -> anyhow::Result<Evidence> {
-    // Before the servers start, so that they inherit it too.
-    let fits = connections::raise_open_file_limit()?;
-    let size = measure::Size::new(args.quick, args.connections.min(fits));
-    let repeat = if args.quick { 1 } else { args.repeat as usize };
-    let server = server::Server::start(size.page_delay)?; // Forks: before any thread.
-    let many = server::Server::start(size.connection_delay)?;
-    let ports = measure::Ports {
-        pages: server.port(),
-        connections: many.port(),
-    };
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    let steps = repeat as u64 * measure::STEPS * if args.python { 2 } else { 1 };
-    let bar = ProgressBar::new(steps).with_style(
-        ProgressStyle::with_template("{msg:32} [{bar:30}] {pos}/{len}, {elapsed}")?
-            .progress_chars("=> "),
-    );
-    let mut evidence = Evidence::default();
-    measure::record_setup(&size, cpus, repeat, args.quick, evidence.scope_mut("run"));
-    if size.connections < args.connections && !args.quick {
-        let note = format!(
-            "{} of the {} connections asked for: the open-file limit allows no more",
-            size.connections, args.connections
-        );
-        evidence.scope_mut("run").fact("connections_limited", note);
-    }
-    evidence::machine::record(evidence.scope_mut("run"))?;
-
-    // The servers answer for the measurement: their CPU time is the run's own.
-    let helpers = [server.pid(), many.pid()];
-    let window = Window::open_with_helpers(&helpers)?;
-    let mut rust = measure::all(&size, repeat, cpus, ports, &bar)?;
-    window.close()?.record(&mut rust);
-    evidence.insert("rust", rust);
-
-    if args.python {
-        bar.set_message("Python");
-        let window = Window::open_with_helpers(&helpers)?;
-        if let Some(mut python) = measure::python(ports, &size, repeat, cpus, args.quick, &bar)? {
-            window.close()?.record(&mut python);
-            evidence.insert("python", python);
-        }
-    }
-    bar.finish_and_clear();
-    Ok(evidence)
-} // The server processes are killed and reaped as `server` and `many` drop.

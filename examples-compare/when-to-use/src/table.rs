@@ -28,7 +28,7 @@ pub fn page(evidence: &Evidence) -> Result<String> {
     let mut out = String::from("# When to use what, measured\n\n");
     _ = writeln!(
         out,
-        "Each use case run in one thread, in worker threads, in worker processes (forked) and, where the work waits on I/O, as async tasks on one thread (beyond the notes), on {} CPU{}; median of {} run{}, lower is better, and in brackets each time ÷ the row's fastest. CPU-bound work has no async way: a task that computes holds the loop's only thread.\n",
+        "Each use case run in one thread, in worker threads, in worker processes (forked) and, where the work waits on I/O, as async tasks on one thread (beyond the notes), on {} CPU{}; median of {} run{}, lower is better, and in brackets each time ÷ the row's fastest. CPU-bound work has no async way: a task that computes keeps the loop's only thread busy.\n",
         setup.cpus,
         if setup.cpus == 1 { "" } else { "s" },
         setup.repeat,
@@ -91,7 +91,7 @@ fn connections_table(out: &mut String, run: Option<&Record>, language: &str, r: 
     }
     _ = writeln!(
         out,
-        "\n{} in {language} (beyond the notes; processes are left out: a process per request holds one connection as a thread does, at a process's start cost and memory, and a pool of processes waits as a pool of threads does):\n",
+        "\n{} in {language} (beyond the notes; processes are left out: a process per request keeps one connection open as a thread does, at a process's start cost and memory, and a pool of processes waits as a pool of threads does):\n",
         r.fact_or_dash("conn.label")
     );
     let pool = r.median("conn.pool").unwrap_or(0.0) as usize;
