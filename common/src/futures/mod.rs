@@ -111,10 +111,8 @@ type Callback<R> = Box<dyn FnOnce(&Result<R, FutureError>) + Send>;
 
 /// What a [`Future`] and the executor running its task share.
 struct Shared<R> {
-    inner: Mutex<Inner>,
+    inner: Mutex<Inner<R>>,
     result: Sender<Result<R, FutureError>>,
-    /// Added while the future was unfinished; called, then dropped, when it finishes.
-    callbacks: Mutex<Vec<Callback<R>>>,
 }
 
 impl<R> fmt::Debug for Shared<R> {
@@ -125,8 +123,7 @@ impl<R> fmt::Debug for Shared<R> {
     }
 }
 
-#[derive(Debug)]
-struct Inner {
+struct Inner<R> {
     state: State,
     /// Whether `cancel` ended it (Python's `cancelled()`).
     cancelled: bool,
@@ -134,6 +131,21 @@ struct Inner {
     failed: bool,
     /// `as_completed` iterators to tell, with the future's position in their list.
     watchers: Vec<(Sender<usize>, usize)>,
+    /// Added while the future was unfinished; called, then dropped, when it finishes. (Under the
+    /// same lock as the state: finishing takes one lock, not two.)
+    callbacks: Vec<Callback<R>>,
+}
+
+impl<R> fmt::Debug for Inner<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inner")
+            .field("state", &self.state)
+            .field("cancelled", &self.cancelled)
+            .field("failed", &self.failed)
+            .field("watchers", &self.watchers.len())
+            .field("callbacks", &self.callbacks.len())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,11 +164,11 @@ impl<R> Future<R> {
             cancelled: false,
             failed: false,
             watchers: Vec::new(),
+            callbacks: Vec::new(),
         };
         let shared = Arc::new(Shared {
             inner: Mutex::new(inner),
             result: sender,
-            callbacks: Mutex::new(Vec::new()),
         });
         let future = Future {
             shared: Arc::clone(&shared),
@@ -205,10 +217,10 @@ impl<R> Future<R> {
     /// callback that panics is reported on stderr and ignored, as Python logs and ignores an
     /// exception raised in one.
     pub fn add_done_callback(&mut self, f: impl FnOnce(&Result<R, FutureError>) + Send + 'static) {
-        let inner = self.shared.lock();
+        let mut inner = self.shared.lock();
         if inner.state != State::Finished {
             // Under `inner`'s lock: `settle` marks the future finished under it, then calls.
-            self.shared.callbacks_lock().push(Box::new(f));
+            inner.callbacks.push(Box::new(f));
             return;
         }
         drop(inner);
@@ -252,16 +264,9 @@ trait Control: Send + Sync {
 }
 
 impl<R> Shared<R> {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    fn lock(&self) -> MutexGuard<'_, Inner<R>> {
         // Every update of `Inner` is a single assignment, so a panic cannot leave it half-done.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn callbacks_lock(&self) -> MutexGuard<'_, Vec<Callback<R>>> {
-        // Callbacks run outside this lock: a panicking one cannot poison it.
-        self.callbacks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Records the result and tells whoever waits for it. A second result is ignored.
@@ -274,13 +279,13 @@ impl<R> Shared<R> {
 
     /// Marks the future finished, under the lock the caller checked its state with, then hands
     /// out the result.
-    fn settle(&self, mut inner: MutexGuard<'_, Inner>, result: Result<R, FutureError>) {
+    fn settle(&self, mut inner: MutexGuard<'_, Inner<R>>, result: Result<R, FutureError>) {
         inner.state = State::Finished;
         inner.failed = result.is_err();
         let watchers = std::mem::take(&mut inner.watchers);
-        drop(inner);
         // No callback can be added from now on: `add_done_callback` sees the state first.
-        let callbacks = std::mem::take(&mut *self.callbacks_lock());
+        let callbacks = std::mem::take(&mut inner.callbacks);
+        drop(inner); // Callbacks run outside the lock: a panicking one cannot poison it.
         for callback in callbacks {
             call_back(callback, &result);
         }
