@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make stress: every program, many times, with varied inputs and start methods, each under a
-# timeout, while two busy loops compete for the cores. Counts failures, hangs, wrong outputs and
+# timeout, while two busy loops compete for the cores; every other round runs each program pinned
+# to one CPU (`taskset -c 0`, which its children inherit), where the busy loops compete with it. Counts failures, hangs, wrong outputs and
 # leftovers (a process still in the run's session, a named segment it made still in /dev/shm),
 # and exits non-zero unless every count is zero.
 #
@@ -36,7 +37,7 @@ check() {
     runs=$((runs + 1))
     local out err rc
     err=$(mktemp)
-    out=$(timeout 30 setsid --wait "$bin/$@" 2>"$err")
+    out=$(timeout 30 setsid --wait "${pin[@]}" "$bin/$@" 2>"$err")
     rc=$?
     if [ $rc -eq 124 ]; then
         hangs=$((hangs + 1)); problem "$name" "hung"
@@ -89,9 +90,12 @@ add_done_callback: the callback saw result() 9
 exception(): 7 → None, result() 49; -7 → \"negative: -7\"
 map(timeout=0.001): TimeoutError; without a timeout: [1, 4, 9]"
 methods=(fork spawn forkserver)
+pin=()
 for ((round = 0; round < rounds; round++)); do
     m=${methods[$((round % 3))]}
     n=$((round % 7 - 3))
+    # Odd rounds on one CPU: a demonstration must be certain without a second core too.
+    if ((round % 2)); then pin=(taskset -c 0); else pin=(); fi
     check simple-thread "$(printf '0\n1\n2\n3\n4')" -- simple-thread --delay-ms 1
     check thread-args "Hello, R$round!" -- thread-args "R$round"
     check lock-counter "first:with lock: $((2 + round % 3))000" -- \
@@ -128,6 +132,8 @@ for ((round = 0; round < rounds; round++)); do
         async-bridge --workers $((1 + round % 3)) --start-method "$m" 5 "$n"
     check async-blocking "$async_blocking" -- async-blocking --block-ms 5 --tick-ms 1 --ticks 2
 done
+
+pin=()
 
 # Interrupted runs: shared-memory --named, signalled at a random moment (to its whole process
 # group, as Ctrl-C does, or to the parent alone). Whatever the moment, no segment named by that
