@@ -22,14 +22,12 @@
 //!
 //! Run: `cargo run -p async-timeouts [-- --timeout-ms 50]`.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Parser;
 
 mod cleanup;
-use cleanup::never;
+use cleanup::{Cleaned, never};
 use common::cli::{self, Millis};
 use common::pyfmt::Py;
 use tokio::sync::oneshot;
@@ -61,35 +59,34 @@ async fn scenes(limit: Duration) -> Result<(), common::error::BoxError> {
     let ms = limit.as_millis();
 
     // `asyncio.wait_for(never(), timeout)`: on time-out the inner work is cancelled.
-    let cleaned = Arc::new(AtomicBool::new(false));
-    let gave_up = tokio::time::timeout(limit, never(Arc::clone(&cleaned)))
+    let cleaned = Cleaned::default();
+    let gave_up = tokio::time::timeout(limit, never(cleaned.clone()))
         .await
         .is_err();
-    let cancelled = cleaned.load(Ordering::SeqCst);
     println!(
         "a timeout around one await: gave up after {ms} ms: {}; the work was cancelled: {}",
         Py(gave_up),
-        Py(cancelled)
+        Py(cleaned.seen())
     );
 
     // `async with asyncio.timeout(t):` around several awaits: one deadline for the whole block.
-    let cleaned = Arc::new(AtomicBool::new(false));
+    let cleaned = Cleaned::default();
     let block = async {
         tokio::task::yield_now().await;
-        never(Arc::clone(&cleaned)).await;
+        never(cleaned.clone()).await;
     };
     let gave_up = tokio::time::timeout(limit, block).await.is_err();
     println!(
         "a timeout around a block: gave up after {ms} ms: {}; the work was cancelled: {}",
         Py(gave_up),
-        Py(cleaned.load(Ordering::SeqCst))
+        Py(cleaned.seen())
     );
 
     // `task.cancel()`, then awaiting the task.
-    let cleaned = Arc::new(AtomicBool::new(false));
+    let cleaned = Cleaned::default();
     let (started, has_started) = oneshot::channel();
     let worker = {
-        let cleaned = Arc::clone(&cleaned);
+        let cleaned = cleaned.clone();
         tokio::spawn(async move {
             _ = started.send(());
             never(cleaned).await;
@@ -100,16 +97,16 @@ async fn scenes(limit: Duration) -> Result<(), common::error::BoxError> {
     let seen_cancelled = worker.await.is_err_and(|e| e.is_cancelled());
     println!(
         "a cancelled task: its cleanup ran: {}; awaiting it reported the cancellation: {}",
-        Py(cleaned.load(Ordering::SeqCst)),
+        Py(cleaned.seen()),
         Py(seen_cancelled)
     );
 
     // `async with asyncio.TaskGroup() as group:` where one task fails while the other waits.
-    let cleaned = Arc::new(AtomicBool::new(false));
+    let cleaned = Cleaned::default();
     let (started, has_started) = oneshot::channel();
     let mut group: JoinSet<Result<(), String>> = JoinSet::new();
     {
-        let cleaned = Arc::clone(&cleaned);
+        let cleaned = cleaned.clone();
         group.spawn(async move {
             _ = started.send(());
             never(cleaned).await;
@@ -136,7 +133,7 @@ async fn scenes(limit: Duration) -> Result<(), common::error::BoxError> {
         "a group where one task fails: {} error(s): {}; its sibling was cancelled: {}",
         errors.len(),
         errors.join(", "),
-        Py(cleaned.load(Ordering::SeqCst))
+        Py(cleaned.seen())
     );
     Ok(())
 }

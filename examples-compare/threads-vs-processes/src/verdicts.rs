@@ -124,13 +124,7 @@ fn memory_cost(_: &Setup, language: &'static str, r: &Record) -> Finding {
     else {
         return Finding::not_measured(CLAIM, language);
     };
-    let floor = |s: Stats| Stats {
-        median: s.median.max(1.0),
-        min: s.min.max(1.0),
-        max: s.max.max(1.0),
-        ..s
-    };
-    let ratio = process.ratio(floor(thread));
+    let ratio = process.ratio(at_least(thread, 1.0));
     let verdict = exceeds(ratio, MEMORY_EDGE);
     let measured = format!(
         "{:.0} KiB a thread, {:.0} KiB a process",
@@ -378,13 +372,7 @@ fn task_memory(_: &Setup, language: &'static str, r: &Record) -> Finding {
     else {
         return Finding::not_measured(CLAIM, language);
     };
-    let floor = |s: Stats| Stats {
-        median: s.median.max(0.01),
-        min: s.min.max(0.01),
-        max: s.max.max(0.01),
-        ..s
-    };
-    let ratio = thread.ratio(floor(task));
+    let ratio = thread.ratio(at_least(task, 0.01));
     let measured = format!(
         "{:.0} KiB a thread, {:.2} KiB a task",
         thread.median, task.median
@@ -444,6 +432,16 @@ fn task_start(_: &Setup, language: &'static str, r: &Record) -> Finding {
         format!("a task cost {} a thread here", times(1.0 / ratio.median))
     };
     Finding::new(CLAIM, language, measured, exceeds(ratio, START_EDGE), why)
+}
+
+/// `s` with every value raised to `floor` at least: a memory too small to measure still divides.
+fn at_least(s: Stats, floor: f64) -> Stats {
+    Stats {
+        median: s.median.max(floor),
+        min: s.min.max(floor),
+        max: s.max.max(floor),
+        ..s
+    }
 }
 
 /// `a panic`, `an exception`.
