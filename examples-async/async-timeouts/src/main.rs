@@ -120,14 +120,12 @@ async fn scenes(limit: Duration) -> Result<(), common::error::BoxError> {
     let mut errors = Vec::new();
     while let Some(joined) = group.join_next().await {
         match joined {
-            Ok(Err(error)) => {
-                errors.push(error);
-                group.abort_all(); // What `TaskGroup` does on the first error.
-            }
-            Ok(Ok(())) => {}
-            Err(e) if e.is_cancelled() => {}
+            Ok(Err(error)) => errors.push(error),
+            Ok(Ok(())) => continue,
+            Err(e) if e.is_cancelled() => continue,
             Err(e) => return Err(e.into()),
         }
+        group.abort_all(); // What `TaskGroup` does on the first error.
     }
     println!(
         "a group where one task fails: {} error(s): {}; its sibling was cancelled: {}",
