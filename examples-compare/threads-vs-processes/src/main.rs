@@ -72,7 +72,10 @@ fn main() -> std::process::ExitCode {
             Some(path) => Evidence::read(path, PROGRAM)?,
             None => {
                 evidence::page::note_if_debug_build();
-                // Before anything else: a --cpus this process cannot have is a usage error.
+                // The machine's cores, read before --cpus pins this process (num_cpus counts only
+                // the CPUs a process may use).
+                let (logical, physical) = (num_cpus::get(), num_cpus::get_physical());
+                // Then, before anything else: a --cpus this process cannot have is a usage error.
                 let cpus = measure::use_cpus(args.cpus)?;
                 let data = args.data.as_deref().map(DataFile::create).transpose()?;
                 let (cpus, allowed) = cpus;
@@ -80,8 +83,8 @@ fn main() -> std::process::ExitCode {
                     quick: args.quick,
                     cpus,
                     pinned: args.cpus.is_some(),
-                    logical: num_cpus::get(),
-                    physical: num_cpus::get_physical(),
+                    logical,
+                    physical,
                     plan: measure::Plan::new(
                         args.quick,
                         args.repeat as usize,
