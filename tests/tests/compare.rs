@@ -228,20 +228,20 @@ fn recorded_runs_replay_to_their_verdicts() {
     }
 
     // Pinned to one CPU with the same two workers: CPU-bound work does not overlap, waits do.
-    // (In this recording other programs took 11% of the CPU while Python measured: its speed
-    // verdicts cannot tell, and say why.)
+    // (Python's CPU-bound ratio straddles the threshold in this recording, 0.88–1.03×: processes
+    // are never clearly faster, and the reason names the one CPU.)
     let rows = replayed_verdicts("threads-vs-processes", "threads-vs-processes-1cpu.evidence");
+    for language in ["Rust", "Python"] {
+        let cpu = verdict(&rows, "Speed, CPU-bound", language);
+        assert_ne!(cpu[3], "holds", "{cpu:?}");
+        assert!(cpu[2].contains("1 CPU for 2 workers"), "{cpu:?}");
+        assert!(cpu[4].contains("only one CPU"), "{cpu:?}");
+        let io = verdict(&rows, "Why Use", language);
+        assert_eq!(io[3], "holds", "{io:?}");
+        assert!(io[2].contains("on 1 CPU"), "{io:?}");
+    }
     let cpu = verdict(&rows, "Speed, CPU-bound", "Rust");
     assert_eq!(cpu[3], "does not hold", "{cpu:?}");
-    assert!(cpu[2].contains("1 CPU for 2 workers"), "{cpu:?}");
-    let io = verdict(&rows, "Why Use", "Rust");
-    assert_eq!(io[3], "holds", "{io:?}");
-    assert!(io[2].contains("on 1 CPU"), "{io:?}");
-    for claim in ["Speed, CPU-bound", "Why Use"] {
-        let python = verdict(&rows, claim, "Python");
-        assert_eq!(python[3], "cannot tell", "{python:?}");
-        assert!(python[4].contains("busy"), "{python:?}");
-    }
 
     let rows = replayed_verdicts("when-to-use", "when-to-use.evidence");
     assert_eq!(rows.len(), 14, "7 claims × 2 languages");
