@@ -11,7 +11,7 @@
 //! `await`, and the task may catch it to clean up (or even refuse). A Rust future is cancelled by
 //! being *dropped*: `timeout` drops the future it gave up on, and `abort` has the runtime drop the
 //! task's future. Nothing runs in the task after its last `.await`; its cleanup is `Drop`, as
-//! here (`Cleanup`), which runs however the future ends. `JoinSet` plays `TaskGroup`: on the
+//! here (`cleanup.rs`), which runs however the future ends. `JoinSet` plays `TaskGroup` (`group.rs`): on the
 //! first error this program calls `abort_all`, which `TaskGroup` does by itself (and dropping a
 //! `JoinSet` aborts whatever it still holds).
 //!
@@ -27,11 +27,11 @@ use std::time::Duration;
 use clap::Parser;
 
 mod cleanup;
+mod group;
 use cleanup::{Cleaned, never};
 use common::cli::{self, Millis};
 use common::pyfmt::Py;
 use tokio::sync::oneshot;
-use tokio::task::JoinSet;
 
 /// Time out, cancel, and fail in a group, on one thread.
 #[derive(Parser)]
@@ -101,37 +101,5 @@ async fn scenes(limit: Duration) -> Result<(), common::error::BoxError> {
         Py(seen_cancelled)
     );
 
-    // `async with asyncio.TaskGroup() as group:` where one task fails while the other waits.
-    let cleaned = Cleaned::default();
-    let (started, has_started) = oneshot::channel();
-    let mut group: JoinSet<Result<(), String>> = JoinSet::new();
-    {
-        let cleaned = cleaned.clone();
-        group.spawn(async move {
-            _ = started.send(());
-            never(cleaned).await;
-            Ok(())
-        });
-    }
-    group.spawn(async move {
-        _ = has_started.await; // Fail only once the sibling is waiting.
-        Err("boom".to_owned())
-    });
-    let mut errors = Vec::new();
-    while let Some(joined) = group.join_next().await {
-        match joined {
-            Ok(Err(error)) => errors.push(error),
-            Ok(Ok(())) => continue,
-            Err(e) if e.is_cancelled() => continue,
-            Err(e) => return Err(e.into()),
-        }
-        group.abort_all(); // What `TaskGroup` does on the first error.
-    }
-    println!(
-        "a group where one task fails: {} error(s): {}; its sibling was cancelled: {}",
-        errors.len(),
-        errors.join(", "),
-        Py(cleaned.seen())
-    );
-    Ok(())
+    group::one_fails().await
 }
