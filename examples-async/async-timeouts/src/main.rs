@@ -11,9 +11,9 @@
 //! `await`, and the task may catch it to clean up (or even refuse). A Rust future is cancelled by
 //! being *dropped*: `timeout` drops the future it gave up on, and `abort` has the runtime drop the
 //! task's future. Nothing runs in the task after its last `.await`; its cleanup is `Drop`, as
-//! here (`cleanup.rs`), which runs however the future ends. `JoinSet` plays `TaskGroup` (`group.rs`): on the
-//! first error this program calls `abort_all`, which `TaskGroup` does by itself (and dropping a
-//! `JoinSet` aborts whatever it still holds).
+//! here (`cleanup.rs`), which runs however the future ends. `JoinSet` plays `TaskGroup`
+//! (`group.rs`): on the first error this program calls `abort_all`, which `TaskGroup` does by
+//! itself (and dropping a `JoinSet` aborts whatever it still holds).
 //!
 //! A timeout of 0 ms is refused in both programs: Python 3.11's `wait_for` then cancels the
 //! coroutine before it has started (`asyncio/tasks.py`, the `timeout <= 0` branch), so its cleanup
