@@ -53,23 +53,10 @@ bench: ## Measure everything (about 10 min): the notes' two tables, the process 
 readme: ## Rewrite the README's measured pages by replaying tests/evidence/ (after copying a make bench run's *.evidence there).
 	$(CARGO) run --quiet -p tests --bin readme-pages
 
-run-all: ## Run every program with fast flags, each output labelled (cargo run: never a stale binary).
-	@run() { p=$$1; shift; echo "== cargo run -p $$p$${1:+ -- $$*}"; $(CARGO) run --quiet -p $$p -- "$$@" || exit 1; echo; }; \
-	run simple-thread --delay-ms 10 && \
-	run thread-args && run thread-args Bob && \
-	run lock-counter && \
-	run daemon-thread --interval-ms 20 --run-for-ms 100 && \
-	run thread-lifecycle && \
-	run simple-process && run simple-process 7 --start-method spawn && \
-	run process-pool && run process-pool 3 4 -v --start-method forkserver && \
-	run queue-ipc && run queue-ipc --start-method forkserver && \
-	run shared-memory && run shared-memory --named --start-method spawn && \
-	run executors && run executors --overlap --start-method forkserver && \
-	run as-completed --unit-ms 50 && \
-	run thread-local && run producer-consumer && run sync-primitives --timer-ms 10 && \
-	run pool-api && run pipe-ipc --start-method spawn && run process-lock && \
-	run executor-api --rust-way && \
-	run async-basics --unit-ms 20 && run async-queue && run async-timeouts && \
-	run async-bridge --start-method forkserver && run async-blocking --block-ms 100 && \
-	run threads-vs-processes --quick && \
-	run when-to-use --quick
+run-all: ## Every documented run (the transcripts), each labelled, then each output checked against its transcript (cargo run: never a stale binary).
+	@$(CARGO) run --quiet -p tests --bin transcripts -- list | while IFS=$$'\t' read -r -a w; do \
+		echo "== cargo run -p $${w[2]}$${w[3]:+ -- $${w[*]:3}}    ($${w[0]})"; \
+		$(CARGO) run --quiet -p "$${w[2]}" -- "$${w[@]:3}" </dev/null | tee /dev/stderr | \
+			$(CARGO) run --quiet -p tests --bin transcripts -- match "$${w[0]}" 2>/dev/null || \
+			{ echo "!! not what $${w[0]} says"; exit 1; }; echo; \
+	done 2>&1

@@ -3,40 +3,35 @@
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 
+use tests::transcripts;
 use tests::{example, run, run_to};
 
-/// Each program with a numeric option it takes.
-const PROGRAMS: &[(&str, &str)] = &[
-    ("simple-thread", "--delay-ms"),
-    ("thread-args", ""),
-    ("lock-counter", "--threads"),
-    ("daemon-thread", "--interval-ms"),
-    ("thread-lifecycle", ""),
-    ("simple-process", ""),
-    ("process-pool", "--workers"),
-    ("queue-ipc", ""),
-    ("shared-memory", ""),
-    ("executors", "--workers"),
-    ("as-completed", "--unit-ms"),
-    ("thread-local", "--threads"),
-    ("producer-consumer", "--maxsize"),
-    ("sync-primitives", "--timer-ms"),
-    ("pipe-ipc", ""),
-    ("process-lock", "--processes"),
-    ("pool-api", "--workers"),
-    ("executor-api", "--timeout-ms"),
-    ("threads-vs-processes", "--repeat"),
-    ("when-to-use", "--repeat"),
-    ("async-basics", "--unit-ms"),
-    ("async-queue", "--maxsize"),
-    ("async-timeouts", "--timeout-ms"),
-    ("async-bridge", "--workers"),
-    ("async-blocking", "--ticks"),
-];
+/// Each program (the workspace's, from `tests::transcripts`) with the first numeric option its
+/// `--help` lists (one with a number as its default), or `""` when it has none.
+fn programs() -> Vec<(String, String)> {
+    transcripts::programs()
+        .into_iter()
+        .map(|p| {
+            let help = run(example(&p.name).arg("--help")).success().to_owned();
+            let option = help
+                .lines()
+                .filter(|l| {
+                    l.split("[default: ")
+                        .nth(1)
+                        .and_then(|d| d.strip_suffix(']'))
+                        .is_some_and(|d| d.parse::<u64>().is_ok())
+                })
+                .find_map(|l| l.split_whitespace().find(|w| w.starts_with("--")))
+                .unwrap_or_default()
+                .to_owned();
+            (p.name, option)
+        })
+        .collect()
+}
 
 #[test]
 fn help_exits_zero_for_every_program() {
-    for (program, _) in PROGRAMS {
+    for (program, _) in &programs() {
         let out = run(example(program).arg("--help"));
         assert!(out.success().contains("Usage:"), "{program}: {out:?}");
     }
@@ -44,7 +39,7 @@ fn help_exits_zero_for_every_program() {
 
 #[test]
 fn unknown_flags_and_non_numbers_are_usage_errors() {
-    for (program, numeric) in PROGRAMS {
+    for (program, numeric) in &programs() {
         let out = run(example(program).arg("--no-such-flag"));
         assert!(
             out.failure(2).contains("--no-such-flag"),
@@ -57,20 +52,13 @@ fn unknown_flags_and_non_numbers_are_usage_errors() {
     }
 }
 
-/// Fast arguments for each program, so that each prints soon.
-fn quick(program: &str) -> Vec<&'static str> {
-    match program {
-        "simple-thread" => vec!["--delay-ms", "1"],
-        "daemon-thread" => vec!["--interval-ms", "1", "--run-for-ms", "50"],
-        "as-completed" => vec!["--unit-ms", "5"],
-        "sync-primitives" => vec!["--timer-ms", "1"],
-        "executor-api" => vec!["--timeout-ms", "1"],
-        "threads-vs-processes" | "when-to-use" => vec!["--quick"],
-        "async-basics" => vec!["--unit-ms", "1"],
-        "async-timeouts" => vec!["--timeout-ms", "1"],
-        "async-blocking" => vec!["--block-ms", "1", "--tick-ms", "1", "--ticks", "2"],
-        _ => vec![],
-    }
+/// `program` with arguments that make it print soon: its first transcript's, from the
+/// repository's root.
+fn quick(program: &str) -> std::process::Command {
+    let all = transcripts::programs();
+    let found = all.iter().find(|p| p.name == program).expect("a program");
+    let first = &found.transcripts()[0];
+    first.rust(&first.args)
 }
 
 /// `program | head -0`: stdout is a pipe nobody reads. Each program ends as `cat` would, killed by
@@ -78,13 +66,10 @@ fn quick(program: &str) -> Vec<&'static str> {
 /// killed so and the parent says so in one line (exit 1). Never a panic, never a hang.
 #[test]
 fn a_closed_stdout_ends_every_program_quietly() {
-    for (program, _) in PROGRAMS {
+    for (program, _) in &programs() {
         let (read_end, write_end) = nix::unistd::pipe().unwrap();
         drop(read_end);
-        let out = run_to(
-            example(program).args(quick(program)),
-            Stdio::from(write_end),
-        );
+        let out = run_to(&mut quick(program), Stdio::from(write_end));
         assert!(!out.stderr.contains("panicked"), "{program}: {out:?}");
         if *program == "simple-process" {
             assert!(out.failure(1).ends_with("was killed by SIGPIPE"), "{out:?}");
@@ -98,12 +83,12 @@ fn a_closed_stdout_ends_every_program_quietly() {
 /// `program > /dev/full`: one line on stderr, exit 1.
 #[test]
 fn a_full_stdout_is_a_one_line_error() {
-    for (program, _) in PROGRAMS {
+    for (program, _) in &programs() {
         let full = std::fs::File::options()
             .write(true)
             .open("/dev/full")
             .unwrap();
-        let out = run_to(example(program).args(quick(program)), Stdio::from(full));
+        let out = run_to(&mut quick(program), Stdio::from(full));
         let line = out.failure(1);
         assert!(
             line.starts_with("error: writing to stdout: No space left on device")
@@ -148,16 +133,18 @@ fn counts_that_input_multiplies_are_capped() {
 /// an abort, never a hang (each run is under `tests::run`'s timeout).
 #[test]
 fn absurd_numbers_and_counts_are_usage_errors_or_right_answers() {
-    for (program, numeric) in PROGRAMS {
+    for (program, numeric) in &programs() {
         if numeric.is_empty() {
             continue;
         }
         for bad in ["-1", "0", "18446744073709551616", "1e3", ""] {
             let out = run(example(program).args([numeric, bad]));
             if out.status.success() {
-                // Zero is a valid delay; anything else must have been refused.
+                // Zero is a valid delay, or a count that means none (no producers: Python's
+                // twin accepts it too, and prints an empty result); anything else is refused.
                 assert_eq!(bad, "0", "{program} {numeric} {bad}: {out:?}");
-                assert!(numeric.ends_with("-ms"), "{program} {numeric} 0: {out:?}");
+                let fine = numeric.ends_with("-ms") || numeric == "--producers";
+                assert!(fine, "{program} {numeric} 0: {:?}", out.status);
             } else {
                 out.failure(2);
             }
