@@ -4,7 +4,7 @@ CARGO ?= cargo
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: help test fmt-check clippy unit stress-short stress loom doc bench readme run-all
+.PHONY: help test fmt-check clippy unit stress-short stress loom doc bench readme run-all book book-test
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,3 +60,20 @@ run-all: ## Every documented run (the transcripts), each labelled, then each out
 			$(CARGO) run --quiet -p tests --bin transcripts -- match "$${w[0]}" 2>/dev/null || \
 			{ echo "!! not what $${w[0]} says"; exit 1; }; echo; \
 	done 2>&1
+
+# The book's tools, pinned, installed into target/tools when missing.
+MDBOOK_VERSION := 0.4.52
+MDBOOK := target/tools/mdbook-$(MDBOOK_VERSION)/bin/mdbook
+
+$(MDBOOK):
+	$(CARGO) install --locked --quiet mdbook --version $(MDBOOK_VERSION) --no-default-features --features search --root target/tools/mdbook-$(MDBOOK_VERSION)
+
+book: $(MDBOOK) ## Build the book into target/book (open target/book/index.html): each notes section with Python and Rust side by side.
+	$(CARGO) build --quiet -p tests --bin book-preprocessor
+	$(MDBOOK) build book
+	# The charts live beside the programs that draw them; the book shows copies.
+	mkdir -p target/book/charts
+	cp examples-compare/*/*.svg tests/benches/*.svg target/book/charts/
+
+book-test: book ## Open every chapter in headless Chromium (installed with apt-get when missing); screenshots in target/book-test.
+	python3 book/test/book_test.py target/book target/book-test

@@ -63,7 +63,38 @@ pub struct Program {
     pub folder: String,
 }
 
+/// What a program follows, as its `--help` says (`after_help` in its `main.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Follows {
+    /// A section of the notes, by its heading.
+    Notes(String),
+    /// A topic beyond the notes.
+    Beyond(String),
+}
+
 impl Program {
+    /// The notes section or the topic it follows, read from its `main.rs`'s `after_help`:
+    /// `Notes § HEADING. Source: …` or `Beyond the notes: TOPIC. Source: …`.
+    pub fn follows(&self) -> Result<Follows, String> {
+        let main = crate::repo_path(&format!("{}/src/main.rs", self.folder));
+        let text = std::fs::read_to_string(&main).map_err(|e| e.to_string())?;
+        let help = text
+            .split("after_help = \"")
+            .nth(1)
+            .and_then(|h| h.split(". Source:").next())
+            .ok_or_else(|| format!("{}: no after_help naming its section", self.folder))?;
+        if let Some(section) = help.strip_prefix("Notes § ") {
+            Ok(Follows::Notes(section.to_owned()))
+        } else if let Some(topic) = help.strip_prefix("Beyond the notes: ") {
+            Ok(Follows::Beyond(topic.to_owned()))
+        } else {
+            Err(format!(
+                "{}: after_help names no section: {help:?}",
+                self.folder
+            ))
+        }
+    }
+
     /// The Python twin beside it (the one `.py` file in its folder), relative to the root.
     pub fn twin(&self) -> Option<String> {
         let dir = crate::repo_path(&self.folder);
