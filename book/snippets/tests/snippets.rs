@@ -42,7 +42,9 @@ fn run_with_timeout(mut cmd: Command, name: &str) -> std::process::Output {
     match finished.recv_timeout(std::time::Duration::from_secs(60)) {
         Ok(out) => out.unwrap(),
         Err(_) => {
-            _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
             panic!("{name}: still running after a minute");
         }
     }

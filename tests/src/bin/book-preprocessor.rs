@@ -117,8 +117,14 @@ fn program_block(program: &Program, root: &str) -> anyhow::Result<String> {
     let twin = program
         .twin()
         .ok_or_else(|| anyhow!("{folder}: no Python twin"))?;
+    // The measuring programs are meant for optimised builds.
+    let release = if folder.starts_with("examples-compare/") {
+        "--release "
+    } else {
+        ""
+    };
     let mut out = format!(
-        "<p class=\"follows\">{} Run it: <code>cargo run -p {}</code>.</p>\n\n",
+        "<p class=\"follows\">{} Run it: <code>cargo run {release}-p {}</code>.</p>\n\n",
         match program.follows().map_err(anyhow::Error::msg)? {
             transcripts::Follows::Notes(section) =>
                 format!("Follows the notes' section <b>{section}</b>."),
