@@ -50,7 +50,7 @@ bench: ## Measure everything (about 10 min): the notes' two tables, the process 
 	$(CARGO) bench -p tests --bench pool_scaling -- --data $(CURDIR)/$(REPORTS)/pool-scaling.evidence | tee $(REPORTS)/pool-scaling.md
 	$(RELEASE) tests --bin bench-report -- $(REPORTS)
 
-readme: ## Rewrite the README's measured pages by replaying tests/evidence/ (after copying a make bench run's *.evidence there).
+readme: ## Rewrite the README's map of notes sections to programs (from book/src/SUMMARY.md and each program's --help).
 	$(CARGO) run --quiet -p tests --bin readme-pages
 
 run-all: ## Every documented run (the transcripts), each labelled, then each output checked against its transcript (cargo run: never a stale binary).

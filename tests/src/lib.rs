@@ -5,6 +5,7 @@
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+pub mod readme_map;
 pub mod transcripts;
 
 use std::collections::HashMap;
@@ -173,66 +174,7 @@ impl Ran {
     }
 }
 
-/// A block of the README that holds a replayed page: `<!-- replay PROGRAM FILE -->`, the page,
-/// `<!-- /replay -->`. The page is what `PROGRAM --replay FILE` prints, its headings three levels
-/// down (see [`as_readme_section`]); `make readme` rewrites every block, and a test checks them.
-pub struct ReplayBlock {
-    /// The program that replays it.
-    pub program: String,
-    /// The evidence file, relative to the repository's root.
-    pub file: String,
-    /// Where the block's content (between the two markers' lines) lies in the README.
-    pub content: std::ops::Range<usize>,
-}
-
-/// Every replay block of `readme`, in order.
-pub fn replay_blocks(readme: &str) -> Vec<ReplayBlock> {
-    let mut blocks = Vec::new();
-    let mut from = 0;
-    while let Some(start) = readme[from..].find("<!-- replay ").map(|i| i + from) {
-        let line_end = readme[start..]
-            .find('\n')
-            .map_or(readme.len(), |i| start + i + 1);
-        let words: Vec<&str> = readme[start..line_end]
-            .trim_end()
-            .trim_end_matches("-->")
-            .split_whitespace()
-            .collect();
-        let end = readme[line_end..]
-            .find("<!-- /replay -->")
-            .map_or(readme.len(), |i| line_end + i);
-        blocks.push(ReplayBlock {
-            program: words.get(2).copied().unwrap_or_default().to_owned(),
-            file: words.get(3).copied().unwrap_or_default().to_owned(),
-            content: line_end..end,
-        });
-        from = end;
-    }
-    blocks
-}
-
-/// A page as a README section: every Markdown heading three levels down (`# ` → `#### `).
-pub fn as_readme_section(page: &str) -> String {
-    page.lines()
-        .map(|line| {
-            if line.starts_with('#') {
-                format!("###{line}\n")
-            } else {
-                format!("{line}\n")
-            }
-        })
-        .collect()
-}
-
 /// The path of a file given relative to the repository's root.
 pub fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join(relative)
-}
-
-/// What a replay block should hold: the program's page for the evidence file, as a README section.
-pub fn replayed_section(block: &ReplayBlock) -> String {
-    let out = run(example(&block.program)
-        .arg("--replay")
-        .arg(repo_path(&block.file)));
-    as_readme_section(out.success())
 }

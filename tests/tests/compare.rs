@@ -408,20 +408,3 @@ fn bench_report_writes_the_charts_and_the_page() {
     assert!(report.contains("| Web scraping"), "{report}");
     assert!(report.contains("process-core.md is missing"), "{report}");
 }
-
-/// The README's measured pages are the committed evidence replayed (`make readme` writes them).
-#[test]
-fn the_readmes_measured_pages_are_replays_of_the_committed_evidence() {
-    let readme = std::fs::read_to_string(tests::repo_path("README.md")).unwrap();
-    let blocks = tests::replay_blocks(&readme);
-    assert!(blocks.len() >= 2, "the README replays both programs");
-    for block in &blocks {
-        assert_eq!(
-            readme[block.content.clone()],
-            tests::replayed_section(block),
-            "README's page for {} {} is stale: run `make readme`",
-            block.program,
-            block.file
-        );
-    }
-}

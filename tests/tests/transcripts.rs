@@ -53,3 +53,15 @@ fn every_difference_from_python_gives_its_reason() {
         }
     }
 }
+
+/// The README's map of sections to programs is what `make readme` writes now.
+#[test]
+fn the_readmes_map_is_up_to_date() {
+    let readme = std::fs::read_to_string(tests::repo_path("README.md")).unwrap();
+    let map = tests::readme_map::render().unwrap();
+    let updated = tests::readme_map::replaced(&readme, &map).expect("the README has a map");
+    assert!(
+        readme == updated,
+        "README.md's map is stale: run `make readme`"
+    );
+}
