@@ -12,7 +12,8 @@ reports what it found; this script fails the run, naming page and problem, on
 - a program's chapter without both code columns (Python and Rust, each with code), or whose
   columns are not side by side at 1600 px and stacked at 800 px;
 - an internal link to a page that does not exist, or to an anchor the page does not have.
-It saves a screenshot of every page at 1600 px in OUT_DIR.
+It saves a screenshot of every page at 1600 px in OUT_DIR. Before any of that it checks itself:
+a copy of one page, broken on purpose in each of those ways, must be reported for each.
 """
 import concurrent.futures
 import functools
@@ -127,6 +128,29 @@ def link_ok(book, base, link):
     return True
 
 
+def self_check(browser, book):
+    """The checks catch what they claim to: a copy of one program's page, broken on purpose in
+    each way the test looks for, must be reported for each. Returns the ways it missed."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        broken = Path(tmp) / "book"
+        shutil.copytree(book, broken)
+        page = broken / "threads" / "simple-thread.html"
+        text = page.read_text(encoding="utf-8")
+        text = text.replace("<main>", "<main><img src='no-such.png'><a href='no-such.html'>x</a>"
+                            "<a href='thread-args.html#no-such-anchor'>y</a>"
+                            "<p>{{#include no-such.rs}}</p><script>noSuchFunction();</script>", 1)
+        text = text.replace('class="rust-column"', 'class="no-column"', 1)
+        page.write_text(text, encoding="utf-8")
+        base = serve(broken)
+        found = "\n".join(check_page(browser, base, broken, Path(tmp), "threads/simple-thread.html",
+                                      {"simple-thread"}))
+    expected = ["noSuchFunction", "unresolved directive: {{#include no-such.rs}}",
+                "image not loaded", "a code column is missing", "broken link: " + base + "threads/no-such.html",
+                "no-such-anchor"]
+    return [e for e in expected if e not in found]
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: book_test.py BOOK_DIR OUT_DIR")
@@ -135,6 +159,9 @@ def main():
         sys.exit(f"book-test: {book}/index.html is missing: run `make book` first")
     out.mkdir(parents=True, exist_ok=True)
     browser = chromium()
+    missed = self_check(browser, book)
+    if missed:
+        sys.exit(f"book-test: the checks missed a page broken on purpose: {missed}")
     base = serve(book)
     skip = {"404.html", "print.html", "toc.html"}
     pages = sorted(str(p.relative_to(book)) for p in book.rglob("*.html")

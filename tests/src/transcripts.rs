@@ -276,18 +276,18 @@ impl Transcript {
         self.expected.contains("[..]") || self.expected.lines().any(|l| l == "...")
     }
 
-    /// The file's text with `stdout` as its expected output.
+    /// The file's text with `stdout` as its expected output: its header and command line kept.
     pub fn with_output(&self, stdout: &str) -> Result<String, String> {
         let text = std::fs::read_to_string(&self.path).map_err(|e| e.to_string())?;
-        let head_end = text
-            .find("\n$ ")
-            .and_then(|i| text[i + 1..].find('\n').map(|j| i + 1 + j + 1))
-            .or_else(|| {
-                text.starts_with("$ ")
-                    .then(|| text.find('\n').map_or(text.len(), |j| j + 1))
-            })
-            .ok_or("no command line")?;
-        Ok(format!("{}{stdout}", &text[..head_end]))
+        let mut head = String::new();
+        for line in text.lines() {
+            head += line;
+            head += "\n";
+            if line.starts_with("$ ") {
+                return Ok(head + stdout);
+            }
+        }
+        Err("no `$ command` line".into())
     }
 }
 
