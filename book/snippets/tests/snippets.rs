@@ -1,6 +1,6 @@
 //! Every snippet in `examples/` runs to success: the code a reader copies from the book works.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[test]
@@ -14,12 +14,7 @@ fn every_snippet_runs_and_succeeds() {
     names.sort();
     assert!(names.len() >= 25, "{names:?}");
     for name in names {
-        let built = escargot::CargoBuild::new()
-            .manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
-            .example(&name)
-            .run()
-            .unwrap_or_else(|e| panic!("building {name}: {e}"));
-        let out = run_with_timeout(Command::new(built.path()), &name);
+        let out = run_with_timeout(Command::new(example(&name)), &name);
         assert!(
             out.status.success(),
             "{name}: {:?}\n{}",
@@ -27,6 +22,27 @@ fn every_snippet_runs_and_succeeds() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// The example's binary: the one `cargo test` built beside this test's (in `target/…/examples/`)
+/// if it is newer than its source, or else (`cargo test --test snippets` builds no examples)
+/// built now.
+fn example(name: &str) -> PathBuf {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/{name}.rs"));
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|test| Some(test.parent()?.parent()?.join("examples").join(name)));
+    if let Some(path) = beside.filter(|p| modified(p) > modified(&source)) {
+        return path;
+    }
+    escargot::CargoBuild::new()
+        .manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .example(name)
+        .run()
+        .unwrap_or_else(|e| panic!("building {name}: {e}"))
+        .path()
+        .to_owned()
 }
 
 /// Runs `cmd` and returns its output; a run past a minute is killed and fails as a hang.
