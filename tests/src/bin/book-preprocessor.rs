@@ -168,10 +168,10 @@ fn transcript_block(t: &Transcript) -> String {
     let python = match &t.python {
         Python::Same => "Its Python twin prints the same.".to_owned(),
         Python::SameFirstLine => "Its Python twin prints the same first line.".to_owned(),
-        Python::Differs(why) => format!("Python differs: {why}."),
+        Python::Differs(why) => format!("Python differs: {}.", escaped(why)),
     };
     let each = if t.each_start_method {
-        " The same under each start method (`--start-method fork|spawn|forkserver`)."
+        " The same under each start method (<code>--start-method fork|spawn|forkserver</code>)."
     } else {
         ""
     };
@@ -182,7 +182,7 @@ fn transcript_block(t: &Transcript) -> String {
     };
     let mut out = format!(
         "<p class=\"transcript-caption\">{}. {python}{each} <span class=\"transcript-file\">({file})</span></p>\n\n",
-        capitalised(&t.shows),
+        escaped(&capitalised(&t.shows)),
     );
     if t.markdown {
         out += &format!(
@@ -197,6 +197,13 @@ fn transcript_block(t: &Transcript) -> String {
         );
     }
     out
+}
+
+/// Text for raw HTML, where Markdown is not read: `&`, `<` and `>` escaped.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn capitalised(s: &str) -> String {
