@@ -127,8 +127,9 @@ fn program_block(program: &Program, root: &str) -> anyhow::Result<String> {
         "<p class=\"follows\">{} Run it: <code>cargo run {release}-p {}</code>.</p>\n\n",
         match program.follows().map_err(anyhow::Error::msg)? {
             transcripts::Follows::Notes(section) =>
-                format!("Follows the notes' section <b>{section}</b>."),
-            transcripts::Follows::Beyond(topic) => format!("Beyond the notes: {topic}."),
+                format!("Follows the notes' section <b>{}</b>.", escaped(&section)),
+            transcripts::Follows::Beyond(topic) =>
+                format!("Beyond the notes: {}.", escaped(&topic)),
         },
         program.name
     );
