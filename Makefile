@@ -23,7 +23,7 @@ unit:
 stress-short:
 	bash tests/stress.sh 3 debug
 
-stress: ## Every program 200 times (release, varied inputs and start methods, two busy loops): must report zero problems.
+stress: ## Every documented run 200 times (release, start methods in turn, half the rounds pinned to one CPU, two busy loops) and signal interruptions: must report zero problems.
 	bash tests/stress.sh 200 release
 
 loom: ## Model-check a future's hand-off (submit, run, result; cancel; as_completed) with loom.
@@ -35,7 +35,7 @@ doc: ## Build common's docs, broken links denied (open target/doc/common/index.h
 REPORTS := target/reports
 RELEASE := $(CARGO) run --release --quiet -p
 
-bench: ## Measure everything (about 10 min): the notes' two tables, the process core and data paths vs raw syscalls vs Python, and message sizes 8 B to 64 MiB beside ipc-channel, spread and pinned; writes target/reports/report.md and SVG charts.
+bench: ## Measure everything (about 10 min): the notes' two tables, the process core and data paths vs raw syscalls vs Python, and message sizes 8 B to 64 MiB beside ipc-channel, spread and pinned; writes target/reports/ (copy to tests/evidence/ to update the book).
 	mkdir -p $(REPORTS)
 	$(RELEASE) threads-vs-processes -- --python --sweep 4 --data $(REPORTS)/threads-vs-processes.evidence | tee $(REPORTS)/threads-vs-processes.md
 	$(RELEASE) threads-vs-processes -- --python --cpus 1 --data $(REPORTS)/threads-vs-processes-1cpu.evidence | tee $(REPORTS)/threads-vs-processes-1cpu.md
