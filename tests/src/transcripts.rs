@@ -52,6 +52,9 @@ pub struct Transcript {
     pub markdown: bool,
     /// The expected stdout, with `[..]` and `...` wildcards.
     pub expected: String,
+    /// The program's Python twin, relative to the repository's root (set when read through
+    /// [`Program::transcripts`]).
+    pub twin: Option<String>,
 }
 
 /// A program of the workspace: its package name and its folder.
@@ -115,9 +118,14 @@ impl Program {
             .unwrap_or_default();
         files.retain(|f| f.extension().is_some_and(|x| x == "run"));
         files.sort();
+        let twin = self.twin();
         files
             .iter()
-            .map(|f| Transcript::read(f).unwrap_or_else(|e| panic!("{}: {e}", f.display())))
+            .map(|f| {
+                let mut t = Transcript::read(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+                t.twin.clone_from(&twin);
+                t
+            })
             .collect()
     }
 }
@@ -174,6 +182,7 @@ impl Transcript {
             needs_python: None,
             markdown: false,
             expected: String::new(),
+            twin: None,
         };
         for line in lines.by_ref() {
             if let Some(command) = line.strip_prefix("$ ") {
@@ -247,14 +256,14 @@ impl Transcript {
 
     /// `python3 TWIN` with `args`, from the repository's root.
     pub fn python(&self, args: &[String]) -> std::process::Command {
-        let program = programs()
-            .into_iter()
-            .find(|p| p.name == self.program)
-            .expect("a transcript's program is in the workspace");
         let mut cmd = std::process::Command::new("python3");
-        cmd.arg(program.twin().expect("a twin"))
-            .args(args)
-            .current_dir(crate::repo_path("."));
+        cmd.arg(
+            self.twin
+                .as_deref()
+                .expect("a transcript read with its program's twin"),
+        )
+        .args(args)
+        .current_dir(crate::repo_path("."));
         cmd
     }
 
