@@ -174,6 +174,20 @@ impl Ran {
     }
 }
 
+/// Whether `python3` exists and is at least `version`; says in one line what is skipped if not.
+pub fn python3_at_least(version: (u32, u32), what: &str) -> bool {
+    let check = format!("import sys; print(sys.version_info >= {version:?})");
+    let out = Command::new("python3").args(["-c", &check]).output();
+    let yes = out.is_ok_and(|out| out.stdout.starts_with(b"True"));
+    if !yes {
+        eprintln!(
+            "skipping {what}: it needs python3 {}.{} or later",
+            version.0, version.1
+        );
+    }
+    yes
+}
+
 /// The path of a file given relative to the repository's root.
 pub fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join(relative)

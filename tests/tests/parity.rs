@@ -3,24 +3,8 @@
 //! every start method where it says so, and Python's stdout must match the transcript as Rust's
 //! does (`transcripts.rs`).
 
-use std::process::Command;
-
-use tests::run;
 use tests::transcripts::{self, Python};
-
-/// Whether `python3` exists and is at least `version`; says in one line what is skipped if not.
-fn python3_at_least(version: (u32, u32), what: &str) -> bool {
-    let check = format!("import sys; print(sys.version_info >= {version:?})");
-    let out = Command::new("python3").args(["-c", &check]).output();
-    let yes = out.is_ok_and(|out| out.stdout.starts_with(b"True"));
-    if !yes {
-        eprintln!(
-            "skipping {what}: it needs python3 {}.{} or later",
-            version.0, version.1
-        );
-    }
-    yes
-}
+use tests::{python3_at_least, run};
 
 #[test]
 fn every_twin_prints_what_its_transcript_says() {

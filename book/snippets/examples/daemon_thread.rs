@@ -1,23 +1,21 @@
-//! A background thread that stops when told to, then is joined: the clean version of a daemon.
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+//! Every Rust thread is a daemon thread in Python's sense: when `main` returns, the process
+//! ends, and a thread still running stops wherever it stands.
+use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
 
 fn main() {
-    let stop = Arc::new(AtomicBool::new(false));
-    let background = thread::spawn({
-        let stop = Arc::clone(&stop);
-        move || {
-            while !stop.load(Ordering::Relaxed) {
-                println!("Running background task");
-                thread::sleep(Duration::from_millis(20));
-            }
+    let (tick, ticks) = mpsc::channel::<()>();
+    let (done, dones) = mpsc::channel::<()>();
+    thread::spawn(move || {
+        // Runs until the process ends: each message is one round of work.
+        while ticks.recv().is_ok() {
+            println!("Running background task");
+            done.send(()).unwrap();
         }
     });
-    thread::sleep(Duration::from_millis(50));
-    stop.store(true, Ordering::Relaxed);
-    background.join().unwrap();
-    // Without the flag and the join, returning from main would end the thread wherever it
-    // stood: every Rust thread is a daemon thread in Python's sense.
+    for _ in 0..3 {
+        tick.send(()).unwrap();
+        dones.recv().unwrap(); // Wait for that round, so the output is certain.
+    }
+    println!("main returns; the background thread ends with the process");
 }

@@ -1,4 +1,4 @@
-//! Waiting with a deadline, and errors as values: the futures API's lessons in std.
+//! A future's result with a deadline, and an error as a value: `Future.result(timeout=…)` in std.
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -12,18 +12,26 @@ fn check(n: i64) -> Result<i64, String> {
 }
 
 fn main() {
-    let (tx, rx) = mpsc::channel();
     for n in [7, -7] {
-        let tx = tx.clone();
-        thread::spawn(move || tx.send((n, check(n))).unwrap());
-    }
-    drop(tx);
-    // wait(..., timeout=...): give up on results that are not there in time.
-    while let Ok((n, result)) = rx.recv_timeout(Duration::from_secs(5)) {
-        // exception(): an error is a value in the result, not something raised later.
-        match result {
-            Ok(square) => println!("{n} → {square}"),
-            Err(why) => println!("{n} → {why:?}"),
+        let (tx, result) = mpsc::channel(); // A one-result channel is the future.
+        thread::spawn(move || tx.send(check(n)));
+        // result(timeout=5): wait at most 5 s.
+        match result.recv_timeout(Duration::from_secs(5)) {
+            Ok(Ok(square)) => println!("{n}: {square}"),
+            // The task's error is a value that travels back; nothing is raised across threads.
+            Ok(Err(why)) => println!("{n}: raised {why}"),
+            Err(_) => println!("{n}: timed out"),
         }
     }
+    // A task that never answers: the wait gives up, and the task is not stopped.
+    let (_keep, never) = mpsc::channel::<i64>();
+    let waited = never.recv_timeout(Duration::from_millis(50));
+    println!(
+        "never: {}",
+        if waited.is_err() {
+            "timed out"
+        } else {
+            "answered"
+        }
+    );
 }

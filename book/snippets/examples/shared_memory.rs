@@ -1,26 +1,20 @@
-//! A child writes to memory its parent made shared, with the `shared_memory` crate.
+//! A child process writes to memory its parent made shared (the `shared_memory` crate), through
+//! atomics: a shared mapping is memory two processes may touch at once, so no `&mut` to it.
 use std::env;
 use std::process::Command;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering::SeqCst};
 
-use shared_memory::ShmemConf;
+use shared_memory::{Shmem, ShmemConf};
 
-/// The notes' value.
-#[expect(
-    clippy::approx_constant,
-    reason = "3.1415 is the notes' value, not an attempt at π"
-)]
-const VALUE: f64 = 3.1415;
-
-/// The layout both processes agree on: a double, then five i32s.
-const SIZE: usize = 8 + 5 * 4;
-
-/// The double and the array inside the mapping.
-fn parts(base: *mut u8) -> (&'static mut f64, &'static mut [i32]) {
-    // SAFETY: the mapping is SIZE bytes and page-aligned, so an f64 at 0 is in bounds and aligned.
-    let num = unsafe { &mut *base.cast::<f64>() };
-    // SAFETY: five i32s at offset 8 are in bounds, aligned, and do not overlap the f64; one
-    // process at a time uses them (the parent waits while the child runs).
-    let arr = unsafe { std::slice::from_raw_parts_mut(base.wrapping_add(8).cast::<i32>(), 5) };
+/// The layout both processes agree on: an f64 (stored as its bits), then five i32s.
+fn parts(shm: &Shmem) -> (&AtomicU64, &[AtomicI32]) {
+    assert!(shm.len() >= 8 + 5 * 4);
+    let base = shm.as_ptr();
+    // SAFETY: the mapping is page-aligned and at least 28 bytes long, lives as long as `shm`,
+    // and every process reads and writes it only through these atomics.
+    let num = unsafe { &*base.cast::<AtomicU64>() };
+    // SAFETY: as above; five i32s at offset 8 are in bounds, aligned, and apart from the f64.
+    let arr = unsafe { std::slice::from_raw_parts(base.wrapping_add(8).cast::<AtomicI32>(), 5) };
     (num, arr)
 }
 
@@ -30,25 +24,24 @@ fn main() {
             .os_id(id)
             .open()
             .expect("opening the segment");
-        let (num, arr) = parts(shm.as_ptr());
-        *num = VALUE;
-        arr.iter_mut().for_each(|x| *x = -*x);
+        let (num, arr) = parts(&shm);
+        num.store(3.1415_f64.to_bits(), SeqCst);
+        arr.iter().for_each(|a| a.store(-a.load(SeqCst), SeqCst));
         return;
     }
     // The creating process owns the segment: dropping `shm` removes its name.
     let shm = ShmemConf::new()
-        .size(SIZE)
+        .size(8 + 5 * 4)
         .create()
         .expect("creating the segment");
-    let (num, arr) = parts(shm.as_ptr());
-    *num = 0.0;
-    arr.copy_from_slice(&[0, 1, 2, 3, 4]);
+    let (num, arr) = parts(&shm);
+    (0..5).for_each(|i| arr[i].store(i as i32, SeqCst));
     let me = env::current_exe().expect("the path of this program");
     let status = Command::new(me)
         .arg(shm.get_os_id())
         .status()
         .expect("starting the child");
     assert!(status.success());
-    println!("{num} {arr:?}");
-    assert_eq!(arr, [0, -1, -2, -3, -4]);
+    let values: Vec<i32> = arr.iter().map(|a| a.load(SeqCst)).collect();
+    println!("{} {values:?}", f64::from_bits(num.load(SeqCst)));
 }
