@@ -4,24 +4,42 @@ CARGO ?= cargo
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: help test fmt-check clippy unit stress-short stress loom doc bench readme run-all book book-test
+.PHONY: help test fmt-check clippy unit stress-short stress loom doc bench readme run-all book book-test check exercise exercises
 
 help: ## Show the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 test: fmt-check clippy unit stress-short ## Format check, clippy with warnings denied, every test, a short stress run.
 
-fmt-check:
+fmt-check: ## cargo fmt --check over the workspace and the exercises.
 	$(CARGO) fmt --all --check
+	$(CARGO) fmt --all --check --manifest-path exercises/Cargo.toml
 
-clippy:
+clippy: ## Clippy over every target, warnings denied.
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-unit:
+unit: ## Every test of the workspace (cargo test --workspace).
 	$(CARGO) test --workspace
 
-stress-short:
+stress-short: ## Every documented run, 3 rounds (one pinned to one CPU), under load and signals.
 	bash tests/stress.sh 3 debug
+
+check: ## One program's documented runs, Rust and its Python twin, in seconds: make check NAME=simple-thread
+	@test -n "$(NAME)" || { echo "usage: make check NAME=PROGRAM (make check NAME=simple-thread)"; exit 2; }
+	$(CARGO) run --quiet -p tests --bin transcripts -- check $(NAME)
+
+EXERCISES := $(CARGO) test --manifest-path exercises/Cargo.toml
+exercise: ## Check your answer to one exercise: make exercise NAME=spawn-and-join (SOLUTION=1 checks the solution).
+	@test -n "$(NAME)" || { echo "usage: make exercise NAME=EXERCISE [SOLUTION=1]; the exercises: $$(cd exercises && ls -d */solution | sed 's,/solution,,' | tr '\n' ' ')"; exit 2; }
+	@test -d exercises/$(NAME)/solution || { echo "no exercise $(NAME): see exercises/README.md"; exit 2; }
+ifdef SOLUTION
+	CARGO_TARGET_DIR=target/exercises-solution RUSTFLAGS="--cfg solution" $(EXERCISES) -p $(NAME)
+else
+	CARGO_TARGET_DIR=target/exercises $(EXERCISES) -p $(NAME)
+endif
+
+exercises: ## Every exercise: its solution passes its tests and its committed starter fails them (about a minute).
+	bash exercises/check-all.sh
 
 stress: ## Every documented run 200 times (release, start methods in turn, half the rounds pinned to one CPU, two busy loops) and signal interruptions: must report zero problems.
 	bash tests/stress.sh 200 release
@@ -65,8 +83,10 @@ run-all: ## Every documented run (the transcripts), each labelled, then each out
 MDBOOK_VERSION := 0.4.52
 MDBOOK := target/tools/mdbook-$(MDBOOK_VERSION)/bin/mdbook
 
+# Not --quiet: the first install compiles mdBook (1.5 to 5 minutes), and cargo shows its progress.
 $(MDBOOK):
-	$(CARGO) install --locked --quiet mdbook --version $(MDBOOK_VERSION) --no-default-features --features search --root target/tools/mdbook-$(MDBOOK_VERSION)
+	@echo "make book: installing mdBook $(MDBOOK_VERSION) into target/tools (once; 1.5 to 5 minutes)"
+	$(CARGO) install --locked mdbook --version $(MDBOOK_VERSION) --no-default-features --features search --root target/tools/mdbook-$(MDBOOK_VERSION)
 
 book: $(MDBOOK) ## Build the book into target/book (open target/book/index.html): each notes section with Python and Rust side by side.
 	$(CARGO) build --quiet -p tests --bin book-preprocessor

@@ -4,6 +4,9 @@
 //! - `transcripts list`: every run, one per line: `FILE<TAB>EACH<TAB>PROGRAM<TAB>ARG…`, where EACH
 //!   is `each` when the run is repeated under every start method and `once` otherwise;
 //! - `transcripts match FILE`: exit 0 when stdin is what FILE expects, 1 with the difference;
+//! - `transcripts check PROGRAM`: run each of PROGRAM's transcripts (under each start method where
+//!   it says so), and its Python twin where the transcript says Python prints the same; one line
+//!   per run, exit 1 if any differs (`make check NAME=PROGRAM`);
 //! - `transcripts bless`: rewrite every transcript without wildcards to what its program prints
 //!   now (review the diff before committing it).
 
@@ -55,6 +58,58 @@ fn main() -> ExitCode {
                     return Err(anyhow!("the output is not what {file} says").into());
                 }
             }
+            ["check", name] => {
+                let program = transcripts::programs()
+                    .into_iter()
+                    .find(|p| p.name == *name)
+                    .ok_or_else(|| {
+                        let names: Vec<String> = transcripts::programs()
+                            .into_iter()
+                            .map(|p| p.name)
+                            .collect();
+                        common::cli::UsageError(format!(
+                            "no program {name:?}; one of: {}",
+                            names.join(" ")
+                        ))
+                    })?;
+                let python = tests::python3_at_least((3, 8), "the twins");
+                let mut differ = 0;
+                for t in program.transcripts() {
+                    for args in t.runs() {
+                        let mut runs = vec![("rust", t.rust(&args))];
+                        let needs = t.needs_python.unwrap_or((3, 8));
+                        if python
+                            && t.python == transcripts::Python::Same
+                            && tests::python3_at_least(needs, &t.command_line())
+                        {
+                            runs.push(("python", t.python(&args)));
+                        }
+                        for (language, mut cmd) in runs {
+                            let ran = tests::run(&mut cmd);
+                            let ok = ran.status.success() && t.accepts(&ran.stdout);
+                            differ += usize::from(!ok);
+                            let file = t.path.file_name().unwrap_or_default().to_string_lossy();
+                            let verdict = if ok { "ok  " } else { "DIFF" };
+                            out += &format!(
+                                "{verdict} {language:6} {file}: {name} {}\n",
+                                args.join(" ")
+                            );
+                            if !ok {
+                                out += &format!(
+                                    "expected:\n{}got:\n{}{}",
+                                    t.expected, ran.stdout, ran.stderr
+                                );
+                            }
+                        }
+                    }
+                }
+                if differ > 0 {
+                    print!("{out}");
+                    return Err(
+                        anyhow!("{differ} run(s) of {name} differ from its transcripts").into(),
+                    );
+                }
+            }
             ["bless"] => {
                 for t in transcripts::all()
                     .into_iter()
@@ -66,7 +121,8 @@ fn main() -> ExitCode {
                 }
             }
             _ => {
-                let usage = "usage: transcripts programs | list | match FILE | bless";
+                let usage =
+                    "usage: transcripts programs | list | match FILE | check PROGRAM | bless";
                 return Err(common::cli::UsageError(usage.into()).into());
             }
         }

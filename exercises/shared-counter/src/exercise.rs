@@ -1,0 +1,16 @@
+use std::thread;
+
+/// `threads` threads each add 1 to one counter `per_thread` times; the total.
+pub fn count(threads: usize, per_thread: usize) -> usize {
+    let mut total = 0;
+    thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                for _ in 0..per_thread {
+                    total += 1;
+                }
+            });
+        }
+    });
+    total
+}
