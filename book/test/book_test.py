@@ -3,16 +3,22 @@
 Usage: python3 book/test/book_test.py BOOK_DIR OUT_DIR
 
 Serves BOOK_DIR (what `make book` built) on a local port and opens every page in headless
-Chromium (Debian's `chromium`, installed with apt-get when missing), twice: 1600 px wide and
-800 px wide. The page's own check (book/theme/book-test.js, active only with `?book-test`)
-reports what it found; this script fails the run, naming page and problem, on
+Chromium (Debian's `chromium`, installed with apt-get when missing), at 1280, 1400, 1600 and
+1920 px wide and at 800 px, each 900 px high: one browser run a page, on a harness page that
+holds the page once per width in an iframe of that size (a page's media queries and layout see
+the iframe as their window). The page's own check (book/theme/book-test.js,
+active only with `?book-test`) reports what it found; this script fails the run, naming page,
+width and problem, on
 - a console error (Chromium's log) or a script error the page caught;
 - an unresolved `{{#...}}` directive;
 - an image that did not load;
-- a program's chapter without both code columns (Python and Rust, each with code), or whose
-  columns are not side by side at 1600 px and stacked at 800 px;
+- a program's chapter whose first pair of columns is not its lesson (Python and Rust, each with
+  code), or whose pairs are not side by side at the wide widths and stacked at 800 px;
+- at 1400 px, a lesson that does not start on the first screen (300 px of it visible);
+- argument parsing (clap, argparse) visible in any pair of columns: it must be folded;
+- navigation drawn over a code block, and a code line cut off at its block's edge, at any width;
 - an internal link to a page that does not exist, or to an anchor the page does not have.
-It saves a screenshot of every page at 1600 px in OUT_DIR. Before any of that it checks itself:
+It saves a screenshot of every page at 1400 px in OUT_DIR. Before any of that it checks itself:
 a copy of one page, broken on purpose in each of those ways, must be reported for each.
 """
 import concurrent.futures
@@ -30,7 +36,12 @@ import urllib.parse
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-WIDE, NARROW = 1600, 800
+WIDE = (1280, 1400, 1600, 1920)
+NARROW = 800
+FIRST_SCREEN = 1400  # The width at which the lesson must start on the first screen.
+HEIGHT = 900
+# Argument parsing, as it would read if it were not folded.
+SCAFFOLDING = re.compile(r"use clap|#\[derive\(Parser|Args::parse|import argparse|argparse\.ArgumentParser|parse_args\(")
 
 
 def chromium():
@@ -56,8 +67,35 @@ def serve(directory):
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
+    """The book's files, and at /__book-test__/PAGE the harness for PAGE."""
+
+    def do_GET(self):
+        if not self.path.startswith(HARNESS):
+            return super().do_GET()
+        page = html.escape(self.path[len(HARNESS):], quote=True)
+        frames = "".join(f'<iframe data-width="{w}" width="{w}" height="{HEIGHT}" '
+                         f'src="/{page}?book-test"></iframe>' for w in WIDE + (NARROW,))
+        # Each frame's check has run by the time the harness's own load event fires.
+        body = (f"<!doctype html><html><body>{frames}<script>"
+                "window.addEventListener('load', function () {"
+                " var all = {};"
+                " document.querySelectorAll('iframe').forEach(function (f) {"
+                "  var r = f.contentDocument && f.contentDocument.getElementById('book-test-report');"
+                "  all[f.dataset.width] = r ? JSON.parse(r.textContent) : null; });"
+                " var out = document.createElement('pre'); out.id = 'book-test-reports';"
+                " out.textContent = JSON.stringify(all); document.body.appendChild(out); });"
+                "</script></body></html>").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *args):
         pass
+
+
+HARNESS = "/__book-test__/"
 
 
 def browse(browser, url, width, extra):
@@ -65,47 +103,70 @@ def browse(browser, url, width, extra):
     run = subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-extensions", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
-         f"--window-size={width},1200", "--virtual-time-budget=10000", *extra, url],
+         f"--window-size={width},{HEIGHT}", "--virtual-time-budget=10000", *extra, url],
         capture_output=True, text=True, timeout=120)
     console = [l for l in run.stderr.splitlines() if ":CONSOLE" in l]
     return run.stdout, console
 
 
-def report_of(dom):
-    found = re.search(r'<pre id="book-test-report">(.*?)</pre>', dom, re.S)
-    return json.loads(html.unescape(found.group(1))) if found else None
+def reports_of(dom):
+    """{width: the page's report at that width, or None}."""
+    found = re.search(r'<pre id="book-test-reports">(.*?)</pre>', dom, re.S)
+    reports = json.loads(html.unescape(found.group(1))) if found else {}
+    return {w: reports.get(str(w)) for w in WIDE + (NARROW,)}
 
 
 def check_page(browser, base, book, out, page, programs):
     """Every problem on one page, as strings."""
     problems = []
     url = base + page
-    expected_layout = {WIDE: "side by side", NARROW: "stacked"}
-    for width in (WIDE, NARROW):
-        dom, console = browse(browser, url + "?book-test", width, ["--dump-dom"])
-        problems += [f"console ({width} px): {line}" for line in console]
-        report = report_of(dom)
+    dom, console = browse(browser, base + HARNESS.lstrip("/") + page, 2000, ["--dump-dom"])
+    problems += [f"console: {line}" for line in console]
+    for width, report in reports_of(dom).items():
+        at = f"({width} px)"
         if report is None:
-            problems.append(f"no report at {width} px: the page's check did not run")
+            problems.append(f"no report {at}: the page's check did not run")
             continue
         problems += [f"script error: {e}" for e in report["errors"]]
         problems += [f"unresolved directive: {u}" for u in report["unresolved"]]
         problems += [f"image not loaded: {i['src']}" for i in report["images"] if not i["loaded"]]
+        problems += [f"navigation over code {at}: {o}" for o in report["overlaps"]]
+        problems += [f"code line cut off {at}: {c}" for c in report["clipped"]]
         if Path(page).stem in programs:
-            columns = report["columns"]
-            if len(columns) != 1:
-                problems.append(f"{len(columns)} side-by-side blocks, not 1")
-            for c in columns:
-                if c["python_lines"] < 2 or c["rust_lines"] < 2:
-                    problems.append(f"a code column is missing or empty: {c}")
-                if c["layout"] != expected_layout[width]:
-                    problems.append(f"at {width} px the columns are {c['layout']}")
-        if width == WIDE:
+            problems += check_program_page(report, width)
+        if width == FIRST_SCREEN:
             problems += [f"broken link: {l}" for l in report["links"] if not link_ok(book, base, l)]
     shot = out / (page.replace("/", "--").replace(".html", ".png"))
-    browse(browser, url, WIDE, [f"--screenshot={shot}"])
+    browse(browser, url, FIRST_SCREEN, [f"--screenshot={shot}"])
     if not shot.is_file():
         problems.append("no screenshot")
+    return sorted(set(problems), key=problems.index)
+
+
+def check_program_page(report, width):
+    """A program's chapter: the lesson first, both pairs laid out for the width, nothing of the
+    argument parsing on show."""
+    problems = []
+    at = f"({width} px)"
+    columns = report["columns"]
+    if len(columns) != 2:
+        problems.append(f"{len(columns)} side-by-side blocks, not 2 (the lesson and the program)")
+    expected = "stacked" if width == NARROW else "side by side"
+    for c in columns:
+        if c["python_lines"] < 2 or c["rust_lines"] < 2:
+            problems.append(f"a code column is missing or empty: {c}")
+        if c["layout"] != expected:
+            problems.append(f"{at} the columns are {c['layout']}")
+    lesson = report["lesson"]
+    if not lesson or not lesson["is_lesson"]:
+        problems.append("the first pair of columns is not the lesson")
+    elif width == FIRST_SCREEN and lesson["top"] + 300 > lesson["viewport"]:
+        problems.append(f"{at} the lesson starts at {lesson['top']:.0f} px, off the first screen "
+                        f"({lesson['viewport']} px high)")
+    for text in report["shown"]:
+        found = SCAFFOLDING.search(text)
+        if found:
+            problems.append(f"argument parsing on show: {found.group(0)}")
     return problems
 
 
@@ -141,13 +202,22 @@ def self_check(browser, book):
                             "<a href='thread-args.html#no-such-anchor'>y</a>"
                             "<p>{{#include no-such.rs}}</p><script>noSuchFunction();</script>", 1)
         text = text.replace('class="rust-column"', 'class="no-column"', 1)
+        # The lesson pushed off the first screen, argument parsing on show in it, the margin
+        # arrows back over the code, and a line that cannot wrap.
+        text = text.replace('<div class="side-by-side lesson">',
+                            '<div style="height:2000px"></div><div class="side-by-side lesson">'
+                            '<pre><code>use clap::Parser;</code></pre>', 1)
+        text = text.replace("</main>", "<pre><code style='white-space:pre !important'>"
+                            + "clipped_" * 80 + "</code></pre>"
+                            "<style>.nav-wide-wrapper{display:block !important}</style></main>", 1)
         page.write_text(text, encoding="utf-8")
         base = serve(broken)
         found = "\n".join(check_page(browser, base, broken, Path(tmp), "threads/simple-thread.html",
                                       {"simple-thread"}))
     expected = ["noSuchFunction", "unresolved directive: {{#include no-such.rs}}",
                 "image not loaded", "a code column is missing", "broken link: " + base + "threads/no-such.html",
-                "no-such-anchor"]
+                "no-such-anchor", "off the first screen", "argument parsing on show: use clap",
+                "navigation over code", "code line cut off", ]
     return [e for e in expected if e not in found]
 
 

@@ -2,7 +2,9 @@
 // unless the page's address ends in `?book-test`. Then, once the page has loaded, it writes what a
 // reader would see wrong into a <pre id="book-test-report"> that the test reads from the DOM:
 // unresolved includes, images that did not load, the side-by-side code columns and how they are
-// laid out at this window's width, and every link, for the test to resolve.
+// laid out at this window's width, where the first pair starts and what its columns show,
+// navigation drawn over code, code lines cut off at a block's edge, and every link, for the test
+// to resolve.
 (function () {
     "use strict";
     if (!/[?&]book-test\b/.test(window.location.search)) {
@@ -44,6 +46,58 @@
             }
             return { python_lines: code(python), rust_lines: code(rust), layout: layout };
         });
+        // What a reader sees first: the first pair of columns, where it starts, and the text of
+        // every pair's columns as shown (mdBook's hidden lines are not in innerText).
+        var pairs = document.querySelectorAll(".side-by-side");
+        var first = pairs[0];
+        var lesson = first ? {
+            is_lesson: first.classList.contains("lesson"),
+            top: first.getBoundingClientRect().top + window.scrollY,
+            viewport: window.innerHeight
+        } : null;
+        var shown = Array.prototype.map.call(pairs, function (pair) {
+            return pair.innerText;
+        });
+        // Navigation drawn on top of code: any visible nav element whose box meets a code block's.
+        var visible = function (el) {
+            var r = el.getBoundingClientRect();
+            // Inside a closed <details> an element keeps a box but is not drawn.
+            var drawn = el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : true;
+            return drawn && r.width > 0 && r.height > 0 && !el.closest("details:not([open])");
+        };
+        var meets = function (a, b) {
+            return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        };
+        var blocks = Array.prototype.filter.call(main.querySelectorAll("pre"), visible);
+        var overlaps = [];
+        Array.prototype.forEach.call(document.querySelectorAll(".nav-chapters, .mobile-nav-chapters"), function (nav) {
+            if (!visible(nav)) {
+                return;
+            }
+            var n = nav.getBoundingClientRect();
+            blocks.forEach(function (pre) {
+                var p = pre.getBoundingClientRect();
+                var pos = getComputedStyle(nav).position;
+                // A fixed element is drawn at the same place on every scroll position.
+                var fixed = pos === "fixed" || pos === "sticky";
+                var hit = fixed
+                    ? (n.left < p.right && p.left < n.right)
+                    : meets(n, p);
+                if (hit) {
+                    overlaps.push((nav.className || nav.tagName) + " over " + pre.textContent.slice(0, 40));
+                }
+            });
+        });
+        // A code line cut off at its block's edge.
+        var clipped = [];
+        blocks.forEach(function (pre) {
+            [pre, pre.querySelector("code")].forEach(function (el) {
+                if (el && el.scrollWidth > el.clientWidth + 1) {
+                    var longest = el.textContent.split("\n").sort(function (a, b) { return b.length - a.length; })[0];
+                    clipped.push(longest.slice(0, 60));
+                }
+            });
+        });
         var links = Array.prototype.map.call(main.querySelectorAll("a[href]"), function (a) {
             return a.href;
         });
@@ -56,6 +110,10 @@
             images: images,
             columns: columns,
             links: links,
+            lesson: lesson,
+            shown: shown,
+            overlaps: overlaps,
+            clipped: clipped,
             errors: errors
         });
         document.body.appendChild(report);

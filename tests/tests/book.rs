@@ -1,8 +1,9 @@
-//! The book's sources (`book/src/`): every program has a chapter that shows it (`{{#program}}`)
-//! and a standalone snippet (`book/snippets/examples/*.rs`), and every snippet is shown by a
-//! chapter. `make book-test` checks the built pages in a browser; this checks what they are made of.
+//! The book's sources (`book/src/`): every program has a chapter that opens with its lesson
+//! (`{{#lesson}}`, before the chapter's first heading) and shows the full program
+//! (`{{#program}}`); every lesson, refusal and exercise is shown by exactly one chapter.
+//! `make book-test` checks the built pages in a browser; this checks what they are made of.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use tests::repo_path;
 use tests::transcripts;
@@ -26,8 +27,32 @@ fn chapters() -> Vec<(String, String)> {
     out
 }
 
+/// How many times each `{{#KIND NAME}}` appears across the chapters, by NAME.
+fn shown(kind: &str) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    let open = format!("{{{{#{kind} ");
+    for (_, text) in chapters() {
+        for rest in text.split(&open).skip(1) {
+            let name = rest.split("}}").next().unwrap().trim().to_owned();
+            *counts.entry(name).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+/// The names of the files in `folder` (relative to the root) that end in `suffix`, without it.
+fn names_in(folder: &str, suffix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo_path(folder))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|f| f.strip_suffix(suffix).map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
-fn every_program_has_a_chapter_with_its_sources_and_a_snippet() {
+fn every_program_chapter_opens_with_its_lesson_and_shows_the_program() {
     let chapters = chapters();
     let summary = std::fs::read_to_string(repo_path("book/src/SUMMARY.md")).unwrap();
     for program in transcripts::programs() {
@@ -42,31 +67,57 @@ fn every_program_has_a_chapter_with_its_sources_and_a_snippet() {
             summary.contains(&format!("({name})")),
             "{name} is in SUMMARY.md"
         );
-        let snippet = text
-            .split("{{#include ../../snippets/examples/")
-            .nth(1)
-            .and_then(|rest| rest.split("}}").next())
-            .unwrap_or_else(|| panic!("{name}: no snippet included"));
+        let lesson = format!("{{{{#lesson {}}}}}", program.name.replace('-', "_"));
+        let at = text
+            .find(&lesson)
+            .unwrap_or_else(|| panic!("{name}: no {lesson}"));
+        let first_heading = text.find("\n## ").unwrap_or(text.len());
         assert!(
-            repo_path(&format!("book/snippets/examples/{snippet}")).is_file(),
-            "{name}: {snippet} does not exist"
+            at < first_heading,
+            "{name}: the lesson must come before the chapter's first heading"
+        );
+        let intro = &text[text.find('\n').unwrap_or(0)..at];
+        assert!(
+            intro.lines().filter(|l| !l.trim().is_empty()).count() <= 14,
+            "{name}: more than 14 lines of prose before the lesson push it off the first screen"
         );
     }
 }
 
 #[test]
-fn every_snippet_is_shown_by_a_chapter() {
-    let included: BTreeSet<String> = chapters()
-        .iter()
-        .flat_map(|(_, text)| {
-            text.split("{{#include ../../snippets/examples/")
-                .skip(1)
-                .filter_map(|rest| rest.split("}}").next().map(str::to_owned))
-                .collect::<Vec<_>>()
-        })
+fn every_lesson_refusal_and_exercise_is_shown_once() {
+    for (kind, folder, suffix) in [
+        ("lesson", "book/snippets/examples", ".rs"),
+        ("refusal", "book/snippets/refusals", ".rs"),
+    ] {
+        let shown = shown(kind);
+        for name in names_in(folder, suffix) {
+            assert_eq!(
+                shown.get(&name),
+                Some(&1),
+                "{kind} {name}: shown by one chapter"
+            );
+        }
+        for name in shown.keys() {
+            assert!(
+                repo_path(&format!("{folder}/{name}{suffix}")).is_file(),
+                "{kind} {name}: no such file"
+            );
+        }
+    }
+    let shown = shown("exercise");
+    let exercises: Vec<String> = std::fs::read_dir(repo_path("exercises"))
+        .unwrap()
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| p.join("solution").is_dir())
+        .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
         .collect();
-    for entry in std::fs::read_dir(repo_path("book/snippets/examples")).unwrap() {
-        let file = entry.unwrap().file_name().into_string().unwrap();
-        assert!(included.contains(&file), "{file} is in no chapter");
+    assert!(exercises.len() >= 15, "{exercises:?}");
+    for name in &exercises {
+        assert_eq!(
+            shown.get(name),
+            Some(&1),
+            "exercise {name}: shown by one chapter"
+        );
     }
 }

@@ -4,8 +4,5 @@ pub fn pool_map<T: Send, R: Send>(
     items: Vec<T>,
     f: impl Fn(T) -> R + Sync,
 ) -> Vec<R> {
-    todo!(
-        "split {} items among {workers} threads; join them in order",
-        items.len()
-    )
+    todo!("split the items among `workers` threads; join them in order")
 }

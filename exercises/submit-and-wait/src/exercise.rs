@@ -18,6 +18,6 @@ pub fn submit<T: Send + 'static>(task: impl FnOnce() -> T + Send + 'static) -> F
 impl<T> Future<T> {
     /// The task's value, waiting at most `timeout` for it.
     pub fn result(&self, timeout: Duration) -> Result<T, TimeoutError> {
-        todo!("wait on {:p} at most {timeout:?}", &self.value)
+        todo!("wait on `self.value` at most `timeout`")
     }
 }
