@@ -34,7 +34,7 @@ pub fn page(evidence: &Evidence) -> Result<String> {
         setup.repeat,
         if setup.repeat == 1 { "" } else { "s" }
     );
-    table(&mut out, rust);
+    table(&mut out, &setup, rust);
     connections_table(&mut out, evidence.scope("run"), "Rust", rust);
     if let Some(python) = evidence.scope("python") {
         _ = writeln!(
@@ -43,7 +43,7 @@ pub fn page(evidence: &Evidence) -> Result<String> {
             evidence::twin::python_build(python),
             python.fact_or_dash("start_method")
         );
-        table(&mut out, python);
+        table(&mut out, &setup, python);
         connections_table(&mut out, None, "Python", python);
         languages.push(("Python", python));
     }
@@ -53,7 +53,10 @@ pub fn page(evidence: &Evidence) -> Result<String> {
     Ok(out)
 }
 
-fn table(out: &mut String, r: &Record) {
+/// One language's table. Its "Fastest" cell is `withheld` where the row's verdict is withheld
+/// ([`verdicts::row_gate`]): a winner named from timings too few or too disturbed to judge would
+/// say what the verdict beside it refuses to.
+fn table(out: &mut String, setup: &Setup, r: &Record) {
     *out += "| Use case | Notes recommend | Sequential | Threads | Processes | Async tasks | Fastest |\n";
     *out += "| --- | --- | --- | --- | --- | --- | --- |\n";
     for (row, &(pick, _)) in ROWS.iter().enumerate() {
@@ -79,7 +82,11 @@ fn table(out: &mut String, r: &Record) {
             cells[1],
             cells[2],
             cells[3],
-            fastest.map_or("–", |(t, _)| t.notes_name()),
+            match (verdicts::row_gate(setup, row, r), fastest) {
+                (Some(_), _) => "withheld",
+                (None, Some((t, _))) => t.notes_name(),
+                (None, None) => "–",
+            },
         );
     }
 }
@@ -114,5 +121,58 @@ fn connections_table(out: &mut String, run: Option<&Record>, language: &str, r: 
     );
     if let Some(note) = run.and_then(|r| r.get_fact("connections_limited")) {
         _ = writeln!(out, "\n{note}.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use evidence::load::Load;
+
+    use super::*;
+
+    fn record_with_load(own: f64) -> Record {
+        let mut r = Record::default();
+        r.fact("when.0.label", "File I/O (…)");
+        for (t, seconds) in [("Sequential", 2.0), ("Threads", 0.5), ("Processes", 0.6)] {
+            for f in [0.99, 1.0, 1.01] {
+                r.add(format!("when.0.{t}"), seconds * f);
+            }
+        }
+        Load {
+            wall: 10.0,
+            busy: 20.0,
+            own,
+            cpus: 2.0,
+        }
+        .record(&mut r);
+        r
+    }
+
+    fn first_row(setup: &Setup, r: &Record) -> String {
+        let mut out = String::new();
+        table(&mut out, setup, r);
+        out.lines().nth(2).unwrap().to_owned()
+    }
+
+    #[test]
+    fn fastest_names_a_technique_only_where_the_verdict_can_be_judged() {
+        let setup = Setup {
+            cpus: 2,
+            repeat: 3,
+            quick: false,
+            io_workers: 8,
+        };
+        // Quiet: the program's own work is nearly all the CPUs' busy time.
+        let row = first_row(&setup, &record_with_load(19.5));
+        assert!(row.ends_with("| Multithreading |"), "{row}");
+        // Busy: other programs took half the CPUs' time; the verdict is withheld, so is Fastest.
+        let row = first_row(&setup, &record_with_load(10.0));
+        assert!(row.ends_with("| withheld |"), "{row}");
+        let quick = Setup {
+            quick: true,
+            ..setup
+        };
+        let row = first_row(&quick, &record_with_load(19.5));
+        assert!(row.ends_with("| withheld |"), "{row}");
     }
 }

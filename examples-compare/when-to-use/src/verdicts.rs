@@ -31,15 +31,22 @@ const TECHNIQUES: [Technique; 4] = [
     Technique::Async,
 ];
 
+/// Why a use case's timings in `r` cannot be judged (a `--quick` run, too few runs, a busy
+/// machine), or `None` when they can: the one gate for the row's verdict and for the table's
+/// "Fastest" cell, which names no technique where the verdict is withheld.
+pub fn row_gate(setup: &Setup, row: usize, r: &Record) -> Option<String> {
+    let runs = r
+        .stats(&format!("when.{row}.Sequential"))
+        .map_or(0, |s| s.runs);
+    speed_gate(setup.quick, runs, Load::from_record(r).as_ref())
+}
+
 /// Every use case, and under it every language measured.
 pub fn findings(setup: &Setup, languages: &[(&'static str, &Record)]) -> Vec<Finding> {
     let mut out = Vec::new();
     for (row, &(pick, work)) in ROWS.iter().enumerate() {
         for &(language, r) in languages {
-            let runs = r
-                .stats(&format!("when.{row}.Sequential"))
-                .map_or(0, |s| s.runs);
-            let gate = speed_gate(setup.quick, runs, Load::from_record(r).as_ref());
+            let gate = row_gate(setup, row, r);
             let finding = if work == Work::Responsiveness {
                 responsiveness(row, language, r)
             } else {
