@@ -165,6 +165,8 @@ fn a_data_path_that_cannot_be_written_fails_before_measuring() {
         let started = std::time::Instant::now();
         let out = run(example(program).args(["--data", "/nonexistent/dir/x.evidence"]));
         assert!(out.failure(1).contains("cannot write there"), "{out:?}");
+        let out = run(example(program).args(["--data", "/dev/full"]));
+        assert!(out.failure(1).contains("not a regular file"), "{out:?}");
         assert!(started.elapsed().as_secs() < 5, "{program} measured first");
         let out = run(example(program).args(["--replay", "/nonexistent/x", "--quick"]));
         out.failure(2); // --replay measures nothing: it takes no measuring flag.

@@ -238,31 +238,72 @@ fn header(program: &str) -> String {
     format!("# {program} evidence, format 1\n")
 }
 
-/// A `--data` file, opened (created or truncated) before anything is measured, so that a path
-/// that cannot be written fails at once instead of after the whole run.
+/// A `--data` file, written so that evidence is never lost.
+///
+/// [`DataFile::create`], before anything is measured, makes and removes a temporary file in the
+/// target's directory, so that a place that cannot be written fails at once; the target itself is
+/// not touched. [`DataFile::write`], after the page is printed, writes the whole recording to a
+/// new temporary file there, flushes it to disk and renames it over the target in one step. So
+/// the target is always either the previous recording, whole, or the new one, whole: a run
+/// interrupted or killed while it measures leaves what was there and nothing beside it; a full
+/// disk or a failed write leaves what was there (the temporary file is removed); of runs writing
+/// one path at once, each renames a complete file and the last wins.
 pub struct DataFile {
-    file: std::fs::File,
+    dir: std::path::PathBuf,
     path: std::path::PathBuf,
 }
 
 impl DataFile {
-    /// Creates (or truncates) `path` for writing.
+    /// Prepares to write `path`: a temporary file beside it, made now.
     pub fn create(path: &Path) -> Result<DataFile> {
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("--data {}: cannot write there", path.display()))?;
-        Ok(DataFile {
-            file,
+        // The rename would replace whatever is there: a device (`/dev/full`) or a directory is
+        // not a recording to replace.
+        if let Ok(meta) = std::fs::metadata(path) {
+            ensure!(
+                meta.is_file(),
+                "--data {}: not a regular file, so not a recording to replace",
+                path.display()
+            );
+        }
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let data = DataFile {
+            dir: dir.to_owned(),
             path: path.to_owned(),
-        })
+        };
+        // Dropped at once: it only proves that the directory takes a new file.
+        data.temporary()
+            .with_context(|| format!("--data {}: cannot write there", path.display()))?;
+        Ok(data)
     }
 
-    /// Writes the evidence of `program` and closes the file.
-    pub fn write(mut self, evidence: &Evidence, program: &str) -> Result<()> {
+    /// A new temporary file beside the target, removed when dropped unless persisted.
+    fn temporary(&self) -> std::io::Result<tempfile::NamedTempFile> {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        tempfile::Builder::new()
+            .prefix(&format!(".{}.", name.as_deref().unwrap_or("evidence")))
+            .suffix(".partial")
+            .tempfile_in(&self.dir)
+    }
+
+    /// Writes the evidence of `program` to the temporary file, flushes it to disk, and renames
+    /// it over the target.
+    pub fn write(self, evidence: &Evidence, program: &str) -> Result<()> {
         use std::io::Write as _;
-        self.file
-            .write_all(evidence.to_text(program).as_bytes())
-            .and_then(|()| self.file.sync_all())
-            .with_context(|| format!("writing {}", self.path.display()))
+        let unchanged = || format!("writing {}: it is unchanged", self.path.display());
+        let mut temp = self.temporary().with_context(unchanged)?;
+        temp.write_all(evidence.to_text(program).as_bytes())
+            .and_then(|()| temp.as_file().sync_all())
+            .with_context(unchanged)?;
+        temp.persist(&self.path)
+            .map_err(|e| e.error)
+            .with_context(unchanged)?;
+        Ok(())
     }
 }
 
@@ -287,6 +328,83 @@ mod tests {
         assert_eq!((speedup.median, speedup.min, speedup.max), (3.0, 2.0, 6.0));
         let ratio = Stats::once(4.0).ratio(s);
         assert_eq!((ratio.median, ratio.min, ratio.max), (2.0, 4.0 / 3.0, 4.0));
+    }
+
+    fn evidence() -> Evidence {
+        let mut e = Evidence::default();
+        e.scope_mut("rust").add("t", 1.5);
+        e
+    }
+
+    #[test]
+    fn data_replaces_the_file_whole_and_keeps_it_until_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.evidence");
+        std::fs::write(&path, "the previous recording\n").unwrap();
+        let data = DataFile::create(&path).unwrap();
+        // Measuring takes a while: meanwhile the previous recording is still there, whole.
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "the previous recording\n"
+        );
+        data.write(&evidence(), "demo").unwrap();
+        assert_eq!(Evidence::read(&path, "demo").unwrap(), evidence());
+        // Nothing else is left in the directory.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn an_interrupted_run_leaves_the_previous_recording_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.evidence");
+        std::fs::write(&path, "the previous recording\n").unwrap();
+        drop(DataFile::create(&path).unwrap()); // The run failed or was interrupted.
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "the previous recording\n"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_place_that_cannot_be_written_is_refused_before_measuring() {
+        let err = DataFile::create(Path::new("/no-such-dir/run.evidence"))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("cannot write there"), "{err}");
+    }
+
+    #[test]
+    fn a_device_or_a_directory_is_not_replaced() {
+        for target in ["/dev/full", "/tmp"] {
+            let err = DataFile::create(Path::new(target)).err().unwrap();
+            assert!(err.to_string().contains("not a regular file"), "{err}");
+        }
+    }
+
+    #[test]
+    fn concurrent_writers_each_leave_a_complete_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.evidence");
+        let files: Vec<DataFile> = (0..3).map(|_| DataFile::create(&path).unwrap()).collect();
+        std::thread::scope(|s| {
+            for (i, data) in files.into_iter().enumerate() {
+                s.spawn(move || {
+                    let mut e = Evidence::default();
+                    for _ in 0..1000 {
+                        e.scope_mut("rust").add("t", i as f64);
+                    }
+                    data.write(&e, "demo").unwrap();
+                });
+            }
+        });
+        let e = Evidence::read(&path, "demo").unwrap();
+        let values = e.scope("rust").unwrap().values("t");
+        assert_eq!(values.len(), 1000, "one writer's recording, whole");
+        assert!(
+            values.iter().all(|&v| v == values[0]),
+            "no mixture of writers"
+        );
     }
 
     #[test]

@@ -68,8 +68,10 @@ fn main() -> std::process::ExitCode {
     common::roles::run_if_child(measure::TARGETS);
     let args = Args::parse();
     cli::run(|| {
-        let evidence = match &args.replay {
-            Some(path) => Evidence::read(path, PROGRAM)?,
+        // The page is printed before --data is written: a recording that cannot be saved still
+        // leaves its page on the screen, and the error after it.
+        let (evidence, data) = match &args.replay {
+            Some(path) => (Evidence::read(path, PROGRAM)?, None),
             None => {
                 evidence::page::note_if_debug_build();
                 // The machine's cores, read before --cpus pins this process (num_cpus counts only
@@ -93,13 +95,13 @@ fn main() -> std::process::ExitCode {
                     ),
                 };
                 let evidence = session::measure(&setup, args.python)?;
-                if let Some(data) = data {
-                    data.write(&evidence, PROGRAM)?;
-                }
-                evidence
+                (evidence, data)
             }
         };
         evidence::page::print(&report::page(&evidence)?, args.markdown);
+        if let Some(data) = data {
+            data.write(&evidence, PROGRAM)?;
+        }
         Ok(())
     })
 }

@@ -76,8 +76,10 @@ fn main() -> std::process::ExitCode {
     common::roles::run_if_child(workloads::TARGETS); // Rust's `if __name__ == '__main__':`
     let args = Args::parse();
     cli::run(|| {
-        let evidence = match &args.replay {
-            Some(path) => Evidence::read(path, PROGRAM)?,
+        // The page is printed before --data is written: a recording that cannot be saved still
+        // leaves its page on the screen, and the error after it.
+        let (evidence, data) = match &args.replay {
+            Some(path) => (Evidence::read(path, PROGRAM)?, None),
             None => {
                 evidence::page::note_if_debug_build();
                 let data = args.data.as_deref().map(DataFile::create).transpose()?;
@@ -87,13 +89,13 @@ fn main() -> std::process::ExitCode {
                     connections: args.connections,
                     python: args.python,
                 })?;
-                if let Some(data) = data {
-                    data.write(&evidence, PROGRAM)?;
-                }
-                evidence
+                (evidence, data)
             }
         };
         evidence::page::print(&table::page(&evidence)?, args.markdown);
+        if let Some(data) = data {
+            data.write(&evidence, PROGRAM)?;
+        }
         Ok(())
     })
 }
