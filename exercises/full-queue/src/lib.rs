@@ -1,0 +1,7 @@
+//! The exercise: see README.md. Edit `src/exercise.rs`; `make exercise NAME=full-queue` checks it.
+//! (`make exercise NAME=full-queue SOLUTION=1` builds `solution/exercise.rs` in its place.)
+// A starter leaves arguments unused until it is solved: no warnings for that.
+#[cfg_attr(not(solution), allow(unused))]
+#[cfg_attr(solution, path = "../solution/exercise.rs")]
+mod exercise;
+pub use exercise::*;
