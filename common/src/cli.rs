@@ -44,6 +44,14 @@ impl Millis {
     pub fn duration(self) -> Duration {
         self.0
     }
+
+    /// The duration in seconds as a Python twin computes it from the same flag, `ms / 1000`:
+    /// one correctly rounded division, so it prints as Python prints it (`1118` → `1.118`, where
+    /// `Duration::as_secs_f64` adds two parts and gives `1.1179999999999999`).
+    pub fn python_seconds(self) -> f64 {
+        // At most a day of milliseconds: exact in an f64.
+        self.0.as_millis() as f64 / 1000.0
+    }
 }
 
 impl FromStr for Millis {

@@ -1,5 +1,6 @@
 //! A lock that works across processes: the counterpart of the lock behind `Value.get_lock()`
-//! (an `RLock`) and of `multiprocessing.Lock`.
+//! (an `RLock`) and of `multiprocessing.RLock`. It stands in for `multiprocessing.Lock` too, with
+//! one difference: it is re-entrant, where taking a `Lock` twice deadlocks.
 //!
 //! A `std::sync::Mutex` lives in one process's memory; after `fork` each process has its own copy,
 //! so it excludes nobody. [`ProcessLock`] is a POSIX mutex placed in a one-page memory file that

@@ -309,7 +309,7 @@ def main():
     # The fork server outlives this script unless stopped, and the CPU it and the children it
     # forked used would count as another program's on the Rust side's busy-machine rule. Stop it
     # and wait for it, so that its time is this run's own. (`_stop` is what CPython's own tests
-    # call, private since 3.4; where it is missing the server is left to end on its own.)
+    # call, private, present since 3.7; where it is missing the server is left to end on its own.)
     stop = getattr(multiprocessing.forkserver._forkserver, "_stop", None)
     if stop is not None:
         stop()

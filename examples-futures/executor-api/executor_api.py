@@ -51,22 +51,32 @@ def exception():
 
 
 def map_with_timeout(timeout):
-    gate = threading.Event()
+    """map with a timeout, on one worker: the first item runs (held until the timeout has been
+    seen) and the two queued behind it are cancelled when the timeout is raised (map cancels every
+    future it has not yielded); then the same map without a timeout."""
+    gate, started, ran = threading.Event(), threading.Event(), []
 
     def square(n):
-        gate.wait()  # Opened only after the timeout has been seen.
+        ran.append(n)
+        started.set()
+        gate.wait()
         return n * n
 
-    timed = []
-    with ThreadPoolExecutor(3) as executor:
+    items, timed = [1, 2, 3], []
+    with ThreadPoolExecutor(1) as one_worker:
+        results = one_worker.map(square, items, timeout=timeout)
+        started.wait()  # The first item runs; the other two wait behind it.
         try:
-            for result in executor.map(square, [1, 2, 3], timeout=timeout):
+            for result in results:
                 timed.append(str(result))
         except TimeoutError:
             timed.append("TimeoutError")
-        gate.set()
-        squares = list(executor.map(square, [1, 2, 3]))
-    print(f"map(timeout={timeout}): {', '.join(timed)}; without a timeout: {squares}")
+        gate.set()  # Lets the running item end; leaving the block joins the worker.
+    ran_then = list(ran)  # A new name: `square` goes on appending to `ran`.
+    cancelled = [n for n in items if n not in ran_then]
+    with ThreadPoolExecutor(3) as executor:
+        squares = list(executor.map(square, items))
+    print(f"map(timeout={timeout}): {', '.join(timed)}; ran {ran_then}, cancelled {cancelled}; without a timeout: {squares}")
 
 
 def first_of(tasks, fast):

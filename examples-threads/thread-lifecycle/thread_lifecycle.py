@@ -28,8 +28,9 @@ def worker():
 thread = threading.Thread(target=worker, name="worker")
 print("New: a threading.Thread exists; no OS thread does yet (is_alive() is False)")
 thread.start()
-# Whether it has run yet is the scheduler's business; this line claims only that nothing holds it back.
-print(f"Runnable: started (is_alive() is {thread.is_alive()}); the scheduler may run it whenever a CPU is free")
+# CPython's start() returns once the new thread has begun (it waits for the thread to say so);
+# from then on it runs whenever the scheduler gives it a CPU and it holds the GIL.
+print(f"Runnable: started (is_alive() is {thread.is_alive()}); it runs whenever it has a CPU and the GIL")
 native_id = reports.get()
 print("Running: the thread's body is executing and has reported in")
 while kernel_state(native_id) != "S":

@@ -75,3 +75,42 @@ fn floats_print_as_python_repr() {
     assert_eq!(python.lines().count(), floats.len());
     assert!(mismatches.is_empty(), "{mismatches:#?}");
 }
+
+/// A `--…-ms` flag shown in seconds, as `executor-api` shows its timeout: `Millis::python_seconds`
+/// printed by `Py` must be what the twin prints for `ms / 1000`, for every millisecond value from
+/// 0 to 200 000 and a spread up to the flag's limit (a day). `Duration::as_secs_f64` differed on
+/// 788 of the first 200 000 (`1118` → `1.1179999999999999`).
+#[test]
+fn every_millisecond_flag_prints_in_seconds_as_its_twin_does() {
+    use common::cli::Millis;
+    let mut values: Vec<u64> = (0..=200_000).collect();
+    values.extend((0..=1000).map(|i| i * (Millis::MAX / 1000)));
+    let script = "import sys\nfor line in sys.stdin:\n    print(int(line) / 1000)\n";
+    let Ok(mut child) = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("python3 not found: skipping the comparison with Python's ms / 1000");
+        return;
+    };
+    let input: String = values.iter().map(|v| format!("{v}\n")).collect();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    let python = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(python.lines().count(), values.len());
+    let mismatches: Vec<String> = values
+        .iter()
+        .zip(python.lines())
+        .filter_map(|(ms, p)| {
+            let flag: Millis = ms.to_string().parse().unwrap();
+            let rust = Py(&flag.python_seconds()).to_string();
+            (rust != p).then(|| format!("{ms} ms: Rust {rust}, Python {p}"))
+        })
+        .take(10)
+        .collect();
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+}

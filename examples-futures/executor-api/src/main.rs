@@ -7,7 +7,7 @@
 //! instead of an executor: a channel fan-in, scoped threads and rayon (`src/rust_way.rs`).
 //!
 //! Run: `cargo run -p executor-api` prints six lines, `wait(FIRST_COMPLETED): …` to
-//! `map(timeout=0.05): TimeoutError; without a timeout: [1, 4, 9]`.
+//! `map(timeout=0.05): TimeoutError; ran [1], cancelled [2, 3]; without a timeout: [1, 4, 9]`.
 
 mod rust_way;
 mod steps;
@@ -35,7 +35,7 @@ fn main() -> std::process::ExitCode {
     cli::run(|| {
         steps::wait_and_callbacks()?;
         steps::exception()?;
-        steps::map_with_timeout(args.timeout_ms.duration())?;
+        steps::map_with_timeout(args.timeout_ms)?;
         if args.rust_way {
             rust_way::show();
         }

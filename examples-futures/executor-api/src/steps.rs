@@ -1,9 +1,9 @@
 //! The executor's API, one step per line printed.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Result, anyhow};
+use common::cli::Millis;
 use common::event::Event;
 use common::futures::{FutureError, ReturnWhen, ThreadPoolExecutor, wait};
 use common::pyfmt::Py;
@@ -73,34 +73,48 @@ pub fn exception() -> Result<()> {
     Ok(())
 }
 
-/// `map` with a timeout: every task waits for a gate that opens only after the timeout has been
-/// seen, so the first result cannot come in time, whatever the load; then the same `map` without
-/// a timeout.
-pub fn map_with_timeout(timeout: Duration) -> Result<()> {
-    let executor = ThreadPoolExecutor::new(3)?;
-    let gate = Arc::new(Event::new());
-    let held = Arc::clone(&gate);
-    let square = move |n: i64| {
-        held.wait();
-        n * n
+/// `map` with a timeout, on one worker: the first item runs (held until the timeout has been
+/// seen) and the two queued behind it are cancelled when the timeout is raised, as CPython's
+/// `map` cancels every future it has not yielded; then the same map without a timeout.
+pub fn map_with_timeout(timeout: Millis) -> Result<()> {
+    let (gate, started) = (Arc::new(Event::new()), Arc::new(Event::new()));
+    let ran = Arc::new(Mutex::new(Vec::new()));
+    let square = {
+        let (gate, started, ran) = (gate.clone(), started.clone(), ran.clone());
+        move |n: i64| {
+            ran.lock().unwrap_or_else(|e| e.into_inner()).push(n);
+            started.set();
+            gate.wait();
+            n * n
+        }
     };
-    let timed: Vec<String> = executor
-        .map_timeout(square.clone(), [1, 2, 3], timeout)
-        .map(|r| match r {
-            Ok(square) => square.to_string(),
-            Err(FutureError::Timeout) => "TimeoutError".to_owned(),
-            Err(other) => format!("{other:?}"),
-        })
-        .collect();
-    gate.set(); // Lets the held tasks end.
-    let squares = executor
-        .map(square, [1, 2, 3])
+    let items = [1, 2, 3];
+    let timed: Vec<String> = {
+        let one_worker = ThreadPoolExecutor::new(1)?;
+        let results = one_worker.map_timeout(square.clone(), items, timeout.duration());
+        started.wait(); // The first item runs; the other two wait behind it.
+        let timed = results
+            .map(|r| match r {
+                Ok(square) => square.to_string(),
+                Err(FutureError::Timeout) => "TimeoutError".to_owned(),
+                Err(other) => format!("{other:?}"),
+            })
+            .collect();
+        gate.set(); // Lets the running item end; dropping `one_worker` joins its thread.
+        timed
+    };
+    let ran = ran.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let cancelled: Vec<i64> = items.into_iter().filter(|n| !ran.contains(n)).collect();
+    let squares = ThreadPoolExecutor::new(3)?
+        .map(square, items)
         .collect::<Result<Vec<_>, _>>()?;
-    // `Py` prints the float as Python does (`0.05`, `0.0`).
+    // `Py` prints the float as Python does (`0.05`, `0.0`), from the same `ms / 1000`.
     println!(
-        "map(timeout={}): {}; without a timeout: {}",
-        Py(&timeout.as_secs_f64()),
+        "map(timeout={}): {}; ran {}, cancelled {}; without a timeout: {}",
+        Py(&timeout.python_seconds()),
         timed.join(", "),
+        Py(&ran),
+        Py(&cancelled),
         Py(&squares)
     );
     Ok(())
