@@ -74,11 +74,12 @@ impl Load {
         })
     }
 
-    /// One sentence on the rule's inputs and outcome, e.g. `other programs took 3% of 2 CPUs' time
-    /// over 12.1 s (limit 10%): quiet`.
+    /// One sentence on the rule's inputs and outcome, e.g. `other programs took 3.0% of 2 CPUs'
+    /// time over 12.1 s (limit 10%): quiet`. The share has a decimal, so that a share just over
+    /// the limit (10.5%) never reads as the limit itself.
     pub fn describe(&self) -> String {
         format!(
-            "other programs took {:.0}% of {} CPU{} time over {:.1} s (limit {:.0}%): {}",
+            "other programs took {:.1}% of {} CPU{} time over {:.1} s (limit {:.0}%): {}",
             self.foreign_share() * 100.0,
             self.cpus,
             if self.cpus == 1.0 { "'s" } else { "s'" },
@@ -218,7 +219,14 @@ mod tests {
             "noise never makes a negative share"
         );
         assert_eq!(load(20.0, 16.0).foreign_share(), 0.2);
-        assert!(load(20.0, 16.0).describe().contains("20% of 2 CPUs' time"));
+        assert!(
+            load(20.0, 16.0)
+                .describe()
+                .contains("20.0% of 2 CPUs' time")
+        );
+        // Just over the limit: the share must not read as the limit itself.
+        let over = load(20.0, 17.9).describe();
+        assert!(over.contains("10.5%") && over.ends_with("busy"), "{over}");
         let mut r = Record::default();
         load(3.0, 1.0).record(&mut r);
         assert_eq!(Load::from_record(&r), Some(load(3.0, 1.0)));

@@ -87,12 +87,16 @@ pub const ALL_CPUS: f64 = 0.8;
 pub const ONE_AT_A_TIME: f64 = 1.2;
 
 /// How work of `speedup` used `usable` CPUs, in words chosen by [`ALL_CPUS`] and
-/// [`ONE_AT_A_TIME`]: `ran on all 2 CPUs at once (1.97×)`, `ran one at a time (1.02×)`.
+/// [`ONE_AT_A_TIME`]: `ran on all 2 CPUs at once (1.97×)`, `ran one at a time (1.02×)`, and
+/// below one worker's speed by as much as one at a time is above it (under 1 ÷ [`ONE_AT_A_TIME`]),
+/// `ran slower than one worker (0.49×)`.
 pub fn cpu_use(speedup: f64, usable: usize) -> String {
     if usable <= 1 {
         format!("{} on 1 CPU", times(speedup))
     } else if speedup >= ALL_CPUS * usable as f64 {
         format!("ran on all {usable} CPUs at once ({})", times(speedup))
+    } else if speedup < 1.0 / ONE_AT_A_TIME {
+        format!("ran slower than one worker ({})", times(speedup))
     } else if speedup < ONE_AT_A_TIME {
         format!("ran one at a time ({})", times(speedup))
     } else {
@@ -165,6 +169,14 @@ pub fn table(findings: &[Finding]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cpu_use_names_what_the_speedup_says() {
+        assert_eq!(cpu_use(1.97, 2), "ran on all 2 CPUs at once (1.97×)");
+        assert_eq!(cpu_use(1.02, 2), "ran one at a time (1.02×)");
+        assert_eq!(cpu_use(0.49, 2), "ran slower than one worker (0.49×)");
+        assert_eq!(cpu_use(1.4, 2), "used 1.4 of 2 CPUs");
+    }
     use crate::load::Load;
 
     fn range(min: f64, max: f64) -> Stats {

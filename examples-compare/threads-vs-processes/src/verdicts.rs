@@ -173,7 +173,7 @@ fn cpu_bound(setup: &Setup, language: &'static str, r: &Record) -> Finding {
         _ => String::new(),
     };
     let why = if usable <= 1 {
-        "only one CPU: neither threads nor processes can run CPU-bound work at once".to_owned()
+        one_cpu_why(t.median, p.median)
     } else {
         format!(
             "threads {}{cause}; processes {}",
@@ -182,6 +182,30 @@ fn cpu_bound(setup: &Setup, language: &'static str, r: &Record) -> Finding {
         )
     };
     Finding::new(CLAIM, language, measured, verdict, why)
+}
+
+/// CPU-bound work on one CPU, in words chosen by [`ONE_AT_A_TIME`]: below it for both, neither
+/// could compute at once; at or above it for either, one CPU cannot explain the speedup, and the
+/// sentence says so and names the number.
+fn one_cpu_why(threads: f64, processes: f64) -> String {
+    let both = format!("threads {}, processes {}", times(threads), times(processes));
+    if threads < ONE_AT_A_TIME && processes < ONE_AT_A_TIME {
+        format!("only one CPU, so neither could compute at once: {both} one worker's speed")
+    } else {
+        format!(
+            "one CPU cannot run CPU-bound work faster than one worker, yet {both}: the one-worker time was disturbed, or the work was not CPU-bound"
+        )
+    }
+}
+
+/// How waits went, in words chosen by [`ONE_AT_A_TIME`]: a speedup at or above it overlapped them,
+/// one below it did not.
+fn overlap(speedup: f64) -> String {
+    if speedup >= ONE_AT_A_TIME {
+        format!("overlapped their waits ({})", times(speedup))
+    } else {
+        format!("waited one after another ({})", times(speedup))
+    }
 }
 
 /// "Speed, I/O-bound: threading faster, multiprocessing slower": threads' speedup over processes'
@@ -213,7 +237,13 @@ fn io_bound(setup: &Setup, language: &'static str, r: &Record) -> Finding {
         .map_or(0.0, |us| us * w as f64 / 1e6);
     let gap = pt.median - tt.median;
     let why = if gap <= 0.0 {
-        "processes were as fast: the waits overlap in both".to_owned()
+        format!(
+            "processes took no longer ({} against threads' {}): threads {}, processes {}",
+            seconds(pt.median),
+            seconds(tt.median),
+            overlap(t.median),
+            overlap(p.median)
+        )
     } else {
         let chunking = pool_floor - threads_floor;
         let main = if chunking >= start {

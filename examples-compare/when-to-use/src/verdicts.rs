@@ -276,10 +276,17 @@ fn responsiveness(row: usize, language: &'static str, r: &Record) -> Finding {
         seconds(inline.median),
         seconds(threaded.median)
     );
+    // The words follow the ratio of the two medians: above 1 a cut, below 1 a longer pause,
+    // exactly 1 as long.
     let why = if ratio.median > 1.0 {
         format!(
             "the worker thread cut the longest pause {}",
             times(ratio.median)
+        )
+    } else if ratio.median < 1.0 {
+        format!(
+            "the longest pause was {} longer with a worker thread",
+            times(1.0 / ratio.median)
         )
     } else {
         "the loop paused as long with a worker thread".to_owned()

@@ -167,6 +167,16 @@ fn one_cpu_with_the_same_workers_shows_no_overlap_for_cpu_work_but_overlap_for_w
     let f = rust_finding(&setup(1), &r, "Speed, CPU-bound");
     assert_eq!(f.verdict, Verdict::DoesNotHold, "{f:?}");
     assert!(f.why.starts_with("only one CPU"), "{f:?}");
+    assert!(f.why.contains("threads 1.00×, processes 0.98×"), "{f:?}");
+    // A speedup one CPU cannot give: the reason must not say that neither ran at once, and must
+    // name the number.
+    let fast = record((0.53, 1.02), (0.25, 0.3), (30.0, 360.0));
+    let f = rust_finding(&setup(1), &fast, "Speed, CPU-bound");
+    assert!(!f.why.contains("neither"), "{f:?}");
+    assert!(
+        f.why.contains("threads 1.89×") && f.why.contains("disturbed"),
+        "{f:?}"
+    );
     assert!(f.measured.contains("1 CPU for 2 workers"), "{f:?}");
     let f = rust_finding(&setup(1), &r, "Why Use Multithreading?");
     assert_eq!(f.verdict, Verdict::Holds, "{f:?}");
@@ -182,7 +192,25 @@ fn io_bound_at_one_x_is_no_overlap() {
     assert!(!f.why.contains("waited at once"), "{f:?}");
     let f = rust_finding(&setup(2), &r, "Speed, I/O-bound");
     assert_eq!(f.verdict, Verdict::DoesNotHold, "{f:?}");
-    assert!(f.why.contains("as fast"), "{f:?}");
+    // Both at 1.00×: the reason says the waits ran one after another in both, not that they
+    // overlapped.
+    assert!(f.why.contains("processes took no longer"), "{f:?}");
+    assert!(
+        f.why.contains(
+            "threads waited one after another (1.00×), processes waited one after another (1.00×)"
+        ),
+        "{f:?}"
+    );
+    assert!(!f.why.contains("overlapped"), "{f:?}");
+    // Threads at 1.00× and processes at 6.67×: each named for what it did.
+    let mixed = record((0.51, 0.5), (2.0, 0.3), (30.0, 360.0));
+    let f = rust_finding(&setup(2), &mixed, "Speed, I/O-bound");
+    assert!(
+        f.why.contains(
+            "threads waited one after another (1.00×), processes overlapped their waits (6.67×)"
+        ),
+        "{f:?}"
+    );
 
     let f = rust_finding(&setup(2), &typical(), "Speed, I/O-bound");
     assert_eq!(f.verdict, Verdict::Holds, "{f:?}");

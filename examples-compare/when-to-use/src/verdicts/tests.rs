@@ -137,6 +137,10 @@ fn responsiveness_follows_the_pauses() {
     let f = finding(4, &record(4, [0.3, 0.29, f64::NAN], 0.0, 0.0));
     assert_eq!(f.verdict, Verdict::DoesNotHold, "{f:?}");
     assert!(f.why.contains("cut the longest pause 1.03×"), "{f:?}");
+    // 315 ms inline, 610 ms with a worker: longer, never "as long".
+    let f = finding(4, &record(4, [0.315, 0.610, f64::NAN], 0.0, 0.0));
+    assert_eq!(f.verdict, Verdict::DoesNotHold, "{f:?}");
+    assert!(f.why.contains("1.94× longer with a worker thread"), "{f:?}");
 }
 
 #[test]
