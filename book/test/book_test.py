@@ -41,7 +41,8 @@ NARROW = 800
 FIRST_SCREEN = 1400  # The width at which the lesson must start on the first screen.
 HEIGHT = 900
 # Argument parsing, as it would read if it were not folded.
-SCAFFOLDING = re.compile(r"use clap|#\[derive\(Parser|Args::parse|import argparse|argparse\.ArgumentParser|parse_args\(")
+SCAFFOLDING = re.compile(r"use clap|#\[derive\(Parser|Args::parse|cli::parse::<Args>|import argparse|"
+                         r"ArgumentParser\(|parse_args\(|from twinargs")
 
 
 def chromium():

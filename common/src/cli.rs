@@ -58,10 +58,7 @@ impl FromStr for Millis {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let ms: u64 = s.parse().map_err(|e| format!("{e}"))?;
-        if ms > Self::MAX {
-            return Err(format!("at most {} ms (a day)", Self::MAX));
-        }
+        let ms = whole(0, Self::MAX)(s)?;
         Ok(Millis(Duration::from_millis(ms)))
     }
 }
@@ -70,11 +67,8 @@ impl Millis {
     /// A clap `value_parser` for a duration of at least 1 ms, for a flag where 0 would mean
     /// something else (or nothing): `#[arg(long, value_parser = Millis::positive)]`.
     pub fn positive(arg: &str) -> Result<Millis, String> {
-        let ms: Millis = arg.parse()?;
-        if ms.0.is_zero() {
-            return Err("must be at least 1".into());
-        }
-        Ok(ms)
+        let ms = whole(1, Self::MAX)(arg)?;
+        Ok(Millis(Duration::from_millis(ms)))
     }
 }
 
@@ -90,7 +84,7 @@ impl fmt::Display for Millis {
 /// error says so. (The programs square in `i128`, where every `i64`'s square fits, so every
 /// `i64` they accept prints what Python prints.)
 pub fn int64(arg: &str) -> Result<i64, String> {
-    arg.parse::<i64>().map_err(|e| {
+    arg.parse::<i64>().map_err(|_| {
         let digits = arg.strip_prefix(['-', '+']).unwrap_or(arg);
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
             format!(
@@ -99,7 +93,8 @@ pub fn int64(arg: &str) -> Result<i64, String> {
                 i64::MAX
             )
         } else {
-            e.to_string()
+            // The twins' `twinargs.whole()` says the same of the same texts.
+            "not a whole number".to_owned()
         }
     })
 }
@@ -109,9 +104,41 @@ pub fn square(n: i64) -> i128 {
     i128::from(n) * i128::from(n)
 }
 
+/// A clap `value_parser` for a whole number from `lo` to `hi`: `#[arg(long, value_parser =
+/// cli::whole(1u64, 256))]`. Whatever is wrong with the text (not a number, `1_000`, a minus sign
+/// on an unsigned option, too large for any integer, outside the range), the answer is the same
+/// one sentence, which names the range: `not a whole number from 1 to 256`. The Python twins'
+/// `twinargs.whole` takes and refuses the same texts with the same words.
+pub fn whole<T>(lo: T, hi: T) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: FromStr + PartialOrd + fmt::Display + Copy + Send + Sync + 'static,
+{
+    move |text| match text.parse::<T>() {
+        Ok(n) if lo <= n && n <= hi => Ok(n),
+        _ => Err(format!("not a whole number from {lo} to {hi}")),
+    }
+}
+
 /// Accepts a worker count from 1 to 256 (more processes than that is a typo on 2 to 64 cores).
-pub fn worker_count() -> clap::builder::RangedU64ValueParser<usize> {
-    clap::builder::RangedU64ValueParser::new().range(1..=256)
+pub fn worker_count() -> impl Fn(&str) -> Result<usize, String> + Clone + Send + Sync + 'static {
+    whole(1, 256)
+}
+
+/// Parses the command line into `A`, as `A::parse()` does, except that a usage error is one line
+/// on stderr, clap's first (`error: invalid value '-5' for '--delay-ms <DELAY_MS>': not a whole
+/// number from 0 to 86400000`), and exit code 2; `--help` and `--version` print as usual.
+pub fn parse<A: clap::Parser>() -> A {
+    A::try_parse().unwrap_or_else(|e| {
+        if e.use_stderr() {
+            let rendered = e.render().to_string();
+            eprintln!(
+                "{}",
+                rendered.lines().next().unwrap_or("error: bad arguments")
+            );
+            std::process::exit(2);
+        }
+        e.exit()
+    })
 }
 
 /// The numbers a program was given, or `default` if it was given none. A bare `--` with nothing

@@ -2,13 +2,17 @@
 
 As in the Rust program, each task waits for its turn after its sleep, so the order is certain.
 """
-import argparse
 import asyncio
+import pathlib
+import sys
 import threading
 
-parser = argparse.ArgumentParser(description="Start sleeping tasks together on one thread; print as each finishes, then all results.")
-parser.add_argument("lengths", nargs="*", type=int, default=[3, 1, 2])
-parser.add_argument("--unit-ms", type=int, default=100)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, milliseconds, whole  # noqa: E402 (the twins' one shared helper)
+
+parser = ArgumentParser(description="Start sleeping tasks together on one thread; print as each finishes, then all results.")
+parser.add_argument("lengths", nargs="*", type=whole(0, 4294967295), default=[3, 1, 2])
+parser.add_argument("--unit-ms", type=milliseconds(), default=100)
 args = parser.parse_args()
 
 

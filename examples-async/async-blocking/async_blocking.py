@@ -1,9 +1,12 @@
 """Beyond the notes: a blocking call stalls the event loop, as Python: the twin of src/main.rs."""
-import argparse
 import asyncio
+import pathlib
 import sys
 import threading
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, milliseconds, whole  # noqa: E402 (the twins' one shared helper)
 
 
 async def ticker(ticks, tick, start, done=None):
@@ -55,12 +58,10 @@ async def main(args):
     print(report("the sleep moved to a thread", stamps, call, args.verbose))
 
 
-parser = argparse.ArgumentParser(description="Measure how a blocking call in a task stalls the loop, then move it to a thread.")
-parser.add_argument("--block-ms", type=int, default=200)
-parser.add_argument("--tick-ms", type=int, default=20)
-parser.add_argument("--ticks", type=int, default=5)
+parser = ArgumentParser(description="Measure how a blocking call in a task stalls the loop, then move it to a thread.")
+parser.add_argument("--block-ms", type=milliseconds(), default=200)
+parser.add_argument("--tick-ms", type=milliseconds(1), default=20)
+parser.add_argument("--ticks", type=whole(2, 1000), default=5)
 parser.add_argument("-v", "--verbose", action="store_true")
 args = parser.parse_args()
-if args.tick_ms < 1 or not 2 <= args.ticks <= 1000:
-    parser.error("--tick-ms must be at least 1 and --ticks from 2 to 1000, as in the Rust program")
 asyncio.run(main(args))

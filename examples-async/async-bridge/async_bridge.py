@@ -1,10 +1,13 @@
 """Beyond the notes: asyncio.to_thread and run_in_executor, as Python: the twin of src/main.rs."""
-import argparse
 import asyncio
 import multiprocessing
+import pathlib
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, whole  # noqa: E402 (the twins' one shared helper)
 
 
 def square(n):
@@ -32,9 +35,9 @@ async def main(args, context):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Run blocking calls from async code: on a thread, a thread pool and a process pool.")
-    parser.add_argument("numbers", nargs="*", type=int)
-    parser.add_argument("--workers", type=int, default=2)
+    parser = ArgumentParser(description="Run blocking calls from async code: on a thread, a thread pool and a process pool.")
+    parser.add_argument("numbers", nargs="*", type=whole())
+    parser.add_argument("--workers", type=whole(1, 256), default=2)
     parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default="fork")
     args = parser.parse_args()
     if not args.numbers and "--" not in sys.argv[1:]:

@@ -1,6 +1,10 @@
 """Beyond the notes: asyncio.Queue with producers and consumers, as Python: the twin of src/main.rs."""
-import argparse
 import asyncio
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, whole  # noqa: E402 (the twins' one shared helper)
 
 
 async def produce(q, p, items):
@@ -31,12 +35,10 @@ async def main(args):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Square numbers made by producer tasks in consumer tasks, on one thread.")
-    parser.add_argument("--producers", type=int, default=2)
-    parser.add_argument("--consumers", type=int, default=3)
-    parser.add_argument("--items", type=int, default=10)
-    parser.add_argument("--maxsize", type=int, default=4)
+    parser = ArgumentParser(description="Square numbers made by producer tasks in consumer tasks, on one thread.")
+    parser.add_argument("--producers", type=whole(0, 1000), default=2)
+    parser.add_argument("--consumers", type=whole(1, 1000), default=3)
+    parser.add_argument("--items", type=whole(0, 1_000_000), default=10)
+    parser.add_argument("--maxsize", type=whole(1, 1_000_000), default=4)
     args = parser.parse_args()
-    if args.maxsize < 1 or args.consumers < 1:
-        parser.error("--maxsize and --consumers must be at least 1, as in the Rust program")
     asyncio.run(main(args))

@@ -2,8 +2,12 @@
 
 Needs Python 3.11 or later (asyncio.timeout, TaskGroup and except* are new in 3.11).
 """
-import argparse
 import asyncio
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, milliseconds  # noqa: E402 (the twins' one shared helper)
 
 
 async def never(cleaned):
@@ -70,9 +74,8 @@ async def scenes(limit):
     print(f"a group where one task fails: {len(errors)} error(s): {', '.join(map(str, errors))}; its sibling was cancelled: {bool(cleaned)}")
 
 
-parser = argparse.ArgumentParser(description="Time out, cancel, and fail in a group, on one thread.")
-parser.add_argument("--timeout-ms", type=int, default=50)
+parser = ArgumentParser(description="Time out, cancel, and fail in a group, on one thread.")
+# At least 1: with 0, wait_for cancels the work before it starts (see the Rust header).
+parser.add_argument("--timeout-ms", type=milliseconds(1), default=50)
 args = parser.parse_args()
-if args.timeout_ms < 1:  # With 0, wait_for cancels the work before it starts: see the Rust header.
-    parser.error("--timeout-ms must be at least 1, as in the Rust program")
 asyncio.run(scenes(args.timeout_ms / 1000))

@@ -2,14 +2,18 @@
 
 As in the Rust program, each task waits for its turn after its sleep, so the order is certain.
 """
-import argparse
+import pathlib
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-parser = argparse.ArgumentParser(description="Print task results in the order the tasks finish.")
-parser.add_argument("lengths", nargs="*", type=int, default=[3, 1, 2])
-parser.add_argument("--unit-ms", type=int, default=1000)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, milliseconds, whole  # noqa: E402 (the twins' one shared helper)
+
+parser = ArgumentParser(description="Print task results in the order the tasks finish.")
+parser.add_argument("lengths", nargs="*", type=whole(0, 4294967295), default=[3, 1, 2])
+parser.add_argument("--unit-ms", type=milliseconds(), default=1000)
 args = parser.parse_args()
 
 

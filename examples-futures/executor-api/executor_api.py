@@ -4,10 +4,14 @@
 all results of a few threads, a parallel map) with their nearest Python: a queue that every thread
 puts into, threads joined in turn, and `executor.map`. It prints the same lines.
 """
-import argparse
+import pathlib
 import queue
+import sys
 import threading
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, milliseconds  # noqa: E402 (the twins' one shared helper)
 
 
 def task(n, gate):
@@ -122,8 +126,8 @@ def rust_way():
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Show wait, add_done_callback, exception() and map's timeout.")
-    parser.add_argument("--timeout-ms", type=int, default=50)
+    parser = ArgumentParser(description="Show wait, add_done_callback, exception() and map's timeout.")
+    parser.add_argument("--timeout-ms", type=milliseconds(), default=50)
     parser.add_argument("--rust-way", action="store_true",
                         help="also do the same jobs the way the Rust program's --rust-way shows")
     args = parser.parse_args()

@@ -6,10 +6,13 @@ pool running while the process pool starts: with `fork`, Python goes on where th
 refuses. (3.12+ raises a DeprecationWarning then, but the default filters hide it because the fork
 happens inside multiprocessing, not in __main__; run with `python3 -W default` to see it.)
 """
-import argparse
 import multiprocessing
+import pathlib
 import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, whole  # noqa: E402 (the twins' one shared helper)
 
 
 def task(n):
@@ -17,9 +20,9 @@ def task(n):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Square numbers with two executors.")
-    parser.add_argument("numbers", nargs="*", type=int)
-    parser.add_argument("--workers", type=int, default=3)
+    parser = ArgumentParser(description="Square numbers with two executors.")
+    parser.add_argument("numbers", nargs="*", type=whole())
+    parser.add_argument("--workers", type=whole(1, 256), default=3)
     parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default="fork")
     parser.add_argument("--overlap", action="store_true")
     args = parser.parse_args()

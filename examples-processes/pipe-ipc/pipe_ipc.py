@@ -1,7 +1,10 @@
 """Beyond the notes: multiprocessing.Pipe, as Python: the twin of src/main.rs (same arguments)."""
-import argparse
 import multiprocessing
+import pathlib
 import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, whole  # noqa: E402 (the twins' one shared helper)
 
 
 def worker(conn):
@@ -10,8 +13,8 @@ def worker(conn):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Square numbers in a worker process, talking through a pipe.")
-    parser.add_argument("numbers", nargs="*", type=int)
+    parser = ArgumentParser(description="Square numbers in a worker process, talking through a pipe.")
+    parser.add_argument("numbers", nargs="*", type=whole())
     parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default="fork")
     args = parser.parse_args()
     if not args.numbers and "--" not in sys.argv[1:]:

@@ -1,8 +1,11 @@
 """Beyond the notes: the rest of multiprocessing.Pool, as Python: the twin of src/main.rs."""
-import argparse
 import multiprocessing
 import os
+import pathlib
 import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, whole  # noqa: E402 (the twins' one shared helper)
 
 OFFSET = 0
 
@@ -25,9 +28,9 @@ def worker_pid(_task):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Show imap, imap_unordered, starmap, apply_async, initializer and maxtasksperchild.")
-    parser.add_argument("numbers", nargs="*", type=int)
-    parser.add_argument("--workers", type=int, default=2)
+    parser = ArgumentParser(description="Show imap, imap_unordered, starmap, apply_async, initializer and maxtasksperchild.")
+    parser.add_argument("numbers", nargs="*", type=whole())
+    parser.add_argument("--workers", type=whole(1, 256), default=2)
     parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default="fork")
     args = parser.parse_args()
     if not args.numbers and "--" not in sys.argv[1:]:

@@ -1,6 +1,10 @@
 """Beyond the notes: processes sharing a Value, with and without its lock: the twin of src/main.rs."""
-import argparse
 import multiprocessing
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, whole  # noqa: E402 (the twins' one shared helper)
 
 
 def add_locked(counter, n):
@@ -18,9 +22,9 @@ def add_unlocked(counter, n, barrier):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Increment a shared value from several processes.")
-    parser.add_argument("--processes", type=int, default=4)
-    parser.add_argument("--increments", type=int, default=1000)
+    parser = ArgumentParser(description="Increment a shared value from several processes.")
+    parser.add_argument("--processes", type=whole(2, 64), default=4)
+    parser.add_argument("--increments", type=whole(1, 1_000_000), default=1000)
     parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default="fork")
     args = parser.parse_args()
     context = multiprocessing.get_context(args.start_method)

@@ -1,6 +1,10 @@
 """Notes § Inter-Process Communication (IPC), Using Queue, as Python: the twin of src/main.rs."""
-import argparse
 import multiprocessing
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser  # noqa: E402 (the twins' one shared helper)
 
 
 def worker(q):
@@ -8,7 +12,7 @@ def worker(q):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Pass a message from a child process to its parent.")
+    parser = ArgumentParser(description="Pass a message from a child process to its parent.")
     parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default="fork")
     args = parser.parse_args()
     context = multiprocessing.get_context(args.start_method)

@@ -3,11 +3,14 @@
 `--named` uses `multiprocessing.shared_memory.SharedMemory` (a name in /dev/shm) for the same
 double and five ints; the child attaches by name, and the parent unlinks the name at the end.
 """
-import argparse
 import multiprocessing
+import pathlib
 import struct
 import sys
 from multiprocessing import shared_memory
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser  # noqa: E402 (the twins' one shared helper)
 
 
 def f(n, a):
@@ -27,7 +30,7 @@ def f_named(name):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="A child process writes to memory its parent shares.")
+    parser = ArgumentParser(description="A child process writes to memory its parent shares.")
     parser.add_argument("--named", action="store_true")
     parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default="fork")
     parser.add_argument("-v", "--verbose", action="store_true",

@@ -4,8 +4,12 @@ The notes' snippet has no `if __name__ == '__main__':` guard. It works with `for
 default up to Python 3.13) but fails with `spawn` (macOS, Windows) and `forkserver` (Linux from
 3.14), whose children import this module afresh and would start a process of their own.
 """
-import argparse
 import multiprocessing
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, whole  # noqa: E402 (the twins' one shared helper)
 
 
 def square(n):
@@ -13,8 +17,8 @@ def square(n):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Square a number in a child process.")
-    parser.add_argument("n", nargs="?", type=int, default=5)
+    parser = ArgumentParser(description="Square a number in a child process.")
+    parser.add_argument("n", nargs="?", type=whole(), default=5)
     parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"], default="fork")
     args = parser.parse_args()
     context = multiprocessing.get_context(args.start_method)

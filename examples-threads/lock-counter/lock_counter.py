@@ -7,12 +7,16 @@ in why "it worked when I tried it" proves nothing. So, as in the Rust program, e
 first read happens before any thread's first write (a Barrier between them): at least
 threads - 1 updates are lost, every time.
 """
-import argparse
+import pathlib
+import sys
 import threading
 
-parser = argparse.ArgumentParser(description="Count with and without a lock.")
-parser.add_argument("--threads", type=int, default=8)
-parser.add_argument("--increments", type=int, default=100_000)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, whole  # noqa: E402 (the twins' one shared helper)
+
+parser = ArgumentParser(description="Count with and without a lock.")
+parser.add_argument("--threads", type=whole(1, 256), default=8)
+parser.add_argument("--increments", type=whole(0, 10_000_000), default=100_000)
 args = parser.parse_args()
 
 counter = 0

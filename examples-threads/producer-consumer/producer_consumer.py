@@ -1,7 +1,11 @@
 """Beyond the notes: queue.Queue with producers and consumers, as Python: the twin of src/main.rs."""
-import argparse
+import pathlib
 import queue
+import sys
 import threading
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, whole  # noqa: E402 (the twins' one shared helper)
 
 
 def produce(q, p, items):
@@ -20,11 +24,11 @@ def consume(q, out):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Square numbers made by producer threads in consumer threads.")
-    parser.add_argument("--producers", type=int, default=2)
-    parser.add_argument("--consumers", type=int, default=3)
-    parser.add_argument("--items", type=int, default=10)
-    parser.add_argument("--maxsize", type=int, default=4)
+    parser = ArgumentParser(description="Square numbers made by producer threads in consumer threads.")
+    parser.add_argument("--producers", type=whole(1, 256), default=2)
+    parser.add_argument("--consumers", type=whole(1, 256), default=3)
+    parser.add_argument("--items", type=whole(0, 10_000), default=10)
+    parser.add_argument("--maxsize", type=whole(1, 1000), default=4)
     args = parser.parse_args()
     q = queue.Queue(maxsize=args.maxsize)
     squares = []

@@ -1,7 +1,11 @@
 """Beyond the notes: Event, Semaphore, Barrier, Condition and Timer, as Python: the twin of src/main.rs."""
-import argparse
+import pathlib
+import sys
 import threading
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, milliseconds, whole  # noqa: E402 (the twins' one shared helper)
 
 
 def run_all(target, count):
@@ -99,9 +103,9 @@ def timer(delay):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Show Event, Semaphore, Barrier, Condition and Timer at work.")
-    parser.add_argument("--threads", type=int, default=3)
-    parser.add_argument("--timer-ms", type=int, default=50)
+    parser = ArgumentParser(description="Show Event, Semaphore, Barrier, Condition and Timer at work.")
+    parser.add_argument("--threads", type=whole(1, 64), default=3)
+    parser.add_argument("--timer-ms", type=milliseconds(), default=50)
     args = parser.parse_args()
     n = args.threads
     print(f"event: {event(n)} waiters released by one set()")

@@ -1,8 +1,12 @@
 """Notes § Threads with Arguments, as Python: the twin of src/main.rs (same arguments)."""
-import argparse
+import pathlib
+import sys
 import threading
 
-parser = argparse.ArgumentParser(description="Greet someone from a thread.")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser  # noqa: E402 (the twins' one shared helper)
+
+parser = ArgumentParser(description="Greet someone from a thread.")
 parser.add_argument("name", nargs="?", default="Alice")
 args = parser.parse_args()
 

@@ -5,11 +5,15 @@ Python itself shows only whether a thread has started and whether it is alive; t
 from the Rust program's. Each step is sequenced by a queue or that view, never by sleeping and
 hoping.
 """
-import argparse
+import pathlib
 import queue
+import sys
 import threading
 
-argparse.ArgumentParser(description="Walk one thread through the five lifecycle states.").parse_args()
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser  # noqa: E402 (the twins' one shared helper)
+
+ArgumentParser(description="Walk one thread through the five lifecycle states.").parse_args()
 
 
 def kernel_state(native_id):

@@ -1,6 +1,10 @@
 """Beyond the notes: threading.local, as Python: the twin of src/main.rs (same arguments)."""
-import argparse
+import pathlib
+import sys
 import threading
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from twinargs import ArgumentParser, whole  # noqa: E402 (the twins' one shared helper)
 
 local = threading.local()
 
@@ -15,8 +19,8 @@ def handle(request_id, results):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Give each thread its own copy of a variable.")
-    parser.add_argument("--threads", type=int, default=3)
+    parser = ArgumentParser(description="Give each thread its own copy of a variable.")
+    parser.add_argument("--threads", type=whole(1, 256), default=3)
     args = parser.parse_args()
     results = {}
     threads = [threading.Thread(target=handle, args=(i, results)) for i in range(1, args.threads + 1)]

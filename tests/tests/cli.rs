@@ -126,7 +126,11 @@ fn counts_that_input_multiplies_are_capped() {
     // A unit is at most a day, so even 4294967295 units cannot overflow a `Duration`.
     let out =
         run(example("as-completed").args(["4294967295", "--unit-ms", "18446744073709551615"]));
-    assert!(out.failure(2).contains("at most 86400000 ms"), "{out:?}");
+    assert!(
+        out.failure(2)
+            .contains("not a whole number from 0 to 86400000"),
+        "{out:?}"
+    );
 }
 
 /// Absurd input to every binary: the right output, or one line and exit 2. Never a panic, never
@@ -157,11 +161,96 @@ fn absurd_numbers_and_counts_are_usage_errors_or_right_answers() {
             "daemon-thread"
         };
         let out = run(example(program).args([delay, "18446744073709551615"]));
-        assert!(out.failure(2).contains("at most 86400000 ms"), "{out:?}");
+        assert!(
+            out.failure(2)
+                .contains("not a whole number from 0 to 86400000"),
+            "{out:?}"
+        );
     }
     // A hundred thousand numbers through the pool: the right answer.
     let numbers: Vec<String> = (0..100_000).map(|n| n.to_string()).collect();
     let out = run(example("process-pool").args(&numbers));
     let expected: Vec<String> = (0..100_000u64).map(|n| (n * n).to_string()).collect();
     assert_eq!(out.success(), format!("[{}]\n", expected.join(", ")));
+}
+
+/// Every numeric option `--help` lists with a number as its default, by program.
+fn numeric_options() -> Vec<(transcripts::Program, Vec<String>)> {
+    transcripts::programs()
+        .into_iter()
+        .map(|p| {
+            let help = run(example(&p.name).arg("--help")).success().to_owned();
+            let options = help
+                .lines()
+                .filter(|l| {
+                    l.split("[default: ")
+                        .nth(1)
+                        .and_then(|d| d.strip_suffix(']'))
+                        .is_some_and(|d| d.parse::<u64>().is_ok())
+                })
+                .filter_map(|l| l.split_whitespace().find(|w| w.starts_with("--")))
+                .map(str::to_owned)
+                .collect();
+            (p, options)
+        })
+        .collect()
+}
+
+/// The `not a whole number from LO to HI` part of an error line.
+fn range_words(line: &str) -> &str {
+    line.split("not a whole number").nth(1).unwrap_or_default()
+}
+
+/// Every numeric option, in both languages, answers a negative number (as its own word and after
+/// `=`), a word, an overflowing number and Python-only spellings (`1_000`, ` 5`) with one line on
+/// stderr that names the option and its range, in the same words, and exit code 2. The twins of
+/// the measuring programs are left out: only their Rust programs run them, with checked values.
+#[test]
+fn every_bad_number_is_one_line_naming_the_option_and_its_range_in_both_languages() {
+    let python = tests::python3_at_least((3, 8), "the twins' refusals");
+    let mut checked = 0;
+    for (program, options) in numeric_options() {
+        let twin = program
+            .twin()
+            .filter(|_| python && !program.folder.starts_with("examples-compare/"));
+        for option in &options {
+            for bad in ["-5", "soon", "99999999999999999999", "1_000", " 5"] {
+                let split = [option.clone(), bad.to_owned()];
+                let joined = [format!("{option}={bad}")];
+                for args in [&split[..], &joined[..]] {
+                    let out = run(example(&program.name).args(args));
+                    let line = out.failure(2);
+                    assert_eq!(
+                        out.stderr.lines().count(),
+                        1,
+                        "{}: {args:?}: {out:?}",
+                        program.name
+                    );
+                    assert!(
+                        line.contains(option.as_str()) && line.contains("not a whole number from"),
+                        "{}: {args:?}: {line}",
+                        program.name
+                    );
+                    if let Some(twin) = &twin {
+                        let mut cmd = std::process::Command::new("python3");
+                        cmd.arg(twin).args(args).current_dir(tests::repo_path("."));
+                        let py = run(&mut cmd);
+                        let py_line = py.failure(2);
+                        assert_eq!(py.stderr.lines().count(), 1, "{twin} {args:?}: {py:?}");
+                        assert!(
+                            py_line.contains(option.as_str()),
+                            "{twin} {args:?}: {py_line}"
+                        );
+                        assert_eq!(
+                            range_words(py_line),
+                            range_words(line),
+                            "{twin} {args:?}: Python says {py_line:?}, Rust {line:?}"
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 250, "only {checked} refusals checked");
 }

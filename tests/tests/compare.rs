@@ -130,7 +130,7 @@ fn replays_byte_for_byte(program: &str, args: &[&str]) {
     std::fs::remove_file(&data).ok();
     assert_eq!(replayed.success(), measured.success(), "{text}");
     assert!(
-        text.starts_with(&format!("# {program} evidence, format 1\n")),
+        text.starts_with(&format!("# {program} evidence, format 2\n")),
         "{text}"
     );
     for line in ["rust\tn\tload.busy_s\t", "run\tn\tquick\t1\n"] {
@@ -409,4 +409,136 @@ fn bench_report_writes_the_charts_and_the_page() {
     assert!(report.contains("| Crashes |"), "{report}");
     assert!(report.contains("| Web scraping"), "{report}");
     assert!(report.contains("process-core.md is missing"), "{report}");
+}
+
+/// A recording no measurement could have made is refused before any verdict: one line on
+/// stderr naming the file, the line and the key, exit 2, never a panic and never a page. Each
+/// variant below is the committed recording with one thing broken.
+#[test]
+fn a_bad_recording_is_one_line_and_exit_2() {
+    let dir = std::env::temp_dir().join(format!("bad-recordings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // (program, the committed recording, what to replace, with what, what the error names)
+    let cases: &[(&str, &str, &str, &str, &str)] = &[
+        (
+            "threads-vs-processes",
+            "threads-vs-processes.evidence",
+            "rust\tn\tcpu.threads\t",
+            "rust\tn\tcpu.threads\tinf\nrust\tn\tcpu.threads\t",
+            "cpu.threads",
+        ),
+        (
+            "threads-vs-processes",
+            "threads-vs-processes.evidence",
+            "rust\tn\tcpu.threads\t",
+            "rust\tn\tcpu.threads\tNaN\nrust\tn\tcpu.threads\t",
+            "cpu.threads",
+        ),
+        (
+            "threads-vs-processes",
+            "threads-vs-processes.evidence",
+            "rust\tn\tio.processes\t",
+            "rust\tn\tio.processes\t-0.5\nrust\tn\tio.processes\t",
+            "io.processes",
+        ),
+        (
+            "threads-vs-processes",
+            "threads-vs-processes.evidence",
+            "run\tn\tplan.io-workers\t8",
+            "run\tn\tplan.io-workers\t0",
+            "plan.io-workers",
+        ),
+        (
+            "threads-vs-processes",
+            "threads-vs-processes.evidence",
+            "run\tn\tcpus\t2",
+            "run\tn\tcpus\t0",
+            "cpus",
+        ),
+        (
+            "threads-vs-processes",
+            "threads-vs-processes.evidence",
+            "rust\tf\tmemory.thread_write\tseen",
+            "rust\tf\tmemory.thread_write\tse",
+            "memory.thread_write",
+        ),
+        (
+            "threads-vs-processes",
+            "threads-vs-processes.evidence",
+            "rust\tf\tcrash.thread_error\tpanic",
+            "rust\tf\tcrash.thread_error\tpanic\nrust\tf\tcrash.thread_error\tpanic",
+            "crash.thread_error",
+        ),
+        (
+            "threads-vs-processes",
+            "threads-vs-processes.evidence",
+            "rust\tn\tload.wall_s\t",
+            "rust\tn\tload.wall_s\t0\nrust\tn\tload.walls\t",
+            "load.wall",
+        ),
+        (
+            "threads-vs-processes",
+            "threads-vs-processes.evidence",
+            "run\tn\tplan.repeat\t3",
+            "run\tn\tplan.repeat\t3\nrun\tn\tplan.repeat\t3",
+            "plan.repeat",
+        ),
+        (
+            "when-to-use",
+            "when-to-use.evidence",
+            "python\tn\twhen.1.Sequential\t",
+            "python\tn\twhen.1.Sequential\t-1\npython\tn\twhen.1.Sequential\t",
+            "when.1.Sequential",
+        ),
+        (
+            "when-to-use",
+            "when-to-use.evidence",
+            "python\tf\tpython.gil\tenabled",
+            "python\tf\tpython.gil\tmaybe",
+            "python.gil",
+        ),
+        (
+            "when-to-use",
+            "when-to-use.evidence",
+            "run\tn\tio_workers\t8",
+            "run\tn\tio_workers\t0",
+            "io_workers",
+        ),
+    ];
+    for (i, &(program, file, from, to, key)) in cases.iter().enumerate() {
+        let good =
+            std::fs::read_to_string(tests::repo_path(&format!("tests/evidence/{file}"))).unwrap();
+        assert!(good.contains(from), "{file} has no {from:?}");
+        let bad = dir.join(format!("{i}.evidence"));
+        std::fs::write(&bad, good.replacen(from, to, 1)).unwrap();
+        let out = run(example(program).arg("--replay").arg(&bad));
+        let line = out.failure(2);
+        assert_eq!(out.stderr.lines().count(), 1, "case {i}: {out:?}");
+        assert!(
+            out.stdout.is_empty(),
+            "case {i}: a page was printed: {out:?}"
+        );
+        for named in [&format!("{i}.evidence"), "line ", key] {
+            assert!(
+                line.contains(named),
+                "case {i}: {line:?} does not name {named:?}"
+            );
+        }
+    }
+    // Cut short anywhere: the end line is missing.
+    for (program, file) in [
+        ("threads-vs-processes", "threads-vs-processes.evidence"),
+        ("when-to-use", "when-to-use.evidence"),
+    ] {
+        let good =
+            std::fs::read_to_string(tests::repo_path(&format!("tests/evidence/{file}"))).unwrap();
+        for cut in [good.len() / 2, good.len() - 3] {
+            let bad = dir.join(format!("cut-{cut}.evidence"));
+            std::fs::write(&bad, &good.as_bytes()[..cut]).unwrap();
+            let out = run(example(program).arg("--replay").arg(&bad));
+            assert!(out.failure(2).contains("cut short"), "{out:?}");
+            assert!(out.stdout.is_empty(), "{out:?}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

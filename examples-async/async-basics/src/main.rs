@@ -31,10 +31,10 @@ use tokio::sync::watch;
 )]
 struct Args {
     /// How many units each task sleeps; also what it returns.
-    #[arg(default_values_t = [3, 1, 2], num_args = 0..=1000)]
+    #[arg(value_parser = cli::whole(0u32, u32::MAX), allow_negative_numbers = true, default_values_t = [3, 1, 2], num_args = 0..=1000)]
     lengths: Vec<u32>,
     /// The length of one unit, in milliseconds.
-    #[arg(long, default_value = "100")]
+    #[arg(allow_negative_numbers = true, long, default_value = "100")]
     unit_ms: Millis,
 }
 
@@ -57,7 +57,7 @@ async fn task(
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         // `asyncio.run(main())`: a runtime, then block until the outermost future is done.
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -35,13 +35,13 @@ use pauses::report;
 )]
 struct Args {
     /// How long the blocking call sleeps, in milliseconds.
-    #[arg(long, default_value = "200")]
+    #[arg(allow_negative_numbers = true, long, default_value = "200")]
     block_ms: Millis,
     /// The ticker's period, in milliseconds (at least 1).
-    #[arg(long, default_value = "20", value_parser = Millis::positive)]
+    #[arg(allow_negative_numbers = true, long, default_value = "20", value_parser = Millis::positive)]
     tick_ms: Millis,
     /// How many times the ticker ticks (2 to 1000).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 5, value_parser = cli::whole(2u32, 1000))]
     ticks: u32,
     /// Print the measured durations on stderr.
     #[arg(short, long)]
@@ -68,7 +68,7 @@ async fn ticker(
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         let (block, tick) = (args.block_ms.duration(), args.tick_ms.duration());
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -38,7 +38,7 @@ struct Args {
     #[arg(allow_negative_numbers = true, value_parser = cli::int64)]
     numbers: Vec<i64>,
     /// Workers in each pool (1 to 256).
-    #[arg(long, default_value_t = 2, value_parser = cli::worker_count())]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 2, value_parser = cli::worker_count())]
     workers: usize,
     /// How the process pool's workers are started.
     #[arg(long, value_enum, default_value_t = StartMethod::Fork)]
@@ -62,7 +62,7 @@ async fn awaited<R: Clone + Send + 'static>(mut future: Future<R>) -> Result<R, 
 
 fn main() -> std::process::ExitCode {
     common::roles::run_if_child(&[&SQUARE]);
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     let numbers = cli::numbers_or(args.numbers, &[1, 2, 3]);
     cli::run(|| {
         let processes = ProcessPoolExecutor::new(args.workers, args.start_method)?;

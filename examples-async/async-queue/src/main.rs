@@ -30,16 +30,16 @@ use tokio::sync::{Mutex, mpsc};
 )]
 struct Args {
     /// Producer tasks.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(..=1000))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 2, value_parser = cli::whole(0u64, 1000))]
     producers: u64,
     /// Consumer tasks (at least one).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 3, value_parser = cli::whole(1u64, 1000))]
     consumers: u64,
     /// Items each producer makes.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(..=1_000_000))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 10, value_parser = cli::whole(0u64, 1_000_000))]
     items: u64,
     /// The most items the queue holds at once (at least 1).
-    #[arg(long, default_value_t = 4)]
+    #[arg(value_parser = cli::whole(1usize, 1_000_000), allow_negative_numbers = true, long, default_value_t = 4)]
     maxsize: usize,
 }
 
@@ -63,7 +63,7 @@ async fn consume(queue: Arc<Mutex<mpsc::Receiver<u64>>>) -> Vec<u64> {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         if args.maxsize == 0 {
             return Err(UsageError(

@@ -41,12 +41,12 @@ use tokio::sync::oneshot;
 )]
 struct Args {
     /// How long each timeout waits, in milliseconds (at least 1: see the header).
-    #[arg(long, default_value = "50", value_parser = Millis::positive)]
+    #[arg(allow_negative_numbers = true, long, default_value = "50", value_parser = Millis::positive)]
     timeout_ms: Millis,
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()

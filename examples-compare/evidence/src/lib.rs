@@ -20,6 +20,7 @@ pub mod load;
 pub mod machine;
 pub mod page;
 pub mod record;
+pub mod schema;
 pub mod show;
 pub mod twin;
 pub mod verdict;

@@ -4,15 +4,21 @@
 //! machine, the plan), `rust` and `python` (what each language measured). Each scope is a
 //! [`Record`] of numbers (every sample, in the order taken) and facts (a word or a short text).
 //!
-//! The file (`--data FILE`) has a header line, then one observation a line, its four fields
-//! separated by tabs (shown here as `→`):
+//! The file (`--data FILE`) has a header line naming the program and the format, then one
+//! observation a line, its four fields separated by tabs (shown here as `→`), then an end line,
+//! so that a file cut anywhere is told from a whole one:
 //!
 //! ```text
-//! # threads-vs-processes evidence, format 1
+//! # threads-vs-processes evidence, format 2
 //! run→n→cpus→2
 //! rust→n→cpu.sequential→1.0253
 //! rust→f→memory.thread_write→seen
+//! # end
 //! ```
+//!
+//! Reading refuses a number that is not finite and a fact recorded twice; reading with the
+//! program's fields ([`Evidence::read_checked`], see [`crate::schema`]) refuses any value no
+//! measurement could give, naming the file, the line and the key.
 //!
 //! Numbers are written with Rust's shortest round-trip spelling, so a file read back gives the
 //! same `f64`s and `--replay` prints the same page, byte for byte. A Python twin prints the same
@@ -23,6 +29,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail, ensure};
+
+use crate::schema::{self, Field};
 
 /// Every number and fact of one scope.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -136,6 +144,11 @@ impl Record {
         self.numbers.keys().map(String::as_str)
     }
 
+    /// Every fact, by key.
+    pub fn facts(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.facts.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// Reads one line of a Python twin's output; returns whether it was a progress step (`p`).
     pub fn read_twin_line(&mut self, line: &str) -> Result<bool> {
         let mut fields = line.splitn(3, '\t');
@@ -151,6 +164,7 @@ impl Record {
         match kind {
             "n" => {
                 let number: f64 = value.parse().with_context(|| format!("{key}: {value:?}"))?;
+                ensure!(number.is_finite(), "{key}: {value} is not a finite number");
                 self.add(key, number);
             }
             "f" => self.fact(key, value),
@@ -188,7 +202,12 @@ impl Evidence {
         self.scopes.insert(scope.to_owned(), record);
     }
 
-    /// The file's text: the header naming `program`, then every observation.
+    /// Every scope and its record, by name.
+    pub fn scopes(&self) -> impl Iterator<Item = (&str, &Record)> {
+        self.scopes.iter().map(|(s, r)| (s.as_str(), r))
+    }
+
+    /// The file's text: the header naming `program`, every observation, and the end line.
     pub fn to_text(&self, program: &str) -> String {
         let mut out = header(program);
         for (scope, record) in &self.scopes {
@@ -201,27 +220,56 @@ impl Evidence {
                 _ = writeln!(out, "{scope}\tf\t{key}\t{text}");
             }
         }
-        out
+        out + END
     }
 
-    /// Reads the text [`Evidence::to_text`] wrote for `program`.
+    /// Reads the text [`Evidence::to_text`] wrote for `program`: the header, whole lines, the
+    /// end line last, finite numbers, each fact once.
     pub fn from_text(text: &str, program: &str) -> Result<Evidence> {
+        Evidence::parse(text, program, None)
+    }
+
+    /// [`Evidence::from_text`], every line also checked against `fields`, and the recording
+    /// checked complete.
+    pub fn from_text_checked(text: &str, program: &str, fields: &[Field]) -> Result<Evidence> {
+        let evidence = Evidence::parse(text, program, Some(fields))?;
+        schema::complete(&evidence, fields)?;
+        Ok(evidence)
+    }
+
+    fn parse(text: &str, program: &str, fields: Option<&[Field]>) -> Result<Evidence> {
         let mut lines = text.lines();
         let first = lines.next().unwrap_or_default();
         ensure!(
             format!("{first}\n") == header(program),
-            "not a {program} evidence file (its first line is {first:?})"
+            "not a {program} evidence file of format {FORMAT} (its first line is {first:?}; \
+             record it again)"
         );
+        ensure!(
+            text.ends_with(END),
+            "the file ends before its end line {:?}: it was cut short",
+            END.trim_end()
+        );
+        let body: Vec<&str> = lines.collect();
+        let (_, body) = body.split_last().expect("the end line is there");
         let mut evidence = Evidence::default();
-        for (i, line) in lines.enumerate() {
-            let fields: Vec<&str> = line.splitn(4, '\t').collect();
-            let [scope, kind, key, value] = fields[..] else {
-                bail!("line {}: expected 4 tab-separated fields: {line:?}", i + 2);
+        for (i, line) in body.iter().enumerate() {
+            let at = i + 2;
+            let fields_of_line: Vec<&str> = line.splitn(4, '\t').collect();
+            let [scope, kind, key, value] = fields_of_line[..] else {
+                bail!("line {at}: expected 4 tab-separated fields: {line:?}");
             };
-            evidence
-                .scope_mut(scope)
+            let record = evidence.scope_mut(scope);
+            if kind == "f" && record.get_fact(key).is_some() {
+                bail!("line {at}: {scope} {key}: recorded a second time");
+            }
+            record
                 .read(kind, key, value)
-                .with_context(|| format!("line {}", i + 2))?;
+                .with_context(|| format!("line {at}"))?;
+            if let Some(fields) = fields {
+                check_line(fields, scope, kind, key, value, record)
+                    .with_context(|| format!("line {at}"))?;
+            }
         }
         Ok(evidence)
     }
@@ -230,12 +278,49 @@ impl Evidence {
     pub fn read(path: &Path, program: &str) -> Result<Evidence> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        Evidence::from_text(&text, program).with_context(|| format!("reading {}", path.display()))
+        Evidence::from_text(&text, program).with_context(|| format!("{}", path.display()))
+    }
+
+    /// Reads a file that `--data` wrote, every line checked against `fields`: an error names the
+    /// file, the line and the key.
+    pub fn read_checked(path: &Path, program: &str, fields: &[Field]) -> Result<Evidence> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Evidence::from_text_checked(&text, program, fields)
+            .with_context(|| format!("{}", path.display()))
     }
 }
 
+/// One line checked against its field: the value, and a value recorded once not recorded again.
+fn check_line(
+    fields: &[Field],
+    scope: &str,
+    kind: &str,
+    key: &str,
+    value: &str,
+    record: &Record,
+) -> Result<()> {
+    let field = schema::field(fields, scope, key, kind == "n")?;
+    if kind == "n" {
+        let values = record.values(key);
+        ensure!(
+            field.repeats || values.len() == 1,
+            "{scope} {key}: recorded a second time"
+        );
+        schema::number(field, scope, key, values[values.len() - 1])
+    } else {
+        schema::fact(field, scope, key, value)
+    }
+}
+
+/// The format [`Evidence::to_text`] writes and the readers accept.
+const FORMAT: u32 = 2;
+
+/// The last line of every recording.
+const END: &str = "# end\n";
+
 fn header(program: &str) -> String {
-    format!("# {program} evidence, format 1\n")
+    format!("# {program} evidence, format {FORMAT}\n")
 }
 
 /// A `--data` file, written so that evidence is never lost.
@@ -423,7 +508,7 @@ mod tests {
             wrong.to_string().contains("not a other evidence file"),
             "{wrong}"
         );
-        let bad = Evidence::from_text("# demo evidence, format 1\nrust\tn\tx\n", "demo");
+        let bad = Evidence::from_text("# demo evidence, format 2\nrust\tn\tx\n# end\n", "demo");
         assert!(bad.is_err());
     }
 }

@@ -15,6 +15,7 @@
 mod measure;
 mod observed;
 mod python;
+mod recording;
 mod report;
 mod session;
 mod tasks;
@@ -37,11 +38,11 @@ const PROGRAM: &str = "threads-vs-processes";
 )]
 struct Args {
     /// Runs of each timed measurement; the table shows medians and [min–max] (1 to 50).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=50))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 3, value_parser = cli::whole(1u64, 50))]
     repeat: u64,
     /// Use only this many CPUs (sched_setaffinity, for Python too), with as many CPU-bound
     /// workers as without it: 1 shows concurrency without parallelism.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(allow_negative_numbers = true, long, value_parser = cli::whole(1u64, 1024))]
     cpus: Option<u64>,
     /// Also measure Python (python3) and show its columns beside Rust's (left out, with a line
     /// on stderr, where python3 is missing).
@@ -51,7 +52,7 @@ struct Args {
     #[arg(long)]
     quick: bool,
     /// Also time 1 to N workers for each row (the charts of `make bench`; 0 to 16).
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=16))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 0, value_parser = cli::whole(0u64, 16))]
     sweep: u64,
     /// Write every observation to this file (checked writable before measuring).
     #[arg(long)]
@@ -66,12 +67,17 @@ struct Args {
 
 fn main() -> std::process::ExitCode {
     common::roles::run_if_child(measure::TARGETS);
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         // The page is printed before --data is written: a recording that cannot be saved still
         // leaves its page on the screen, and the error after it.
         let (evidence, data) = match &args.replay {
-            Some(path) => (Evidence::read(path, PROGRAM)?, None),
+            // A recording no measurement could have made is a usage error: one line, exit 2.
+            Some(path) => (
+                Evidence::read_checked(path, PROGRAM, recording::FIELDS)
+                    .map_err(|e| cli::UsageError(format!("--replay {e:#}")))?,
+                None,
+            ),
             None => {
                 evidence::page::note_if_debug_build();
                 // The machine's cores, read before --cpus pins this process (num_cpus counts only
@@ -98,6 +104,7 @@ fn main() -> std::process::ExitCode {
                 (evidence, data)
             }
         };
+        evidence::schema::check(&evidence, recording::FIELDS)?;
         evidence::page::print(&report::page(&evidence)?, args.markdown);
         if let Some(data) = data {
             data.write(&evidence, PROGRAM)?;

@@ -62,9 +62,30 @@ pub fn findings(setup: &Setup, rust: &Record, python: Option<&Record>) -> Vec<Fi
     out
 }
 
-/// Why a language's timings cannot be judged, if they cannot.
+/// The timings a speed or overhead verdict is drawn from; each must have been run often enough.
+const TIMINGS: [&str; 11] = [
+    "cpu.sequential",
+    "cpu.threads",
+    "cpu.processes",
+    "io.sequential",
+    "io.threads",
+    "io.processes",
+    "io.tasks",
+    "overhead.thread",
+    "overhead.task",
+    "overhead.fork",
+    "overhead.spawn",
+];
+
+/// Why a language's timings cannot be judged, if they cannot: the fewest runs of any timing it
+/// recorded counts, so one timing recorded once withholds the verdicts.
 fn gate(setup: &Setup, r: &Record) -> Option<String> {
-    let runs = r.stats("cpu.sequential").map_or(0, |s| s.runs);
+    let runs = TIMINGS
+        .iter()
+        .filter_map(|key| r.stats(key))
+        .map(|s| s.runs)
+        .min()
+        .unwrap_or(0);
     speed_gate(setup.quick, runs, Load::from_record(r).as_ref())
 }
 

@@ -24,6 +24,7 @@
 mod asynchronous;
 mod connections;
 mod measure;
+mod recording;
 mod responsiveness;
 mod server;
 mod session;
@@ -48,7 +49,7 @@ const PROGRAM: &str = "when-to-use";
 )]
 struct Args {
     /// Runs of each measurement; the table shows medians (1 to 50).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=50))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 3, value_parser = cli::whole(1u64, 50))]
     repeat: u64,
     /// Also measure Python (python3, the twin `when_to_use.py`) and show its table (left out,
     /// with a line on stderr, where python3 is missing).
@@ -56,7 +57,7 @@ struct Args {
     python: bool,
     /// Requests in flight at once in the many-connections row (at most what the open-file
     /// limit allows; the page says so when it is fewer).
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 10_000, value_parser = cli::whole(1u64, 1_000_000))]
     connections: u64,
     /// Tiny workloads, one run: checks that everything works; the timings mean nothing.
     #[arg(long)]
@@ -74,12 +75,17 @@ struct Args {
 
 fn main() -> std::process::ExitCode {
     common::roles::run_if_child(workloads::TARGETS); // Rust's `if __name__ == '__main__':`
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         // The page is printed before --data is written: a recording that cannot be saved still
         // leaves its page on the screen, and the error after it.
         let (evidence, data) = match &args.replay {
-            Some(path) => (Evidence::read(path, PROGRAM)?, None),
+            // A recording no measurement could have made is a usage error: one line, exit 2.
+            Some(path) => (
+                Evidence::read_checked(path, PROGRAM, recording::FIELDS)
+                    .map_err(|e| cli::UsageError(format!("--replay {e:#}")))?,
+                None,
+            ),
             None => {
                 evidence::page::note_if_debug_build();
                 let data = args.data.as_deref().map(DataFile::create).transpose()?;
@@ -92,6 +98,7 @@ fn main() -> std::process::ExitCode {
                 (evidence, data)
             }
         };
+        evidence::schema::check(&evidence, recording::FIELDS)?;
         evidence::page::print(&table::page(&evidence)?, args.markdown);
         if let Some(data) = data {
             data.write(&evidence, PROGRAM)?;

@@ -10,7 +10,7 @@ use evidence::verdict::{
 
 use evidence::show::{seconds, times, times_range};
 
-use crate::connections::Way;
+use crate::connections::{WAYS, Way};
 use crate::measure::{ROWS, Setup, Work};
 use crate::workloads::Technique;
 
@@ -35,9 +35,13 @@ const TECHNIQUES: [Technique; 4] = [
 /// machine), or `None` when they can: the one gate for the row's verdict and for the table's
 /// "Fastest" cell, which names no technique where the verdict is withheld.
 pub fn row_gate(setup: &Setup, row: usize, r: &Record) -> Option<String> {
-    let runs = r
-        .stats(&format!("when.{row}.Sequential"))
-        .map_or(0, |s| s.runs);
+    // The fewest runs of any technique the row recorded: one timing recorded once withholds it.
+    let runs = TECHNIQUES
+        .iter()
+        .filter_map(|t| r.stats(&format!("when.{row}.{t:?}")))
+        .map(|s| s.runs)
+        .min()
+        .unwrap_or(0);
     speed_gate(setup.quick, runs, Load::from_record(r).as_ref())
 }
 
@@ -56,9 +60,14 @@ pub fn findings(setup: &Setup, languages: &[(&'static str, &Record)]) -> Vec<Fin
         }
     }
     for &(language, r) in languages {
-        let runs = r
-            .stats(&format!("conn.{:?}", Way::Async))
-            .map_or(0, |s| s.runs);
+        // The fewest runs of any way recorded, times and peaks alike.
+        let runs = WAYS
+            .iter()
+            .flat_map(|w| [format!("conn.{w:?}"), format!("conn.{w:?}.peak")])
+            .filter_map(|key| r.stats(&key))
+            .map(|s| s.runs)
+            .min()
+            .unwrap_or(0);
         let gate = speed_gate(setup.quick, runs, Load::from_record(r).as_ref());
         out.push(connections_time(language, r).gated(gate.as_ref()));
         out.push(connections_memory(language, r).gated(gate.as_ref()));

@@ -26,10 +26,10 @@ use common::pyfmt::Py;
 )]
 struct Args {
     /// How many units each task sleeps; also what it returns (at most 256 tasks: one thread each).
-    #[arg(default_values_t = [3, 1, 2], num_args = 0..=256)]
+    #[arg(value_parser = cli::whole(0u32, u32::MAX), allow_negative_numbers = true, default_values_t = [3, 1, 2], num_args = 0..=256)]
     lengths: Vec<u32>,
     /// The length of one unit, in milliseconds.
-    #[arg(long, default_value = "1000")]
+    #[arg(allow_negative_numbers = true, long, default_value = "1000")]
     unit_ms: Millis,
 }
 
@@ -47,7 +47,7 @@ fn task(units: u32, unit: Duration, rank: usize, turns: &Turns) -> u32 {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         let unit = args.unit_ms.duration();
         // One worker per task, so that they all run at once and only their lengths decide the order.

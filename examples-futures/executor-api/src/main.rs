@@ -23,7 +23,7 @@ use common::cli;
 )]
 struct Args {
     /// `map`'s timeout; every item waits until it has passed.
-    #[arg(long, default_value = "50")]
+    #[arg(allow_negative_numbers = true, long, default_value = "50")]
     timeout_ms: cli::Millis,
     /// Also show the Rust way: a channel fan-in, scoped threads and rayon.
     #[arg(long)]
@@ -31,7 +31,7 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         steps::wait_and_callbacks()?;
         steps::exception()?;

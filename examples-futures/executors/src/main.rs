@@ -30,7 +30,7 @@ struct Args {
     #[arg(allow_negative_numbers = true, value_parser = cli::int64)]
     numbers: Vec<i64>,
     /// Workers in each executor (1 to 256).
-    #[arg(long, default_value_t = 3, value_parser = cli::worker_count())]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 3, value_parser = cli::worker_count())]
     workers: usize,
     /// How the process pool's workers are started.
     #[arg(long, value_enum, default_value_t = StartMethod::Fork)]
@@ -48,7 +48,7 @@ const TASK: Target<i64, i128> = common::target!(task);
 fn main() -> std::process::ExitCode {
     common::roles::run_if_child(&[&TASK]); // Rust's `if __name__ == '__main__':`
 
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     let numbers = cli::numbers_or(args.numbers, &[1, 2, 3, 4]);
     cli::run(|| {
         // Thread Pool

@@ -43,7 +43,7 @@ const WORKER: Target<Connection<Option<i128>>, anyhow::Result<()>> = common::tar
 
 fn main() -> std::process::ExitCode {
     common::roles::run_if_child(&[&WORKER]); // Rust's `if __name__ == '__main__':`
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     let numbers = cli::numbers_or(args.numbers, &[1, 2, 3]);
     cli::run(|| {
         let (parent_end, child_end) = pipe::pipe()?;

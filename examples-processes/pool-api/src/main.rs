@@ -31,7 +31,7 @@ struct Args {
     #[arg(allow_negative_numbers = true, value_parser = cli::int64)]
     numbers: Vec<i64>,
     /// How many worker processes (1 to 256).
-    #[arg(long, default_value_t = 2, value_parser = cli::worker_count())]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 2, value_parser = cli::worker_count())]
     workers: usize,
     /// How the worker processes are started.
     #[arg(long, value_enum, default_value_t = StartMethod::Fork)]
@@ -44,7 +44,7 @@ fn main() -> std::process::ExitCode {
         numbers,
         workers,
         start_method: method,
-    } = Args::parse();
+    } = cli::parse::<Args>();
     let numbers = cli::numbers_or(numbers, &[1, 2, 3, 4, 5]);
     cli::run(|| {
         let mut pool = ProcessPool::new(workers, method)?;

@@ -26,10 +26,10 @@ use common::{cli, target::Target};
 )]
 struct Args {
     /// Worker processes (2 to 64).
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(2..=64))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 4, value_parser = cli::whole(2u64, 64))]
     processes: u64,
     /// Increments per process (1 to 1000000).
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 1000, value_parser = cli::whole(1u64, 1_000_000))]
     increments: u64,
     /// How the worker processes are started.
     #[arg(long, value_enum, default_value_t = StartMethod::Fork)]
@@ -67,7 +67,7 @@ fn main() -> std::process::ExitCode {
         processes,
         increments: n,
         start_method: method,
-    } = Args::parse();
+    } = cli::parse::<Args>();
     cli::run(|| {
         let counter = SharedValue::new(0i64)?;
         let workers = (0..processes)

@@ -26,7 +26,7 @@ struct Args {
     #[arg(allow_negative_numbers = true, value_parser = cli::int64)]
     numbers: Vec<i64>,
     /// How many worker processes (1 to 256).
-    #[arg(long, default_value_t = 4, value_parser = cli::worker_count())]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 4, value_parser = cli::worker_count())]
     workers: usize,
     /// How the worker processes are started.
     #[arg(long, value_enum, default_value_t = StartMethod::Fork)]
@@ -44,7 +44,7 @@ const SQUARE: Target<i64, i128> = common::target!(square);
 fn main() -> std::process::ExitCode {
     common::roles::run_if_child(&[&SQUARE]); // Rust's `if __name__ == '__main__':`
 
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     let numbers = cli::numbers_or(args.numbers, &[1, 2, 3, 4, 5]);
     cli::run(|| {
         let mut pool = ProcessPool::new(args.workers, args.start_method)?;

@@ -33,7 +33,7 @@ const WORKER: Target<QueueWriter<String>, anyhow::Result<()>> = common::target!(
 fn main() -> std::process::ExitCode {
     common::roles::run_if_child(&[&WORKER]); // Rust's `if __name__ == '__main__':`
 
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         let (q_writer, q) = IpcQueue::new()?;
         let p = process::start(args.start_method, &WORKER, q_writer)?;

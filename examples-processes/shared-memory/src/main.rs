@@ -51,7 +51,7 @@ const F: Target<(SharedValue<f64>, SharedArray<i32>), ()> = common::target!(f);
 fn main() -> std::process::ExitCode {
     common::roles::run_if_child(&[&F]); // Rust's `if __name__ == '__main__':`
 
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         let (num, arr) = if args.named {
             (SharedValue::named(0.0)?, SharedArray::named(0..5)?)

@@ -37,7 +37,7 @@ fn main() -> std::process::ExitCode {
     // the top; this line runs the target its parent named (from this list) and ends it there.
     common::roles::run_if_child(&[&SQUARE]);
 
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         let p = process::start(args.start_method, &SQUARE, args.n)?;
         Ok(p.join()?) // Fails unless the child exited with code 0.

@@ -21,10 +21,10 @@ use common::cli::{self, Millis};
 )]
 struct Args {
     /// Pause between the background thread's messages, in milliseconds.
-    #[arg(long, default_value = "2000")]
+    #[arg(allow_negative_numbers = true, long, default_value = "2000")]
     interval_ms: Millis,
     /// How long main runs before it returns, in milliseconds.
-    #[arg(long, default_value = "5000")]
+    #[arg(allow_negative_numbers = true, long, default_value = "5000")]
     run_for_ms: Millis,
 }
 
@@ -36,7 +36,7 @@ fn background_task(interval: Millis) {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         // The handle is dropped at once: dropping a `JoinHandle` detaches the thread.
         thread::spawn(move || background_task(args.interval_ms));

@@ -26,10 +26,10 @@ use common::cli;
 )]
 struct Args {
     /// How many threads increment the counter (1 to 256).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 8, value_parser = cli::whole(1u64, 256))]
     threads: u64,
     /// How many increments each thread does (up to 10 000 000).
-    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 100_000, value_parser = cli::whole(0u64, 10_000_000))]
     increments: u64,
 }
 
@@ -61,7 +61,7 @@ fn hammer<C: Sync>(counter: &C, args: &Args, increment: impl Fn(&C, u64) + Sync)
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         let locked = Mutex::new(0);
         hammer(&locked, &args, |counter, _| increment_with_lock(counter));

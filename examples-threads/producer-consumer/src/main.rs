@@ -23,21 +23,21 @@ use common::pyfmt::Py;
 )]
 struct Args {
     /// Producer threads (1 to 256).
-    #[arg(long, default_value_t = 2, value_parser = cli::worker_count())]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 2, value_parser = cli::worker_count())]
     producers: usize,
     /// Consumer threads (1 to 256).
-    #[arg(long, default_value_t = 3, value_parser = cli::worker_count())]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 3, value_parser = cli::worker_count())]
     consumers: usize,
     /// Items each producer makes (0 to 10000).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 10, value_parser = cli::whole(0u64, 10_000))]
     items: u64,
     /// How many items the queue holds before `put` blocks (Python's `maxsize`, 1 to 1000).
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 4, value_parser = cli::whole(1u64, 1000))]
     maxsize: u64,
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         let (queue, items) = crossbeam::channel::bounded::<u64>(args.maxsize as usize);
         let mut squares = thread::scope(|s| {

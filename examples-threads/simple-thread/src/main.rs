@@ -18,7 +18,7 @@ use common::cli::{self, Millis};
 )]
 struct Args {
     /// Pause after each number, in milliseconds.
-    #[arg(long, default_value = "1000")]
+    #[arg(allow_negative_numbers = true, long, default_value = "1000")]
     delay_ms: Millis,
 }
 
@@ -30,7 +30,7 @@ fn print_numbers(delay: Millis) {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         // `move` hands the thread its own copy of `delay`: a thread may outlive the stack frame
         // that spawned it, so Rust does not let it borrow locals (see `thread::scope` for that).

@@ -24,15 +24,15 @@ use common::cli;
 )]
 struct Args {
     /// Threads for each step (1 to 64; the semaphore step runs three times as many).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=64))]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 3, value_parser = cli::whole(1u64, 64))]
     threads: u64,
     /// The timer's delay.
-    #[arg(long, default_value = "50")]
+    #[arg(allow_negative_numbers = true, long, default_value = "50")]
     timer_ms: cli::Millis,
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     let n = args.threads as usize;
     cli::run(|| {
         println!("event: {} waiters released by one set()", steps::event(n)?);

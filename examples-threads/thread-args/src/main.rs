@@ -18,7 +18,7 @@ use common::cli;
 )]
 struct Args {
     /// Who to greet.
-    #[arg(default_value = "Alice")]
+    #[arg(default_value = "Alice", allow_negative_numbers = true)]
     name: String,
 }
 
@@ -27,7 +27,7 @@ fn greet(name: String) {
 }
 
 fn main() -> std::process::ExitCode {
-    let Args { name } = Args::parse();
+    let Args { name } = cli::parse::<Args>();
     cli::run(|| {
         let thread = thread::spawn(move || greet(name));
         // Python keeps running until every non-daemon thread is done, even without `join`.

@@ -38,7 +38,7 @@ fn kernel_state(tid: nix::unistd::Pid) -> anyhow::Result<char> {
 }
 
 fn main() -> std::process::ExitCode {
-    Args::parse();
+    cli::parse::<Args>();
     cli::run(|| {
         let builder = thread::Builder::new().name("worker".into());
         println!("New: a thread::Builder is configured; no OS thread exists yet");

@@ -24,7 +24,7 @@ use common::cli;
 )]
 struct Args {
     /// How many threads (1 to 256).
-    #[arg(long, default_value_t = 3, value_parser = cli::worker_count())]
+    #[arg(allow_negative_numbers = true, long, default_value_t = 3, value_parser = cli::worker_count())]
     threads: usize,
 }
 
@@ -44,7 +44,7 @@ fn handle(id: usize) -> String {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let args = cli::parse::<Args>();
     cli::run(|| {
         let handles: Vec<_> = (1..=args.threads)
             .map(|id| thread::spawn(move || handle(id)))

@@ -335,6 +335,7 @@ fn folded_rust(source: &str) -> String {
         if line.starts_with("use clap")
             || line.starts_with("use common::cli")
             || line.contains("Args::parse()")
+            || line.contains("cli::parse::<Args>()")
         {
             hide[i] = true;
         } else if line.starts_with("#[derive(") && line.contains("Parser") {
@@ -358,18 +359,20 @@ fn folded_rust(source: &str) -> String {
     marked(&lines, &hide, "# ")
 }
 
-/// A Python twin with `import argparse` and the parser, from the line that makes an
-/// `argparse.ArgumentParser` to the one that calls `parse_args()` (often the same), marked hidden
-/// (`~`, the block's `hidelines` prefix).
+/// A Python twin with its argument parsing marked hidden (`~`, the block's `hidelines` prefix):
+/// the import of the twins' helper (`common/python/twinargs.py`), and the parser, from the line
+/// that makes an `ArgumentParser` to the one that calls `parse_args()` (often the same).
 fn folded_python(source: &str) -> String {
     let lines: Vec<&str> = source.lines().collect();
     let mut hide = vec![false; lines.len()];
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i].trim_start();
-        if line == "import argparse" {
+        let helper = line.starts_with("from twinargs import")
+            || (line.starts_with("sys.path.insert(") && line.contains("\"common\" / \"python\""));
+        if line == "import argparse" || helper {
             hide[i] = true;
-        } else if line.contains("argparse.ArgumentParser(") {
+        } else if line.contains("ArgumentParser(") {
             let last = (i..lines.len())
                 .find(|&j| lines[j].contains("parse_args("))
                 .unwrap_or(i);

@@ -383,6 +383,7 @@ fn a_busy_machine_a_quick_run_or_one_run_cannot_tell_speed_but_still_states_fact
 }
 
 /// A copy of `r` with the value of `key` replaced.
+/// `r` with `key`'s values replaced by three runs around `value`, as [`timed`] records them.
 fn replace(r: &Record, key: &str, value: f64) -> Record {
     let mut e = Evidence::default();
     e.insert("x", r.clone());
@@ -393,7 +394,7 @@ fn replace(r: &Record, key: &str, value: f64) -> Record {
         .map(|l| format!("{l}\n"))
         .collect();
     let mut e = Evidence::from_text(&text, "t").unwrap();
-    e.scope_mut("x").add(key, value);
+    timed(e.scope_mut("x"), key, value);
     e.scope("x").unwrap().clone()
 }
 
@@ -476,4 +477,31 @@ fn the_task_claims_follow_the_data_both_ways() {
         "Beyond the notes: memory per idle worker",
     );
     assert_eq!(f.verdict, Verdict::Holds, "{f:?}");
+}
+
+#[test]
+fn one_timing_recorded_once_withholds_the_speed_verdicts() {
+    let r = record((0.51, 1.0), (0.25, 0.3), (30.0, 360.0));
+    let mut once = Record::default();
+    for key in r.number_keys().map(str::to_owned).collect::<Vec<_>>() {
+        let values = r.values(&key).to_vec();
+        let keep = if key == "io.processes" {
+            &values[..1]
+        } else {
+            &values[..]
+        };
+        for &v in keep {
+            once.add(key.clone(), v);
+        }
+    }
+    for (key, text) in r
+        .facts()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect::<Vec<_>>()
+    {
+        once.fact(key, text);
+    }
+    let f = rust_finding(&setup(2), &once, "Speed, CPU-bound");
+    assert_eq!(f.verdict, Verdict::CannotTell, "{f:?}");
+    assert!(f.why.contains("1 run of each timing"), "{f:?}");
 }
