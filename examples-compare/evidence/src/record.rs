@@ -382,8 +382,19 @@ impl DataFile {
         use std::io::Write as _;
         let unchanged = || format!("writing {}: it is unchanged", self.path.display());
         let mut temp = self.temporary().with_context(unchanged)?;
+        // A temporary file is private (0600); the recording keeps the mode the target had, or
+        // gets an ordinary file's.
+        let mode = std::fs::metadata(&self.path).map_or(0o644, |m| {
+            use std::os::unix::fs::PermissionsExt as _;
+            m.permissions().mode()
+        });
         temp.write_all(evidence.to_text(program).as_bytes())
-            .and_then(|()| temp.as_file().sync_all())
+            .and_then(|()| {
+                use std::os::unix::fs::PermissionsExt as _;
+                let file = temp.as_file();
+                file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+                file.sync_all()
+            })
             .with_context(unchanged)?;
         temp.persist(&self.path)
             .map_err(|e| e.error)
@@ -434,6 +445,9 @@ mod tests {
         );
         data.write(&evidence(), "demo").unwrap();
         assert_eq!(Evidence::read(&path, "demo").unwrap(), evidence());
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "the target's mode is kept");
         // Nothing else is left in the directory.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
