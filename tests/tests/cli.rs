@@ -9,23 +9,9 @@ use tests::{example, run, run_to};
 /// Each program (the workspace's, from `tests::transcripts`) with the first numeric option its
 /// `--help` lists (one with a number as its default), or `""` when it has none.
 fn programs() -> Vec<(String, String)> {
-    transcripts::programs()
+    numeric_options()
         .into_iter()
-        .map(|p| {
-            let help = run(example(&p.name).arg("--help")).success().to_owned();
-            let option = help
-                .lines()
-                .filter(|l| {
-                    l.split("[default: ")
-                        .nth(1)
-                        .and_then(|d| d.strip_suffix(']'))
-                        .is_some_and(|d| d.parse::<u64>().is_ok())
-                })
-                .find_map(|l| l.split_whitespace().find(|w| w.starts_with("--")))
-                .unwrap_or_default()
-                .to_owned();
-            (p.name, option)
-        })
+        .map(|(p, options)| (p.name, options.into_iter().next().unwrap_or_default()))
         .collect()
 }
 

@@ -126,6 +126,28 @@ impl Value {
     }
 }
 
+/// The fields every recording may have besides its program's own: the load while each language
+/// measured (`crate::load`) and what the Python twin reports of its interpreter
+/// (`crate::twin`).
+pub const SHARED: &[Field] = &[
+    Field::once(Scope::Language, "load.wall_s", Value::Positive),
+    Field::once(Scope::Language, "load.busy_s", Value::NonNegative),
+    Field::once(Scope::Language, "load.own_s", Value::NonNegative),
+    Field::once(Scope::Language, "load.cpus", Value::Count),
+    Field::once(Scope::Python, "python.implementation", Value::Text),
+    Field::once(Scope::Python, "python.version", Value::Text),
+    Field::once(
+        Scope::Python,
+        "python.gil",
+        Value::Words(&["enabled", "disabled"]),
+    ),
+    Field::once(
+        Scope::Python,
+        "start_method",
+        Value::Words(&["fork", "spawn", "forkserver"]),
+    ),
+];
+
 /// The field `key` of `scope` is (a number's field when `number`, a fact's otherwise: a key may
 /// be both, as `cpus` is), or an error saying it is none of them.
 pub fn field<'a>(fields: &'a [Field], scope: &str, key: &str, number: bool) -> Result<&'a Field> {
@@ -136,6 +158,7 @@ pub fn field<'a>(fields: &'a [Field], scope: &str, key: &str, number: bool) -> R
     let what = if number { "number" } else { "fact" };
     match fields
         .iter()
+        .chain(SHARED)
         .find(|f| f.matches(scope, key) && f.value.is_number() == number)
     {
         Some(f) => Ok(f),

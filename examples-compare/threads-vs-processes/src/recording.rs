@@ -1,8 +1,9 @@
-//! Every key this program records, and what its value must be (see `evidence::schema`): a
+//! Every key this program records, and what its value must be (see `evidence::schema`, whose
+//! `SHARED` fields, the load and the Python twin's interpreter, every recording may have too): a
 //! recording is checked against these before any verdict is drawn from it.
 
 use evidence::schema::Field;
-use evidence::schema::Scope::{Language, Python, Run};
+use evidence::schema::Scope::{Language, Run};
 use evidence::schema::Value::{Count, Ending, Flag, NonNegative, Positive, Text, Words};
 
 const SEEN: evidence::schema::Value = Words(&["seen", "not seen"]);
@@ -52,11 +53,6 @@ pub const FIELDS: &[Field] = &[
     Field::once(Language, "memory.thread_kib", NonNegative),
     Field::once(Language, "memory.task_kib", NonNegative),
     Field::once(Language, "memory.process_kib", NonNegative),
-    // The load while the language measured (`evidence::load`).
-    Field::once(Language, "load.wall_s", Positive),
-    Field::once(Language, "load.busy_s", NonNegative),
-    Field::once(Language, "load.own_s", NonNegative),
-    Field::once(Language, "load.cpus", Count),
     // What was seen.
     Field::once(Language, "memory.thread_write", SEEN),
     Field::once(Language, "memory.child_write", SEEN),
@@ -71,12 +67,4 @@ pub const FIELDS: &[Field] = &[
     Field::once(Language, "crash.thread_abort.ended", Ending),
     Field::once(Language, "crash.child_segv.ended", Ending),
     Field::once(Language, "crash.child_segv.parent_lives", YES_NO),
-    Field::once(Python, "python.implementation", Text),
-    Field::once(Python, "python.version", Text),
-    Field::once(Python, "python.gil", Words(&["enabled", "disabled"])),
-    Field::once(
-        Python,
-        "start_method",
-        Words(&["fork", "spawn", "forkserver"]),
-    ),
 ];

@@ -1,9 +1,10 @@
-//! Every key this program records, and what its value must be (see `evidence::schema`): a
+//! Every key this program records, and what its value must be (see `evidence::schema`, whose
+//! `SHARED` fields, the load and the Python twin's interpreter, every recording may have too): a
 //! recording is checked against these before any verdict is drawn from it.
 
 use evidence::schema::Field;
-use evidence::schema::Scope::{Language, Python, Run};
-use evidence::schema::Value::{Count, Flag, NonNegative, Positive, Text, Words};
+use evidence::schema::Scope::{Language, Run};
+use evidence::schema::Value::{Count, Flag, NonNegative, Positive, Text};
 
 /// The fields of a when-to-use recording.
 pub const FIELDS: &[Field] = &[
@@ -37,17 +38,4 @@ pub const FIELDS: &[Field] = &[
     Field::each_run(Language, "conn.ThreadPerRequest.peak", NonNegative),
     Field::each_run(Language, "conn.Pool.peak", NonNegative),
     Field::each_run(Language, "conn.Async.peak", NonNegative),
-    // The load while the language measured (`evidence::load`).
-    Field::once(Language, "load.wall_s", Positive),
-    Field::once(Language, "load.busy_s", NonNegative),
-    Field::once(Language, "load.own_s", NonNegative),
-    Field::once(Language, "load.cpus", Count),
-    Field::once(Python, "python.implementation", Text),
-    Field::once(Python, "python.version", Text),
-    Field::once(Python, "python.gil", Words(&["enabled", "disabled"])),
-    Field::once(
-        Python,
-        "start_method",
-        Words(&["fork", "spawn", "forkserver"]),
-    ),
 ];
