@@ -109,8 +109,24 @@ pub fn run_to(cmd: &mut Command, stdout: Stdio) -> Ran {
 /// Starts `cmd` in a process group of its own and waits (at most [`HANG`]) for the first line it
 /// prints; returns the running process, its group's id, and the line. For tests that signal a
 /// program while it runs. On a hang the group is killed and the test fails.
+///
+/// The program starts with the default action for the signals such tests send, whatever the
+/// test runner inherited: under `nohup`, `SIGHUP` is ignored, and a program that inherits that
+/// outlives the `SIGHUP` the test sends it.
 pub fn start_and_read_line(cmd: &mut Command) -> (std::process::Child, Pid, String) {
+    use nix::sys::signal::{SigHandler, signal};
     use std::io::BufRead;
+    let defaults = || {
+        for s in [Signal::SIGHUP, Signal::SIGINT, Signal::SIGTERM] {
+            // SAFETY: `signal` is one `sigaction`, async-signal-safe, and changes nothing but this
+            // process's disposition for `s`.
+            unsafe { signal(s, SigHandler::SigDfl) }.map_err(std::io::Error::from)?;
+        }
+        Ok(())
+    };
+    // SAFETY: `defaults` runs between fork and exec, where only async-signal-safe calls are
+    // allowed, and it makes only `sigaction` calls.
+    unsafe { cmd.pre_exec(defaults) };
     let mut program = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
