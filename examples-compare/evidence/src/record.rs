@@ -109,6 +109,14 @@ impl Record {
         self.numbers.entry(key.into()).or_default().push(value);
     }
 
+    /// A copy with `key`'s values replaced by `values` (for a test that needs other numbers, or
+    /// fewer runs, of one key).
+    pub fn with_values(&self, key: &str, values: &[f64]) -> Record {
+        let mut copy = self.clone();
+        copy.numbers.insert(key.to_owned(), values.to_vec());
+        copy
+    }
+
     /// Records what was seen under `key` (replacing an earlier fact of that key).
     pub fn fact(&mut self, key: impl Into<String>, text: impl Into<String>) {
         self.facts.insert(key.into(), text.into());

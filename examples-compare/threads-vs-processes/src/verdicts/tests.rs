@@ -2,7 +2,7 @@
 //! and the reason must follow the data.
 
 use evidence::load::Load;
-use evidence::record::{Evidence, Record};
+use evidence::record::Record;
 use evidence::verdict::{Finding, Verdict};
 
 use super::*;
@@ -385,17 +385,7 @@ fn a_busy_machine_a_quick_run_or_one_run_cannot_tell_speed_but_still_states_fact
 /// A copy of `r` with the value of `key` replaced.
 /// `r` with `key`'s values replaced by three runs around `value`, as [`timed`] records them.
 fn replace(r: &Record, key: &str, value: f64) -> Record {
-    let mut e = Evidence::default();
-    e.insert("x", r.clone());
-    let text: String = e
-        .to_text("t")
-        .lines()
-        .filter(|l| !l.starts_with(&format!("x\tn\t{key}\t")))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let mut e = Evidence::from_text(&text, "t").unwrap();
-    timed(e.scope_mut("x"), key, value);
-    e.scope("x").unwrap().clone()
+    r.with_values(key, &[value * 0.99, value, value * 1.01])
 }
 
 #[test]
@@ -482,25 +472,7 @@ fn the_task_claims_follow_the_data_both_ways() {
 #[test]
 fn one_timing_recorded_once_withholds_the_speed_verdicts() {
     let r = record((0.51, 1.0), (0.25, 0.3), (30.0, 360.0));
-    let mut once = Record::default();
-    for key in r.number_keys().map(str::to_owned).collect::<Vec<_>>() {
-        let values = r.values(&key).to_vec();
-        let keep = if key == "io.processes" {
-            &values[..1]
-        } else {
-            &values[..]
-        };
-        for &v in keep {
-            once.add(key.clone(), v);
-        }
-    }
-    for (key, text) in r
-        .facts()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect::<Vec<_>>()
-    {
-        once.fact(key, text);
-    }
+    let once = r.with_values("io.processes", &r.values("io.processes")[..1]);
     let f = rust_finding(&setup(2), &once, "Speed, CPU-bound");
     assert_eq!(f.verdict, Verdict::CannotTell, "{f:?}");
     assert!(f.why.contains("1 run of each timing"), "{f:?}");

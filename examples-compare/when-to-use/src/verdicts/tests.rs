@@ -244,28 +244,9 @@ fn async_tasks_join_the_io_rows_as_another_technique() {
 #[test]
 fn one_timing_recorded_once_withholds_the_row() {
     // Sequential has its three runs; threads was recorded once: the row cannot be judged.
-    let mut r = record(0, [2.0, 0.5, 0.6], 20_000.0, 0.003);
-    let mut once = Record::default();
-    for key in r.number_keys().map(str::to_owned).collect::<Vec<_>>() {
-        let values = r.values(&key).to_vec();
-        let keep = if key == "when.0.Threads" {
-            &values[..1]
-        } else {
-            &values[..]
-        };
-        for &v in keep {
-            once.add(key.clone(), v);
-        }
-    }
-    for (key, text) in r
-        .facts()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect::<Vec<_>>()
-    {
-        once.fact(key, text);
-    }
-    r = once;
-    let f = finding(0, &r);
+    let r = record(0, [2.0, 0.5, 0.6], 20_000.0, 0.003);
+    let once = r.with_values("when.0.Threads", &r.values("when.0.Threads")[..1]);
+    let f = finding(0, &once);
     assert_eq!(f.verdict, Verdict::CannotTell, "{f:?}");
     assert!(f.why.contains("1 run of each timing"), "{f:?}");
 }
