@@ -318,18 +318,20 @@ fn memory_per_idle_worker(plan: &Plan, r: &mut Record) -> Result<()> {
     })?;
     r.add("memory.thread_kib", (after - before) as f64 / n as f64);
 
-    let (ready, readies) = IpcQueue::<u32>::new()?;
-    let children = (0..n)
-        .map(|_| {
-            process::start(
-                StartMethod::Fork,
-                &IDLE,
-                (std::process::id(), ready.try_clone()?),
-            )
-        })
-        .collect::<common::Result<Vec<_>>>()?;
-    for _ in 0..n {
-        readies.get()?;
+    // Each child reports on a queue of its own, whose one writer it holds (the parent's copy is
+    // dropped when `start` returns): waiting on it ends with the child's report or, if the child
+    // dies first, with the queue's end, never in a wait for a writer the parent itself holds.
+    let mut children = Vec::with_capacity(n);
+    for i in 0..n {
+        let (ready, readies) = IpcQueue::<u32>::new()?;
+        children.push(process::start(
+            StartMethod::Fork,
+            &IDLE,
+            (std::process::id(), ready),
+        )?);
+        readies
+            .get()
+            .with_context(|| format!("idle process {i} ended before it was ready"))?;
     }
     let mut private = 0;
     for child in &children {
