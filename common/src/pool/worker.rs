@@ -472,7 +472,17 @@ fn read_frame(from: &mut impl Read, buffer: &mut Vec<u8>) -> Result<Option<usize
     let mut header = [0u8; 4];
     match from.read_exact(&mut header) {
         Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        // The end, or a reset: the owner closed the socket with a job unread, or died (it was
+        // killed, and this worker is about to be: see `die_with_parent`). Either way nobody is
+        // left to tell, so the worker ends quietly instead of printing an error after its owner.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
+            ) =>
+        {
+            return Ok(None);
+        }
         Err(e) => return Err(e).context("reading a message header"),
     }
     let len = u32::from_le_bytes(header) as usize;
@@ -528,4 +538,38 @@ fn serve(WorkerEnd(mut channel): WorkerEnd) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that fails with `kind` at once.
+    struct Failing(std::io::ErrorKind);
+
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(self.0.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_or_reset_socket_ends_the_worker_quietly_and_other_errors_do_not() {
+        let mut buffer = Vec::new();
+        for gone in [
+            std::io::ErrorKind::UnexpectedEof,
+            std::io::ErrorKind::ConnectionReset,
+        ] {
+            assert!(matches!(
+                read_frame(&mut Failing(gone), &mut buffer),
+                Ok(None)
+            ));
+        }
+        assert!(read_frame(&mut &[][..], &mut buffer).unwrap().is_none());
+        let other = read_frame(
+            &mut Failing(std::io::ErrorKind::PermissionDenied),
+            &mut buffer,
+        );
+        assert!(other.is_err());
+    }
 }
