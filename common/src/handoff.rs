@@ -71,6 +71,26 @@ pub(crate) fn send_fd<E: serde::ser::Error>(fd: BorrowedFd<'_>, what: &str) -> R
     })
 }
 
+thread_local! {
+    /// Why the last `Deserialize` of a handed-over value failed. postcard's `Error::custom` keeps
+    /// no text (it prints "Serde Deserialization Error"), so the cause, such as running out of
+    /// descriptors, would be lost; it waits here for the decoder to name it.
+    static DECODE_FAILURE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Called by a value's `Deserialize` when taking what it was handed fails: the error to return,
+/// its cause kept for [`take_decode_failure`].
+pub(crate) fn decode_error<E: serde::de::Error>(cause: &Error) -> E {
+    let text = format!("{cause:#}");
+    DECODE_FAILURE.with_borrow_mut(|kept| *kept = Some(text.clone()));
+    E::custom(text)
+}
+
+/// The cause [`decode_error`] kept, if any, taken (so the next decoding starts clean).
+pub(crate) fn take_decode_failure() -> Option<String> {
+    DECODE_FAILURE.with_borrow_mut(Option::take)
+}
+
 /// Called by a value's `Serialize`: keep `source` served while the parent waits for the child.
 pub(crate) fn keep_serving(source: Arc<dyn WaitSource>) {
     OUTGOING.with_borrow_mut(|o| {

@@ -119,7 +119,7 @@ impl NamedSharedMemory {
         let shmem = ShmemConf::new()
             .os_id(name)
             .open()
-            .map_err(|e| Error::other(format!("opening named shared memory {name}"), e))?;
+            .map_err(|e| Error::os(format!("opening named shared memory {name}"), os_error(e)))?;
         Ok(Self {
             shmem,
             creator: None,
@@ -191,4 +191,16 @@ fn fresh_name() -> String {
         std::process::id(),
         MADE.fetch_add(1, Relaxed)
     )
+}
+
+/// The crate's error as the OS error it carries (`Too many open files (os error 24)`), where it
+/// carries one: its own text says only "Opening the shared memory failed, os error 24".
+fn os_error(e: shared_memory::ShmemError) -> std::io::Error {
+    use shared_memory::ShmemError::{MapCreateFailed, MapOpenFailed, UnknownOsError};
+    match e {
+        MapCreateFailed(n) | MapOpenFailed(n) | UnknownOsError(n) => {
+            std::io::Error::from_raw_os_error(n as i32)
+        }
+        other => std::io::Error::other(other),
+    }
 }

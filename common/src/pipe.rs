@@ -48,7 +48,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::error::{Context, Result};
-use serde::de::{DeserializeOwned, Error as _};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{frame, handoff, wait};
@@ -155,7 +155,8 @@ impl<T> Serialize for Connection<T> {
 impl<'de, T> Deserialize<'de> for Connection<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let number = RawFd::deserialize(deserializer)?;
-        let fd = handoff::take_inherited(number).map_err(|e| D::Error::custom(format!("{e:#}")))?;
+        let fd =
+            handoff::take_inherited(number).map_err(|e| handoff::decode_error::<D::Error>(&e))?;
         Ok(Connection::new(UnixStream::from(fd)))
     }
 }

@@ -59,7 +59,6 @@ use crate::error::{Context, Error, Result};
 use nix::sys::memfd::{MFdFlags, memfd_create};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::handoff;
@@ -300,7 +299,7 @@ impl<T: Shareable> Serialize for SharedArray<T> {
 impl<'de, T: Shareable> Deserialize<'de> for SharedArray<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let handle = Handle::deserialize(deserializer)?;
-        Self::from_handle(handle).map_err(|e| D::Error::custom(format!("{e:#}")))
+        Self::from_handle(handle).map_err(|e| crate::handoff::decode_error::<D::Error>(&e))
     }
 }
 

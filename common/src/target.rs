@@ -165,8 +165,12 @@ where
     }
 
     fn run_once(&self, arg: &[u8]) -> Result<(), Failure> {
-        let arg: A = postcard::from_bytes(arg)
-            .map_err(|e| Failure::Undecodable(format!("decoding the argument: {e}")))?;
+        _ = crate::handoff::take_decode_failure(); // Nothing kept from an earlier decoding.
+        let arg: A = postcard::from_bytes(arg).map_err(|e| {
+            // The cause a handed-over value gave, which postcard's own error has lost.
+            let why = crate::handoff::take_decode_failure().unwrap_or_else(|| e.to_string());
+            Failure::Undecodable(format!("decoding the argument: {why}"))
+        })?;
         // A panic is not caught: it ends the child with the panic's own message and code 101.
         self.call(arg)
             .into_value()

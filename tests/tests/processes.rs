@@ -830,3 +830,22 @@ fn large_messages_take_the_ring_with_every_guarantee() {
         assert_eq!(lines[1], "large encoded messages: true", "{method}: {out}");
     }
 }
+
+/// Out of descriptors (`ulimit -n 10`) under each start method: wherever it happens (starting the
+/// child, or inside the child while it decodes its argument), the error names it, in one line
+/// from the program and exit code 1, never postcard's bare "Serde Deserialization Error".
+#[test]
+fn out_of_descriptors_is_named_wherever_it_happens() {
+    for method in START_METHODS {
+        let binary = tests::example("shared-memory").get_program().to_owned();
+        let mut cmd = std::process::Command::new("bash");
+        cmd.arg("-c")
+            .arg("ulimit -n 10; exec \"$0\" --named --start-method \"$1\"")
+            .arg(binary)
+            .arg(method);
+        let out = tests::run(&mut cmd);
+        let line = out.failure(1);
+        assert!(line.contains("Too many open files"), "{method}: {out:?}");
+        assert!(!out.stderr.contains("Serde"), "{method}: {out:?}");
+    }
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::error::{Context, Error, Result};
 use nix::unistd::Pid;
-use serde::de::{DeserializeOwned, Error as _};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::frame::{self, BatchReader};
@@ -461,7 +461,7 @@ impl Serialize for WorkerEnd {
 impl<'de> Deserialize<'de> for WorkerEnd {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let fd = std::os::fd::RawFd::deserialize(deserializer)?;
-        let fd = handoff::take_inherited(fd).map_err(|e| D::Error::custom(format!("{e:#}")))?;
+        let fd = handoff::take_inherited(fd).map_err(|e| handoff::decode_error::<D::Error>(&e))?;
         Ok(WorkerEnd(UnixStream::from(fd)))
     }
 }

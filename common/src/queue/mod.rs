@@ -62,7 +62,7 @@ use std::time::{Duration, Instant};
 use crate::error::{Context, Error, Result};
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::sys::eventfd::{EfdFlags, EventFd};
-use serde::de::{DeserializeOwned, Error as _};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::frame::{self, FrameBuffer, Taken};
@@ -300,7 +300,7 @@ impl<T> Serialize for QueueWriter<T> {
 impl<'de, T> Deserialize<'de> for QueueWriter<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let (pipe, lock, ring, space) = <(RawFd, RawFd, RawFd, RawFd)>::deserialize(deserializer)?;
-        let error = |e: crate::Error| D::Error::custom(format!("{e:#}"));
+        let error = |e: crate::Error| crate::handoff::decode_error::<D::Error>(&e);
         let take = |fd| handoff::take_inherited(fd).map_err(error);
         Ok(Self {
             pipe: take(pipe)?.into(),
