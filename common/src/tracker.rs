@@ -130,7 +130,8 @@ fn send(sign: char, name: &str) -> Result<()> {
     }
     let mut tracker = start()?;
     for alive in &state.names {
-        writeln!(tracker.socket, "+{alive}").context("telling the resource tracker")?;
+        writeln!(tracker.socket, "+{alive}")
+            .map_err(|e| died(e, "as it was told the names to remove"))?;
     }
     state.tracker = Some(tracker);
     Ok(())
@@ -155,12 +156,24 @@ fn start() -> Result<Tracker> {
     let mut pid = [0u8; 4];
     (&socket)
         .read_exact(&mut pid)
-        .context("reading the resource tracker's pid")?;
+        .map_err(|e| died(e, "as it started, before it said its pid"))?;
     after_fork::register(forget_after_fork);
     Ok(Tracker {
         socket,
         pid: i32::from_le_bytes(pid),
     })
+}
+
+/// An error talking to the tracker, named for what it almost always is when the socket is closed
+/// or reset (`UnexpectedEof`, `BrokenPipe`, `ConnectionReset`): the tracker died, killed, say;
+/// any other error is told as it is.
+fn died(e: std::io::Error, when: &str) -> Error {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionReset, UnexpectedEof};
+    if matches!(e.kind(), UnexpectedEof | BrokenPipe | ConnectionReset) {
+        Error::Protocol(format!("the resource tracker died {when} ({e})"))
+    } else {
+        Error::os(format!("talking to the resource tracker {when}"), e)
+    }
 }
 
 /// The tracker's life, in the process `run_if_child` recognised: leave the caller's session,
@@ -192,4 +205,26 @@ pub(crate) fn serve(socket: UnixStream) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_tracker_socket_is_named_a_dead_tracker() {
+        for kind in [
+            std::io::ErrorKind::UnexpectedEof,
+            std::io::ErrorKind::BrokenPipe,
+            std::io::ErrorKind::ConnectionReset,
+        ] {
+            let said = died(kind.into(), "as it started").to_string();
+            assert!(
+                said.contains("the resource tracker died as it started"),
+                "{said}"
+            );
+        }
+        let other = died(std::io::ErrorKind::PermissionDenied.into(), "now").to_string();
+        assert!(!other.contains("died"), "{other}");
+    }
 }
