@@ -58,6 +58,8 @@ fn trivial(n: u64) -> u64 {
 fn main() -> Result<()> {
     common::roles::run_if_child(&[&PUT_U64S, &PUT_MIBS, &INCREMENT, &TRIVIAL]);
     let (rounds, mut python) = measure::start("Data paths", 10, "data_paths.py")?;
+    // After `start` has pinned the process, if asked: the window watches the CPUs it may use.
+    let run_line = measure::RunLine::start()?;
     let mut rows = Vec::new();
 
     // Phase 1: rows that fork.
@@ -206,10 +208,11 @@ fn main() -> Result<()> {
     rows.extend([thread_map, round_trip]);
     eprintln!("\r{:40}", "");
     measure::print_table(&rows, python.as_ref());
+    let version = python.as_ref().map(|p| p.version.clone());
     if let Some(python) = python {
         python.stop()?;
     }
-    Ok(())
+    run_line.print(version.as_deref().unwrap_or("python3 not found"))
 }
 
 /// Seconds per item of `body`, which handles `n` items.

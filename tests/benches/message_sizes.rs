@@ -107,6 +107,8 @@ fn main() -> Result<()> {
         .map(std::path::PathBuf::from);
     let data = data.as_deref().map(DataFile::create).transpose()?;
     let (rounds, mut python) = measure::start("Message sizes", 5, "data_paths.py")?;
+    // After `start` has pinned the process, if asked: the window watches the CPUs it may use.
+    let run_line = measure::RunLine::start()?;
     let mut evidence = Evidence::default();
     let pinned = measure::pin_if_asked()?;
     evidence
@@ -138,10 +140,12 @@ fn main() -> Result<()> {
         }
     }
     eprintln!();
+    let version = python.as_ref().map(|p| p.version.clone());
     if let Some(p) = python {
         p.stop()?;
     }
     print_table(&evidence);
+    run_line.print(version.as_deref().unwrap_or("python3 not found"))?;
     if let Some(data) = data {
         data.write(&evidence, "message-sizes")?;
     }

@@ -57,6 +57,7 @@ fn main() -> Result<()> {
         .map(std::path::PathBuf::from);
     let data = data.as_deref().map(DataFile::create).transpose()?;
     let pinned = measure::pin_if_asked()?;
+    let run_line = measure::RunLine::start()?;
     let rounds = measure::rounds(3);
     println!(
         "## Pool scaling, {} ({rounds} rounds; Python's pools are in the data paths)\n",
@@ -133,6 +134,7 @@ fn main() -> Result<()> {
         .scope_mut("run")
         .add("cpus", workers[1.min(workers.len() - 1)] as f64);
     print_table(&evidence, &workers, input_output);
+    run_line.print("not in this table (Python's pools are in the data paths)")?;
     if let Some(data) = data {
         data.write(&evidence, "pool-scaling")?;
     }

@@ -62,6 +62,8 @@ fn main() -> Result<()> {
     }
     common::roles::run_if_child(&[&NOTHING, &SLEEP_MS, &STAMP_AFTER]);
     let (rounds, mut python) = measure::start("Process core", 30, "process_core.py")?;
+    // After `start` has pinned the process, if asked: the window watches the CPUs it may use.
+    let run_line = measure::RunLine::start()?;
     let mut rows = vec![
         Row::new("start + join, fork", Unit::Micros, Goal::Raw(1.2)),
         Row::new("start + join, spawn", Unit::Micros, Goal::None),
@@ -141,10 +143,12 @@ fn main() -> Result<()> {
     rows.push(cpu);
     eprintln!("\r{:40}", "");
     measure::print_table(&rows, python.as_ref());
+    let version = python.as_ref().map(|p| p.version.clone());
     if let Some(python) = python {
         python.stop()?;
     }
-    Ok(common::process::forkserver::stop()?)
+    common::process::forkserver::stop()?;
+    run_line.print(version.as_deref().unwrap_or("python3 not found"))
 }
 
 /// Raw: `fork`, the child `_exit`s, the parent `waitpid`s.
