@@ -141,11 +141,13 @@ fn send(sign: char, name: &str) -> Result<()> {
 /// exits; the tracker says its pid first.
 fn start() -> Result<Tracker> {
     // Stdin and stdout are not the tracker's business: don't hold the caller's pipes open.
-    let (mut intermediate, socket) = spawn::spawn_role_with(TRACKER_ROLE, |command| {
-        command
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null());
-    })?;
+    // Independent: the tracker's work is to outlive a program killed before it could clean up.
+    let (mut intermediate, socket) =
+        spawn::spawn_role_with(TRACKER_ROLE, spawn::Death::Independent, |command| {
+            command
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null());
+        })?;
     // It forks the tracker and exits at once; the tracker is then nobody's child.
     let exit = intermediate
         .wait()

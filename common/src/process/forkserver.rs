@@ -89,7 +89,8 @@ pub(crate) fn launch(launch: &Launch) -> Result<Child> {
     let bytes = postcard::to_allocvec(launch).context("encoding the launch request")?;
     let mut guard = server();
     if guard.is_none() {
-        let (process, socket) = spawn::spawn_role(FORKSERVER)?;
+        let (process, socket) =
+            spawn::spawn_role_with(FORKSERVER, spawn::Death::WithParent, |_| {})?;
         after_fork::register(forget_after_fork);
         *guard = Some(Server { process, socket });
     }

@@ -87,12 +87,25 @@ pub(crate) fn run_spawned(socket: UnixStream) -> Result<()> {
 /// Starts this executable again with `role` and the number of a socket it inherits; returns the
 /// child and our end of the socket.
 pub(crate) fn spawn_role(role: &str) -> Result<(Child, UnixStream)> {
-    spawn_role_with(role, |_| {})
+    spawn_role_with(role, Death::Independent, |_| {})
 }
 
-/// [`spawn_role`], with a chance to adjust the command first (its standard streams, say).
+/// Whether a spawned child dies with this process.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Death {
+    /// It lives on if we die, as Python's children do.
+    Independent,
+    /// The kernel kills it when we die (`PR_SET_PDEATHSIG`), asked for before `exec`, so that no
+    /// moment of its start-up is left in which it could be stopped and outlive us; and it does not
+    /// start at all if we died before it asked.
+    WithParent,
+}
+
+/// [`spawn_role`], with how it dies and a chance to adjust the command first (its standard
+/// streams, say).
 pub(crate) fn spawn_role_with(
     role: &str,
+    death: Death,
     adjust: impl FnOnce(&mut std::process::Command),
 ) -> Result<(Child, UnixStream)> {
     let (ours, theirs) = UnixStream::pair().context("creating a socket for the child")?;
@@ -101,17 +114,32 @@ pub(crate) fn spawn_role_with(
     let mut command = std::process::Command::new(&exe);
     command.args([role, &number.to_string()]);
     adjust(&mut command);
+    // Read before the fork: in the child, `getppid` is compared with it.
+    let parent = nix::libc::pid_t::try_from(std::process::id()).unwrap_or(0);
     // Every descriptor of ours is close-on-exec; this one must survive the exec.
-    let keep_open = move || -> std::io::Result<()> {
+    let prepare = move || -> std::io::Result<()> {
         // SAFETY: `number` is our end of a socket we own until `spawn` returns; F_SETFD sets flags only.
         if unsafe { nix::libc::fcntl(number, nix::libc::F_SETFD, 0) } == -1 {
             return Err(std::io::Error::last_os_error());
         }
+        if death == Death::WithParent {
+            // SAFETY: prctl(PR_SET_PDEATHSIG) is one system call on this process's own settings.
+            if unsafe { nix::libc::prctl(nix::libc::PR_SET_PDEATHSIG, nix::libc::SIGKILL) } == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // SAFETY: getppid is one system call that cannot fail.
+            if unsafe { nix::libc::getppid() } != parent {
+                // The parent died before we asked: start nothing. (A raw OS error allocates
+                // nothing, which matters between fork and exec.)
+                return Err(std::io::Error::from_raw_os_error(nix::libc::ESRCH));
+            }
+        }
         Ok(())
     };
     // SAFETY: the hook runs in the child between fork and exec, where only async-signal-safe
-    // functions may be called: it calls fcntl, which is one, and allocates nothing.
-    unsafe { command.pre_exec(keep_open) };
+    // functions may be called: it calls fcntl, prctl and getppid, which are, and allocates
+    // nothing.
+    unsafe { command.pre_exec(prepare) };
     let child = command
         .spawn()
         .with_context(|| format!("spawning {}", exe.display()))?;
