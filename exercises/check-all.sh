@@ -8,6 +8,9 @@ set -uo pipefail
 cd "$(dirname "$0")"
 cargo=${CARGO:-cargo}
 root=$(cd .. && pwd)
+# The logs go to the workspace's target/, which a fresh clone does not have yet; a log that
+# cannot be written would fail the run it records, and make a starter look as if it failed.
+mkdir -p "$root/target"
 problems=0
 count=0
 # Every exercise is a folder with a solution; the list is the file system's.
