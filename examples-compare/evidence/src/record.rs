@@ -241,8 +241,49 @@ impl Evidence {
     /// checked complete.
     pub fn from_text_checked(text: &str, program: &str, fields: &[Field]) -> Result<Evidence> {
         let evidence = Evidence::parse(text, program, Some(fields))?;
-        schema::complete(&evidence, fields)?;
+        evidence.complete(fields)?;
         Ok(evidence)
+    }
+
+    /// Checks evidence measured in memory against `fields`, as a file is checked when read:
+    /// every value, every key once where it is recorded once, and every required key present.
+    pub fn check(&self, fields: &[Field]) -> Result<()> {
+        for (scope, record) in self.scopes() {
+            for key in record.number_keys() {
+                let f = schema::field(fields, scope, key, true)?;
+                let values = record.values(key);
+                ensure!(
+                    f.repeats || values.len() == 1,
+                    "{scope} {key}: recorded {} times, where it is recorded once",
+                    values.len()
+                );
+                for &v in values {
+                    schema::number(f, scope, key, v)?;
+                }
+            }
+            for (key, text) in record.facts() {
+                schema::fact(schema::field(fields, scope, key, false)?, scope, key, text)?;
+            }
+        }
+        self.complete(fields)
+    }
+
+    /// Checks that every required key of every scope recorded is there (`run` and `rust` always
+    /// are).
+    fn complete(&self, fields: &[Field]) -> Result<()> {
+        ensure!(self.scope("run").is_some(), "no run section");
+        ensure!(self.scope("rust").is_some(), "no rust section");
+        for (scope, record) in self.scopes() {
+            for f in fields.iter().filter(|f| f.required && f.scope.holds(scope)) {
+                let there = if f.value.is_number() {
+                    !record.values(f.key).is_empty()
+                } else {
+                    record.get_fact(f.key).is_some()
+                };
+                ensure!(there, "{scope}: {} is missing", f.key);
+            }
+        }
+        Ok(())
     }
 
     fn parse(text: &str, program: &str, fields: Option<&[Field]>) -> Result<Evidence> {
@@ -414,6 +455,27 @@ impl DataFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::{Scope, Value};
+
+    #[test]
+    fn measured_evidence_is_checked_too() {
+        const FIELDS: &[Field] = &[
+            Field::required(Scope::Run, "cpus", Value::Count),
+            Field::each_run(Scope::Language, "when.#.Sequential", Value::Positive),
+        ];
+        let mut e = Evidence::default();
+        e.scope_mut("run").add("cpus", 2.0);
+        e.scope_mut("rust").add("when.0.Sequential", 1.0);
+        e.check(FIELDS).unwrap();
+        e.scope_mut("run").add("cpus", 2.0);
+        let twice = e.check(FIELDS).unwrap_err().to_string();
+        assert!(twice.contains("recorded 2 times"), "{twice}");
+        let mut e = Evidence::default();
+        e.scope_mut("rust").add("when.0.Sequential", 1.0);
+        e.scope_mut("run");
+        let missing = e.check(FIELDS).unwrap_err().to_string();
+        assert!(missing.contains("cpus is missing"), "{missing}");
+    }
 
     #[test]
     fn medians_ranges_and_twin_lines() {

@@ -2,14 +2,13 @@
 //!
 //! Each program lists its [`Field`]s: every key it records, in which scope, and what its value
 //! must be. [`crate::record::Evidence::from_text`] checks every line of a file against them, and
-//! [`check`] checks evidence measured in memory the same way, so that no page is drawn from a
+//! [`Evidence::check`](crate::record::Evidence::check) checks evidence measured in memory the same
+//! way (this file knows single values; the record knows how to walk a whole recording), so that no page is drawn from a
 //! value no measurement could give: a time of `NaN`, `inf`, zero or below; a count of 0; a word
 //! cut short; a key recorded twice that is recorded once; a key no program writes; a section
 //! missing its required keys.
 
 use anyhow::{Result, bail, ensure};
-
-use crate::record::Evidence;
 
 /// Which scopes a field is recorded in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +22,8 @@ pub enum Scope {
 }
 
 impl Scope {
-    fn holds(self, scope: &str) -> bool {
+    /// Whether a field of this scope is recorded in section `scope`.
+    pub fn holds(self, scope: &str) -> bool {
         match self {
             Scope::Run => scope == "run",
             Scope::Language => scope == "rust" || scope == "python",
@@ -118,7 +118,8 @@ fn key_matches(pattern: &str, key: &str) -> bool {
 }
 
 impl Value {
-    fn is_number(self) -> bool {
+    /// Whether it is recorded as a number (`n`) rather than a fact (`f`).
+    pub fn is_number(self) -> bool {
         matches!(
             self,
             Value::Positive | Value::NonNegative | Value::Count | Value::Flag
@@ -218,46 +219,6 @@ fn expected(value: Value) -> String {
     }
 }
 
-/// Checks evidence measured in memory against `fields`: every value, every key once where it is
-/// recorded once, and every required key present.
-pub fn check(evidence: &Evidence, fields: &[Field]) -> Result<()> {
-    for (scope, record) in evidence.scopes() {
-        for key in record.number_keys() {
-            let f = field(fields, scope, key, true)?;
-            let values = record.values(key);
-            ensure!(
-                f.repeats || values.len() == 1,
-                "{scope} {key}: recorded {} times, where it is recorded once",
-                values.len()
-            );
-            for &v in values {
-                number(f, scope, key, v)?;
-            }
-        }
-        for (key, text) in record.facts() {
-            fact(field(fields, scope, key, false)?, scope, key, text)?;
-        }
-    }
-    complete(evidence, fields)
-}
-
-/// Checks that every required key of every scope recorded is there (`run` is always required).
-pub fn complete(evidence: &Evidence, fields: &[Field]) -> Result<()> {
-    ensure!(evidence.scope("run").is_some(), "no run section");
-    ensure!(evidence.scope("rust").is_some(), "no rust section");
-    for (scope, record) in evidence.scopes() {
-        for f in fields.iter().filter(|f| f.required && f.scope.holds(scope)) {
-            let there = if f.value.is_number() {
-                !record.values(f.key).is_empty()
-            } else {
-                record.get_fact(f.key).is_some()
-            };
-            ensure!(there, "{scope}: {} is missing", f.key);
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,21 +273,5 @@ mod tests {
         assert!(fact(ended, "rust", "e", "exit 3").is_ok());
         assert!(fact(ended, "rust", "e", "signal").is_err());
         assert!(fact(ended, "rust", "e", "died").is_err());
-    }
-
-    #[test]
-    fn measured_evidence_is_checked_too() {
-        let mut e = Evidence::default();
-        e.scope_mut("run").add("cpus", 2.0);
-        e.scope_mut("rust").add("when.0.Sequential", 1.0);
-        check(&e, FIELDS).unwrap();
-        e.scope_mut("run").add("cpus", 2.0);
-        let twice = check(&e, FIELDS).unwrap_err().to_string();
-        assert!(twice.contains("recorded 2 times"), "{twice}");
-        let mut e = Evidence::default();
-        e.scope_mut("rust").add("when.0.Sequential", 1.0);
-        e.scope_mut("run");
-        let missing = check(&e, FIELDS).unwrap_err().to_string();
-        assert!(missing.contains("cpus is missing"), "{missing}");
     }
 }

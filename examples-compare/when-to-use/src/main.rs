@@ -98,7 +98,7 @@ fn main() -> std::process::ExitCode {
                 (evidence, data)
             }
         };
-        evidence::schema::check(&evidence, recording::FIELDS)?;
+        evidence.check(recording::FIELDS)?;
         evidence::page::print(&table::page(&evidence)?, args.markdown);
         if let Some(data) = data {
             data.write(&evidence, PROGRAM)?;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, ensure};
 use indicatif::ProgressBar;
 
+use crate::asynchronous;
 use crate::connections::{self, WAYS};
 use crate::responsiveness;
 use crate::workloads::{self, Technique};
@@ -239,10 +240,18 @@ pub fn all(
                     label.split(" (").next().unwrap_or_default()
                 ));
                 let started = Instant::now();
-                let answer = match row {
-                    0 => workloads::file_io(t, workers, dir.path(), size.files, size.file_bytes),
-                    1 => workloads::web(t, workers, ports.pages, size.pages),
-                    2 => workloads::image(t, workers, &image),
+                let answer = match (row, t) {
+                    (0, Technique::Async) => {
+                        asynchronous::file_io(workers, dir.path(), size.files, size.file_bytes)
+                    }
+                    (0, _) => {
+                        workloads::file_io(t, workers, dir.path(), size.files, size.file_bytes)
+                    }
+                    (1, Technique::Async) => {
+                        asynchronous::web(Some(workers), ports.pages, size.pages)
+                    }
+                    (1, _) => workloads::web(t, workers, ports.pages, size.pages),
+                    (2, _) => workloads::image(t, workers, &image),
                     _ => workloads::monte_carlo(t, workers, size.samples),
                 };
                 r.add(format!("when.{row}.{t:?}"), started.elapsed().as_secs_f64());

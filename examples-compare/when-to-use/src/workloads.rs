@@ -112,11 +112,9 @@ pub fn file_round_trip((dir, n, size): (PathBuf, u64, usize)) -> Result<u64> {
 const FILE_ROUND_TRIP: Target<(PathBuf, u64, usize), Result<u64>> =
     common::target!(file_round_trip);
 
-/// `files` files of `size` bytes in `dir`, each written and read back.
+/// `files` files of `size` bytes in `dir`, each written and read back (the async way:
+/// `asynchronous::file_io`).
 pub fn file_io(t: Technique, workers: usize, dir: &Path, files: u64, size: usize) -> Result<u64> {
-    if t == Technique::Async {
-        return crate::asynchronous::file_io(workers, dir, files, size);
-    }
     let items = (0..files).map(|n| (dir.to_owned(), n, size)).collect();
     Ok(checksum(three_ways(t, workers, &FILE_ROUND_TRIP, items)?))
 }
@@ -128,11 +126,8 @@ fn fetch(arg: (u16, u64)) -> Result<u64> {
 }
 const FETCH: Target<(u16, u64), Result<u64>> = common::target!(fetch);
 
-/// Fetches `pages` pages from the server on `port`.
+/// Fetches `pages` pages from the server on `port` (the async way: `asynchronous::web`).
 pub fn web(t: Technique, workers: usize, port: u16, pages: u64) -> Result<u64> {
-    if t == Technique::Async {
-        return crate::asynchronous::web(Some(workers), port, pages);
-    }
     let items = (0..pages).map(|n| (port, n)).collect();
     Ok(checksum(three_ways(t, workers, &FETCH, items)?))
 }
