@@ -50,10 +50,41 @@ thread_local! {
 
 /// Serializes `value` for a child, collecting the descriptors and wait sources it names.
 pub(crate) fn encode_for_child<T: serde::Serialize>(value: &T) -> Result<(Vec<u8>, Outgoing)> {
-    OUTGOING.with_borrow_mut(|o| *o = Some(Outgoing::default()));
+    let collecting = Collecting::start();
     let bytes = postcard::to_allocvec(value);
-    let outgoing = OUTGOING.with_borrow_mut(Option::take).unwrap_or_default();
+    let outgoing = collecting.finish();
     Ok((bytes.context("serializing the child's argument")?, outgoing))
+}
+
+/// While alive, descriptors a value serializes are collected for a child ([`OUTGOING`] holds a
+/// list). Dropping it puts back what was there before, also when a `Serialize` panics halfway
+/// (what Python's `try`/`finally` does around `reduction`'s state): a later message is never
+/// taken for a child's argument.
+struct Collecting {
+    before: Option<Option<Outgoing>>,
+}
+
+impl Collecting {
+    fn start() -> Collecting {
+        let before = OUTGOING.replace(Some(Outgoing::default()));
+        Collecting {
+            before: Some(before),
+        }
+    }
+
+    /// What was collected; the state before is back.
+    fn finish(mut self) -> Outgoing {
+        let before = self.before.take().expect("taken only here or in drop");
+        OUTGOING.replace(before).unwrap_or_default()
+    }
+}
+
+impl Drop for Collecting {
+    fn drop(&mut self) {
+        if let Some(before) = self.before.take() {
+            OUTGOING.set(before);
+        }
+    }
 }
 
 /// Called by a value's `Serialize`: hand `fd` to the child being started; returns the number the
@@ -232,4 +263,34 @@ pub(crate) fn recv_frame_with_fds(socket: &UnixStream) -> Result<Option<(Vec<u8>
         ));
     }
     Ok(Some((bytes, fds)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hands over a descriptor, then panics halfway through serializing.
+    struct PanicsAfterHanding;
+
+    impl serde::Serialize for PanicsAfterHanding {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let stdin = std::io::stdin();
+            send_fd::<S::Error>(std::os::fd::AsFd::as_fd(&stdin), "stdin")?;
+            let _ = serializer;
+            panic!("halfway")
+        }
+    }
+
+    #[test]
+    fn a_panic_while_encoding_for_a_child_leaves_no_list_collecting() {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let panicked = std::panic::catch_unwind(|| encode_for_child(&PanicsAfterHanding));
+        std::panic::set_hook(hook);
+        assert!(panicked.is_err());
+        // As before: outside of starting a child, handing a descriptor over is refused.
+        let stdin = std::io::stdin();
+        let refused = send_fd::<postcard::Error>(std::os::fd::AsFd::as_fd(&stdin), "stdin");
+        assert!(refused.is_err(), "a list was still collecting");
+    }
 }
