@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `concurrent.futures.process.BrokenProcessPool` | [`Error::BrokenPool`] (which worker, how it ended, which items) |
 //! | `TimeoutError`, `multiprocessing.TimeoutError` | [`Error::Timeout`] |
+//! | `concurrent.futures.CancelledError` | [`Error::Cancelled`] |
 //! | `EOFError`, `BrokenPipeError` | [`Error::Closed`] |
 //! | the exception a task raised, re-raised by `get()`/`result()` | [`Error::Raised`] |
 //! | a non-zero `Process.exitcode` | [`Error::ChildFailed`] |
@@ -13,8 +14,13 @@
 //! | `ValueError`, `RuntimeError` (a request refused) | [`Error::Refused`] |
 //! | `OSError` | [`Error::Os`] |
 //!
+//! One type carries a task's failure all the way: a worker process's reply holds a [`Raised`], the
+//! same value a `ProcessPool::map` fails with and a `concurrent.futures`-style `Future`'s
+//! `result()` returns, with the item, its `Debug` form and whether it was a panic; a broken pool
+//! keeps the worker's pid, how it ended and the items it held, whichever API the caller used.
+//!
 //! A caller that only reports errors gets a one-line message from `Display`; one that recovers
-//! matches:
+//! matches, or asks a predicate (`is_timeout()`, `raised()`, …, as crossbeam's errors have):
 //!
 //! ```
 //! use common::Error;
@@ -35,8 +41,9 @@
 use std::fmt;
 use std::io;
 use std::ops::Range;
+use std::sync::Arc;
 
-use crate::process::Exit;
+use crate::process::exit::Exit;
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -54,7 +61,10 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Everything `common` can fail with.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Clone`, so that one failure can reach every party waiting on it (a future's callbacks and
+/// its `result()`, every future of a broken pool); the operating system's error is shared.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A worker process died or was ended, so the pool can run nothing more (Python's
@@ -64,6 +74,9 @@ pub enum Error {
     /// A wait ran out of time (Python's `TimeoutError`): what was being waited for.
     #[error("timed out waiting for {0}")]
     Timeout(String),
+    /// The task was cancelled before it ran (Python's `CancelledError`).
+    #[error("the task was cancelled")]
+    Cancelled,
     /// The other end is gone (Python's `EOFError`, `BrokenPipeError`): a queue or pipe every
     /// writer has closed, a reader that went away, a message cut short.
     #[error("{0}")]
@@ -103,7 +116,7 @@ pub enum Error {
         /// What was being done: `creating a socket pair`, `reaping child process 1234`.
         op: String,
         /// The operating system's error (`io.raw_os_error()` is the `errno`).
-        io: io::Error,
+        io: Arc<io::Error>,
     },
 }
 
@@ -126,9 +139,12 @@ impl fmt::Display for BrokenPool {
     }
 }
 
-/// A task's failure, as the parent learns it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A task's failure: what a worker reports, and what the caller's `map`, `get` or `result()`
+/// returns (Python re-raises the task's exception there).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Raised {
+    /// Who failed, when it was not a task: `thread 'worker'`, `the initializer`.
+    pub by: Option<String>,
     /// The failing item's index, counted from the start of the call, when a batch was running.
     pub item: Option<usize>,
     /// The failing item, as `Debug` shows it.
@@ -147,17 +163,73 @@ impl fmt::Display for Raised {
                 write!(f, "task {verb} on item {item} ({shown}): {}", self.message)
             }
             (Some(item), None) => write!(f, "task {verb} on item {item}: {}", self.message),
-            _ => f.write_str(&self.message),
+            (None, _) => {
+                let by = self.by.as_deref().unwrap_or("the task");
+                write!(f, "{by} {verb}: {}", self.message)
+            }
+        }
+    }
+}
+
+impl Raised {
+    /// A task's `Err` (`panicked == false`) or panic, not tied to an item of a batch.
+    pub fn new(message: impl Into<String>, panicked: bool) -> Raised {
+        Raised {
+            by: None,
+            item: None,
+            shown: None,
+            message: message.into(),
+            panicked,
         }
     }
 }
 
 impl Error {
+    /// Whether a wait ran out of time ([`Error::Timeout`]).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout(_))
+    }
+
+    /// Whether the task was cancelled before it ran ([`Error::Cancelled`]).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Error::Cancelled)
+    }
+
+    /// Whether the other end is gone ([`Error::Closed`]).
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Error::Closed(_))
+    }
+
+    /// The task's failure, if a task failed ([`Error::Raised`]).
+    pub fn raised(&self) -> Option<&Raised> {
+        match self {
+            Error::Raised(raised) => Some(raised),
+            _ => None,
+        }
+    }
+
+    /// Why the pool is broken, if it is ([`Error::BrokenPool`]).
+    pub fn broken_pool(&self) -> Option<&BrokenPool> {
+        match self {
+            Error::BrokenPool(broken) => Some(broken),
+            _ => None,
+        }
+    }
+
+    /// The `errno` of a failed system call ([`Error::Os`]): `EMFILE` (24) when this process ran
+    /// out of descriptors, say.
+    pub fn os_error(&self) -> Option<i32> {
+        match self {
+            Error::Os { io, .. } => io.raw_os_error(),
+            _ => None,
+        }
+    }
+
     /// An [`Error::Os`] from `source` while doing `op`.
     pub fn os(op: impl Into<String>, source: impl Into<io::Error>) -> Error {
         Error::Os {
             op: op.into(),
-            io: source.into(),
+            io: Arc::new(source.into()),
         }
     }
 

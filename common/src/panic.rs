@@ -49,10 +49,8 @@ pub fn join<T>(handle: JoinHandle<T>) -> crate::Result<T> {
 /// A thread's panic as an [`Error::Raised`].
 fn panicked(name: &str, payload: &(dyn Any + Send)) -> Error {
     Error::Raised(Box::new(crate::error::Raised {
-        item: None,
-        shown: None,
-        message: format!("thread '{name}' panicked: {}", message(payload)),
-        panicked: true,
+        by: Some(format!("thread '{name}'")),
+        ..crate::error::Raised::new(message(payload), true)
     }))
 }
 

@@ -47,7 +47,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::error::{Context, Result};
+use crate::error::{Context, Error, Result};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -125,7 +125,8 @@ impl<T: Serialize + DeserializeOwned> Connection<T> {
 
     /// Receives the next value (`conn.recv()`); an error if the other end was closed first.
     pub fn recv(&self) -> Result<T> {
-        frame::read(&mut &self.socket)?.context("the other end of the pipe was closed (EOFError)")
+        frame::read(&mut &self.socket)?
+            .ok_or_else(|| Error::Closed("the other end of the pipe was closed (EOFError)".into()))
     }
 
     /// Receives the next value, or `None` if the other end was closed: for a loop that should
@@ -175,6 +176,8 @@ mod tests {
         b.send(&"pong".to_owned()).unwrap();
         assert_eq!(a.recv().unwrap(), "pong");
         drop(b);
-        assert!(a.recv().unwrap_err().to_string().contains("EOFError"));
+        let closed = a.recv().unwrap_err();
+        assert!(closed.is_closed(), "{closed:?}");
+        assert!(closed.to_string().contains("EOFError"));
     }
 }

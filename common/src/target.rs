@@ -34,6 +34,7 @@ use std::sync::OnceLock;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Raised};
 use crate::frame::BatchReader;
 
 /// A function another process can run, known by name (see the module docs).
@@ -142,9 +143,10 @@ pub trait Entry: Sync {
     fn name(&self) -> &'static str;
     /// The type names of `fn(A) -> R`, checked against the parent's.
     fn signature(&self) -> &'static str;
-    /// Decodes one argument, runs the function, and reports a failure as its message.
+    /// Decodes one argument and runs the function: an argument that does not decode is an
+    /// [`Error::Protocol`], an `Err` the function returns an [`Error::Raised`].
     #[doc(hidden)]
-    fn run_once(&self, arg: &[u8]) -> Result<(), Failure>;
+    fn run_once(&self, arg: &[u8]) -> Result<(), Error>;
     /// Decodes a batch of arguments, runs the function on each and, if all succeed, appends the
     /// encoded results to `results` and returns [`Reply::Done`].
     #[doc(hidden)]
@@ -164,18 +166,18 @@ where
         std::any::type_name::<fn(A) -> R>()
     }
 
-    fn run_once(&self, arg: &[u8]) -> Result<(), Failure> {
+    fn run_once(&self, arg: &[u8]) -> Result<(), Error> {
         _ = crate::handoff::take_decode_failure(); // Nothing kept from an earlier decoding.
         let arg: A = postcard::from_bytes(arg).map_err(|e| {
             // The cause a handed-over value gave, which postcard's own error has lost.
             let why = crate::handoff::take_decode_failure().unwrap_or_else(|| e.to_string());
-            Failure::Undecodable(format!("decoding the argument: {why}"))
+            Error::Protocol(format!("{}: decoding the argument: {why}", self.name))
         })?;
         // A panic is not caught: it ends the child with the panic's own message and code 101.
         self.call(arg)
             .into_value()
             .map(drop)
-            .map_err(Failure::Raised)
+            .map_err(|message| Error::Raised(Box::new(Raised::new(message, false))))
     }
 
     fn run_batch(&self, batch: &[u8], out: &mut Vec<u8>) -> Reply {
@@ -210,29 +212,13 @@ where
                 Ok(outcome) => outcome.into_value(),
                 Err(payload) => {
                     let message = crate::panic::message(&*payload);
-                    let item = describe(index);
-                    return failed(
-                        out,
-                        Reply::Panicked {
-                            index,
-                            item,
-                            message,
-                        },
-                    );
+                    return failed(out, raised(index, describe(index), message, true));
                 }
             };
             let appended = match value {
                 Ok(value) => crate::frame::append_item(&value, out),
                 Err(message) => {
-                    let item = describe(index);
-                    return failed(
-                        out,
-                        Reply::Raised {
-                            index,
-                            item,
-                            message,
-                        },
-                    );
+                    return failed(out, raised(index, describe(index), message, false));
                 }
             };
             if let Err(e) = appended {
@@ -243,13 +229,15 @@ where
     }
 }
 
-/// Why a target run once in a child did not succeed.
-#[derive(Debug)]
-pub enum Failure {
-    /// The argument could not be decoded.
-    Undecodable(String),
-    /// The target returned an error.
-    Raised(String),
+/// A batch's item number `index` failed: the reply that says so.
+fn raised(index: usize, shown: String, message: String, panicked: bool) -> Reply {
+    Reply::Raised(Raised {
+        by: None,
+        item: Some(index),
+        shown: Some(shown),
+        message,
+        panicked,
+    })
 }
 
 /// A worker's answer to a batch.
@@ -257,24 +245,9 @@ pub enum Failure {
 pub enum Reply {
     /// Every item succeeded; the results (a postcard `Vec<R::Value>`) follow this in the frame.
     Done,
-    /// The function returned an error on the batch's item number `index`.
-    Raised {
-        /// Position in the batch.
-        index: usize,
-        /// The item, as `{:?}`.
-        item: String,
-        /// The error.
-        message: String,
-    },
-    /// The function panicked on the batch's item number `index`.
-    Panicked {
-        /// Position in the batch.
-        index: usize,
-        /// The item, as `{:?}`.
-        item: String,
-        /// The panic message.
-        message: String,
-    },
+    /// The function returned an error or panicked on one item: its `item` is the position in the
+    /// batch (the parent counts it again from the start of the call), `shown` its `Debug` form.
+    Raised(Raised),
     /// The batch could not be decoded or its results encoded, or the target is unknown.
     Failed(String),
 }
@@ -377,11 +350,16 @@ mod tests {
             bytes
         };
         match HALVE.run_batch(&batch(&[4, 6, 7, 8]), &mut Vec::new()) {
-            Reply::Raised {
-                index,
-                item,
-                message,
-            } => assert_eq!((index, &*item, &*message), (2, "7", "7 is odd")),
+            Reply::Raised(raised) => assert_eq!(
+                raised,
+                Raised {
+                    by: None,
+                    item: Some(2),
+                    shown: Some("7".into()),
+                    message: "7 is odd".into(),
+                    panicked: false
+                }
+            ),
             other => panic!("{other:?}"),
         }
         let mut bytes = Vec::new();

@@ -26,23 +26,6 @@ pub fn example(package: &str) -> Command {
 /// Python's three start methods, as the programs' `--start-method` flag spells them.
 pub const START_METHODS: [&str; 3] = ["fork", "spawn", "forkserver"];
 
-/// Runs `process-faults CASE METHOD` (this crate's driver for `common`'s failure cases), checks
-/// that it succeeded and left no child and no open descriptor behind, and returns its stdout.
-pub fn faults(case: &str, method: &str) -> String {
-    let out = run(binary("tests", "process-faults").args([case, method]));
-    let stdout = out.success().to_owned();
-    assert!(
-        stdout.ends_with("children: none\ndescriptors: as before\n"),
-        "{case} ({method}) left something behind: {out:?}"
-    );
-    stdout
-}
-
-/// [`faults`] under each start method in turn: `(method, stdout)`.
-pub fn faults_each_method(case: &str) -> impl Iterator<Item = (&'static str, String)> + '_ {
-    START_METHODS.into_iter().map(move |m| (m, faults(case, m)))
-}
-
 /// Builds binary `bin` of package `package` (once per test process) and returns a command for it.
 ///
 /// `cargo test --workspace` does not build other packages' binaries for this crate's tests, so we
@@ -104,49 +87,6 @@ pub fn run_to(cmd: &mut Command, stdout: Stdio) -> Ran {
         stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
     }
-}
-
-/// Starts `cmd` in a process group of its own and waits (at most [`HANG`]) for the first line it
-/// prints; returns the running process, its group's id, and the line. For tests that signal a
-/// program while it runs. On a hang the group is killed and the test fails.
-///
-/// The program starts with the default action for the signals such tests send, whatever the
-/// test runner inherited: under `nohup`, `SIGHUP` is ignored, and a program that inherits that
-/// outlives the `SIGHUP` the test sends it.
-pub fn start_and_read_line(cmd: &mut Command) -> (std::process::Child, Pid, String) {
-    use nix::sys::signal::{SigHandler, signal};
-    use std::io::BufRead;
-    let defaults = || {
-        for s in [Signal::SIGHUP, Signal::SIGINT, Signal::SIGTERM] {
-            // SAFETY: `signal` is one `sigaction`, async-signal-safe, and changes nothing but this
-            // process's disposition for `s`.
-            unsafe { signal(s, SigHandler::SigDfl) }.map_err(std::io::Error::from)?;
-        }
-        Ok(())
-    };
-    // SAFETY: `defaults` runs between fork and exec, where only async-signal-safe calls are
-    // allowed, and it makes only `sigaction` calls.
-    unsafe { cmd.pre_exec(defaults) };
-    let mut program = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("starting the program");
-    let group = Pid::from_raw(i32::try_from(program.id()).expect("pid fits"));
-    let stdout = program.stdout.take().expect("piped");
-    let (said, line) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        _ = std::io::BufReader::new(stdout).read_line(&mut line);
-        _ = said.send(line);
-    });
-    let Ok(line) = line.recv_timeout(HANG) else {
-        _ = killpg(group, Signal::SIGKILL);
-        panic!("hung before its first line: {cmd:?}");
-    };
-    (program, group, line)
 }
 
 /// What a finished example printed and how it exited.

@@ -20,7 +20,7 @@
 //!
 //! A task that panics fails only its own future, with the panic message. A worker *process* that
 //! dies breaks the process pool, as in Python: every unfinished future fails with
-//! [`FutureError::BrokenPool`] at once (Python's `BrokenProcessPool`), and so does every later
+//! [`Error::BrokenPool`] at once (Python's `BrokenProcessPool`), and so does every later
 //! `submit`'s future, where Python's `submit` raises `BrokenProcessPool` itself. (It is
 //! `multiprocessing.Pool`, not the executor, that waits forever when a worker dies; see
 //! [`ProcessPool`](crate::pool::ProcessPool).)
@@ -53,6 +53,8 @@ mod thread_pool;
 
 use std::fmt;
 use std::sync::PoisonError;
+
+use crate::error::Error;
 use std::time::Duration;
 
 // Std and crossbeam, or loom's models of them under `--cfg loom` (see `crate::sync`).
@@ -63,56 +65,24 @@ pub use process_pool::ProcessPoolExecutor;
 #[cfg(not(loom))]
 pub use thread_pool::ThreadPoolExecutor;
 
-/// Why a future has no result.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FutureError {
-    /// It was cancelled before it ran (Python's `CancelledError`).
-    Cancelled,
-    /// `result_timeout` gave up waiting (Python's `TimeoutError`); the task was not stopped.
-    Timeout,
-    /// The task returned this error (Python's `result()` re-raises the task's exception).
-    Raised(String),
-    /// The task panicked with this message.
-    Panicked(String),
-    /// A worker process died, so the pool can run nothing more (Python's `BrokenProcessPool`).
-    BrokenPool(String),
-    /// The task's argument or result could not cross the process boundary.
-    Failed(String),
-}
-
-impl fmt::Display for FutureError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FutureError::Cancelled => f.write_str("the task was cancelled"),
-            FutureError::Timeout => f.write_str("timed out waiting for the task"),
-            FutureError::Raised(message) => write!(f, "the task failed: {message}"),
-            FutureError::Panicked(message) => write!(f, "the task panicked: {message}"),
-            FutureError::BrokenPool(why) => write!(f, "broken pool: {why}"),
-            FutureError::Failed(why) => write!(f, "the task failed: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for FutureError {}
-
 /// The eventual result of a submitted task.
 #[derive(Debug)]
 pub struct Future<R> {
     shared: Arc<Shared<R>>,
     /// Where the result arrives: a one-slot channel, which a waiting `result()` blocks on (after
     /// the short spin crossbeam does first), and which costs nothing when nobody waits.
-    result: Receiver<Result<R, FutureError>>,
+    result: Receiver<Result<R, Error>>,
     /// The result, once `exception` or `add_done_callback` took it off the channel to look at it.
-    taken: Option<Result<R, FutureError>>,
+    taken: Option<Result<R, Error>>,
 }
 
 /// A function to call with a future's result when it is done.
-type Callback<R> = Box<dyn FnOnce(&Result<R, FutureError>) + Send>;
+type Callback<R> = Box<dyn FnOnce(&Result<R, Error>) + Send>;
 
 /// What a [`Future`] and the executor running its task share.
 struct Shared<R> {
     inner: Mutex<Inner<R>>,
-    result: Sender<Result<R, FutureError>>,
+    result: Sender<Result<R, Error>>,
 }
 
 impl<R> fmt::Debug for Shared<R> {
@@ -179,19 +149,19 @@ impl<R> Future<R> {
     }
 
     /// A future that has already failed.
-    fn failed(error: FutureError) -> Self {
+    fn failed(error: Error) -> Self {
         let (future, shared) = Self::queued();
         shared.finish(Err(error));
         future
     }
 
     /// Waits for the task and returns its result (Python's `future.result()`).
-    pub fn result(mut self) -> Result<R, FutureError> {
+    pub fn result(mut self) -> Result<R, Error> {
         self.take()
     }
 
     /// The result, off the channel or from where `exception` left it.
-    fn take(&mut self) -> Result<R, FutureError> {
+    fn take(&mut self) -> Result<R, Error> {
         match self.taken.take() {
             Some(result) => result,
             None => self
@@ -203,12 +173,10 @@ impl<R> Future<R> {
 
     /// Waits for the task; returns its error, or `None` if it succeeded (Python's
     /// `future.exception()`, which also waits, and raises `CancelledError` where this returns
-    /// `Some(FutureError::Cancelled)`). The result stays for `result()`.
-    pub fn exception(&mut self) -> Option<FutureError> {
+    /// `Some(&Error::Cancelled)`). The result stays for `result()`.
+    pub fn exception(&mut self) -> Option<&Error> {
         let result = self.take();
-        let error = result.as_ref().err().cloned();
-        self.taken = Some(result);
-        error
+        self.taken.insert(result).as_ref().err()
     }
 
     /// Calls `f` with the result once the task is done (Python's
@@ -216,7 +184,7 @@ impl<R> Future<R> {
     /// thread that finishes it, as in Python. Callbacks run in the order they were added. A
     /// callback that panics is reported on stderr and ignored, as Python logs and ignores an
     /// exception raised in one.
-    pub fn add_done_callback(&mut self, f: impl FnOnce(&Result<R, FutureError>) + Send + 'static) {
+    pub fn add_done_callback(&mut self, f: impl FnOnce(&Result<R, Error>) + Send + 'static) {
         let mut inner = self.shared.lock();
         if inner.state != State::Finished {
             // Under `inner`'s lock: `settle` marks the future finished under it, then calls.
@@ -231,14 +199,14 @@ impl<R> Future<R> {
 
     /// Waits at most `timeout` for the result (Python's `future.result(timeout=…)`).
     ///
-    /// On [`FutureError::Timeout`] the task goes on running; only the wait is over.
-    pub fn result_timeout(mut self, timeout: Duration) -> Result<R, FutureError> {
+    /// On [`Error::Timeout`] the task goes on running; only the wait is over.
+    pub fn result_timeout(mut self, timeout: Duration) -> Result<R, Error> {
         if let Some(result) = self.taken.take() {
             return result;
         }
         match self.result.recv_timeout(timeout) {
             Ok(result) => result,
-            Err(RecvTimeoutError::Timeout) => Err(FutureError::Timeout),
+            Err(RecvTimeoutError::Timeout) => Err(Error::Timeout("the task".into())),
             Err(RecvTimeoutError::Disconnected) => unreachable!("the future holds the sender"),
         }
     }
@@ -270,7 +238,7 @@ impl<R> Shared<R> {
     }
 
     /// Records the result and tells whoever waits for it. A second result is ignored.
-    fn finish(&self, result: Result<R, FutureError>) {
+    fn finish(&self, result: Result<R, Error>) {
         let inner = self.lock();
         if inner.state != State::Finished {
             self.settle(inner, result);
@@ -279,7 +247,7 @@ impl<R> Shared<R> {
 
     /// Marks the future finished, under the lock the caller checked its state with, then hands
     /// out the result.
-    fn settle(&self, mut inner: MutexGuard<'_, Inner<R>>, result: Result<R, FutureError>) {
+    fn settle(&self, mut inner: MutexGuard<'_, Inner<R>>, result: Result<R, Error>) {
         inner.state = State::Finished;
         inner.failed = result.is_err();
         let watchers = std::mem::take(&mut inner.watchers);
@@ -319,7 +287,7 @@ impl<R> Shared<R> {
         match inner.state {
             State::Queued => {
                 inner.cancelled = true;
-                self.settle(inner, Err(FutureError::Cancelled)); // Under the same lock: `start` can't slip in.
+                self.settle(inner, Err(Error::Cancelled)); // Under the same lock: `start` can't slip in.
                 true
             }
             State::Finished => inner.cancelled,
@@ -339,7 +307,7 @@ impl<R: Send> Control for Shared<R> {
 }
 
 /// Runs a done-callback; a panic in it is reported and goes no further.
-fn call_back<R>(callback: Callback<R>, result: &Result<R, FutureError>) {
+fn call_back<R>(callback: Callback<R>, result: &Result<R, Error>) {
     let call = std::panic::AssertUnwindSafe(|| callback(result));
     if let Err(payload) = std::panic::catch_unwind(call) {
         eprintln!(
@@ -489,12 +457,10 @@ mod loom_tests {
             let cancelled = future.cancel();
             worker.join().unwrap();
             assert_eq!(ran.load(SeqCst), !cancelled);
-            let expected = if cancelled {
-                Err(FutureError::Cancelled)
-            } else {
-                Ok(1)
-            };
-            assert_eq!(future.result(), expected);
+            match future.result() {
+                Err(e) => assert!(cancelled && e.is_cancelled(), "{e}"),
+                Ok(value) => assert!(!cancelled && value == 1),
+            }
         });
     }
 

@@ -11,12 +11,12 @@
 //! sends it to its worker, and records the reply in the task's future. When a worker dies, its
 //! dispatcher marks the pool broken and shuts every worker's socket down, which wakes the other
 //! dispatchers at once: each kills its own worker and fails its task, and every task still queued
-//! or submitted later fails too, with [`FutureError::BrokenPool`].
+//! or submitted later fails too, with [`Error::BrokenPool`] (which worker, how it ended, which
+//! items it held).
 
 use std::fmt::Debug;
 use std::net::Shutdown;
 use std::ops::Range;
-use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, OnceLock};
 
@@ -26,10 +26,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::job_queue::{Job, JobQueue};
-use super::{Control, Future, FutureError};
-use crate::pool::worker::TaskFailure;
+use super::{Control, Future};
+use crate::error::BrokenPool;
 use crate::pool::{self, Task, Worker};
-use crate::process::{self, StartMethod};
+use crate::process::{Pidfd, StartMethod};
 use crate::target::{Outcome, Reply, Target};
 use nix::sys::signal::Signal;
 
@@ -44,19 +44,23 @@ pub struct ProcessPoolExecutor {
 /// Set once, when the first worker dies.
 #[derive(Debug)]
 struct Broken {
-    why: OnceLock<String>,
+    why: OnceLock<BrokenPool>,
     /// A handle on every worker's socket, to wake every dispatcher when the pool breaks.
     sockets: Vec<UnixStream>,
     /// A pidfd for every worker, to signal them all from the caller's thread.
-    pidfds: Vec<OwnedFd>,
+    pidfds: Vec<Pidfd>,
 }
 
 impl Broken {
-    fn why(&self) -> Option<String> {
-        self.why.get().cloned()
+    /// Why the pool is broken, as the error every unfinished future fails with; `None` while it
+    /// is not.
+    fn error(&self) -> Option<Error> {
+        self.why
+            .get()
+            .map(|why| Error::BrokenPool(Box::new(why.clone())))
     }
 
-    fn set(&self, why: String) {
+    fn set(&self, why: BrokenPool) {
         if self.why.set(why).is_ok() {
             for socket in &self.sockets {
                 _ = socket.shutdown(Shutdown::Both); // Already closed is as good.
@@ -66,10 +70,10 @@ impl Broken {
 }
 
 /// What a dispatcher does with a worker's answer: the reply, the result bytes after it.
-type Finish = Box<dyn for<'a> FnOnce(Result<(Reply, &'a [u8]), FutureError>) + Send>;
+type Finish = Box<dyn for<'a> FnOnce(Result<(Reply, &'a [u8])>) + Send>;
 
 /// Turns a worker's reply, the result bytes after it, and the job's items into a future's value.
-type Decode<V> = fn(Reply, &[u8], &Range<usize>) -> Result<V, FutureError>;
+type Decode<V> = fn(Reply, &[u8], &Range<usize>) -> Result<V>;
 
 struct ProcessJob {
     control: Arc<dyn Control>,
@@ -121,37 +125,46 @@ impl ProcessPoolExecutor {
         T: Serialize + DeserializeOwned + Debug + 'static,
         R: Outcome,
     {
-        self.submit_job(f, std::slice::from_ref(&arg), |reply, results, range| {
-            batch_results(reply, results, range)?
+        self.submit_job(f, std::slice::from_ref(&arg), 0, |reply, results, range| {
+            let results = batch_results(reply, results, range).map_err(|e| match e {
+                // One task, not an item of a call: Python's `result()` re-raises it as it is.
+                Error::Raised(mut raised) => {
+                    raised.item = None;
+                    Error::Raised(raised)
+                }
+                other => other,
+            })?;
+            results
                 .into_iter()
                 .next()
-                .ok_or_else(|| FutureError::Failed("the worker sent no result".into()))
+                .ok_or_else(|| Error::Protocol("the worker sent no result".into()))
         })
     }
 
-    /// Queues `f` on every item of `batch` as one job; `decode` turns the reply into the
-    /// future's value.
+    /// Queues `f` on every item of `batch` (items `first..` of the call) as one job; `decode`
+    /// turns the reply into the future's value.
     fn submit_job<T, R, V: Send + 'static>(
         &self,
         f: &Target<T, R>,
         batch: &[T],
+        first: usize,
         decode: Decode<V>,
     ) -> Future<V>
     where
         T: Serialize + DeserializeOwned + Debug + 'static,
         R: Outcome,
     {
-        if let Some(why) = self.broken.why() {
-            return Future::failed(FutureError::BrokenPool(why));
+        if let Some(broken) = self.broken.error() {
+            return Future::failed(broken);
         }
         let job = match Task::of(f).and_then(|task| pool::JobFrame::new(&task, batch)) {
             Ok(job) => job,
-            Err(e) => return Future::failed(FutureError::Failed(format!("{e:#}"))),
+            Err(e) => return Future::failed(e),
         };
         let (future, shared) = Future::queued();
         let finish = Arc::clone(&shared);
-        let range = 0..batch.len();
-        let finish = Box::new(move |reply: Result<(Reply, &[u8]), FutureError>| {
+        let range = first..first + batch.len();
+        let finish = Box::new(move |reply: Result<(Reply, &[u8])>| {
             finish.finish(reply.and_then(|(reply, results)| decode(reply, results, &range)))
         });
         self.queue.push(ProcessJob {
@@ -172,15 +185,17 @@ impl ProcessPoolExecutor {
         f: &Target<T, R>,
         items: impl IntoIterator<Item = T>,
         chunksize: usize,
-    ) -> impl Iterator<Item = Result<R::Value, FutureError>>
+    ) -> impl Iterator<Item = Result<R::Value>>
     where
         T: Serialize + DeserializeOwned + Debug + 'static,
         R: Outcome,
     {
         let items: Vec<T> = items.into_iter().collect();
+        let chunksize = chunksize.max(1);
         let futures: Vec<Future<Vec<R::Value>>> = items
-            .chunks(chunksize.max(1))
-            .map(|chunk| self.submit_job(f, chunk, batch_results::<R::Value>))
+            .chunks(chunksize)
+            .enumerate()
+            .map(|(n, chunk)| self.submit_job(f, chunk, n * chunksize, batch_results::<R::Value>))
             .collect();
         let mut failed = false;
         futures
@@ -234,11 +249,16 @@ impl ProcessPoolExecutor {
         } else {
             "terminate_workers"
         };
-        self.broken.set(format!("{call}() ended the workers"));
+        self.broken.set(BrokenPool {
+            pid: None,
+            exit: None,
+            items: None,
+            why: format!("{call}() ended the workers"),
+        });
         for pidfd in &self.broken.pidfds {
-            _ = process::send_signal(pidfd.as_fd(), signal); // An exited worker is fine.
+            _ = pidfd.signal(signal); // An exited worker is fine.
             if signal != Signal::SIGKILL {
-                _ = process::send_signal(pidfd.as_fd(), Signal::SIGCONT);
+                _ = pidfd.signal(Signal::SIGCONT);
             }
         }
         self.queue.shutdown(true, false);
@@ -254,8 +274,8 @@ fn dispatch(worker: Worker, jobs: &Receiver<ProcessJob>, broken: &Broken) {
         finish,
     } in jobs
     {
-        if let Some(why) = broken.why() {
-            finish(Err(FutureError::BrokenPool(why)));
+        if let Some(broken) = broken.error() {
+            finish(Err(broken));
             continue;
         }
         if !control.start() {
@@ -270,18 +290,20 @@ fn dispatch(worker: Worker, jobs: &Receiver<ProcessJob>, broken: &Broken) {
                 // Our worker died, or another did and shut our socket down to wake us (then the
                 // first death is the reason), or its reply could not be read: the worker is then
                 // left to exit on its own as it is stopped.
-                if broken.why().is_none() {
-                    broken.set(match e {
-                        Error::BrokenPool(facts) => facts.why,
-                        other => other.to_string(),
-                    });
-                }
+                // The first death is the one every future reports, with its pid, exit and items.
+                broken.set(match e {
+                    Error::BrokenPool(facts) => *facts,
+                    other => BrokenPool {
+                        pid: None,
+                        exit: None,
+                        items: None,
+                        why: other.to_string(),
+                    },
+                });
                 if let Some(ours) = worker.take() {
                     ours.stop(); // A dead one is reaped; one still working is killed.
                 }
-                finish(Err(FutureError::BrokenPool(
-                    broken.why().expect("set above"),
-                )));
+                finish(Err(broken.error().expect("set above")));
             }
         }
     }
@@ -290,16 +312,12 @@ fn dispatch(worker: Worker, jobs: &Receiver<ProcessJob>, broken: &Broken) {
     }
 }
 
-/// The results of a job.
-/// The results of a job, by the pools' one reply decoder; a failure as the future reports it.
+/// The results of a job, by the pools' one reply decoder: a task's failure is the same
+/// [`Error::Raised`] `ProcessPool::map` returns.
 fn batch_results<R: DeserializeOwned + 'static>(
     reply: Reply,
     results: &[u8],
     range: &Range<usize>,
-) -> Result<Vec<R>, FutureError> {
-    pool::worker::into_results(reply, results, range).map_err(|failure| match failure {
-        TaskFailure::Raised { message, .. } => FutureError::Raised(message),
-        TaskFailure::Panicked { message, .. } => FutureError::Panicked(message),
-        TaskFailure::Failed(why) | TaskFailure::Undecodable(why) => FutureError::Failed(why),
-    })
+) -> Result<Vec<R>> {
+    pool::worker::into_results(reply, results, range)
 }

@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 
 use crossbeam::channel::{Receiver, RecvTimeoutError};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Raised, Result};
 
 use super::job_queue::{Job, JobQueue};
-use super::{Control, Future, FutureError};
+use super::{Control, Future};
 
 /// Runs tasks on `max_workers` threads (Python's `concurrent.futures.ThreadPoolExecutor`).
 #[derive(Debug)]
@@ -76,7 +76,7 @@ impl ThreadPoolExecutor {
         self.queue_task(move |arg| Ok(f(arg)), arg)
     }
 
-    /// Queues a fallible `f(arg)`: an `Err` fails the future with [`FutureError::Raised`], which
+    /// Queues a fallible `f(arg)`: an `Err` fails the future with [`Error::Raised`], which
     /// `result()` returns and `exception()` and `wait(FirstException)` see (Python's `submit` of a
     /// function that raises).
     pub fn try_submit<T, R, E, F>(&self, f: F, arg: T) -> Future<R>
@@ -88,14 +88,16 @@ impl ThreadPoolExecutor {
     {
         // `{:#}`: an `anyhow::Error` shows its whole chain, as it would when printed.
         self.queue_task(
-            move |arg| f(arg).map_err(|e| FutureError::Raised(format!("{e:#}"))),
+            move |arg| {
+                f(arg).map_err(|e| Error::Raised(Box::new(Raised::new(format!("{e:#}"), false))))
+            },
             arg,
         )
     }
 
     fn queue_task<T, R, F>(&self, f: F, arg: T) -> Future<R>
     where
-        F: FnOnce(T) -> Result<R, FutureError> + Send + 'static,
+        F: FnOnce(T) -> Result<R, Error> + Send + 'static,
         T: Send + 'static,
         R: Send + 'static,
     {
@@ -103,7 +105,7 @@ impl ThreadPoolExecutor {
         let finish = Arc::clone(&shared);
         let run = Box::new(move || {
             let result = catch_unwind(AssertUnwindSafe(|| f(arg)))
-                .map_err(|payload| FutureError::Panicked(crate::panic::message(&*payload)))
+                .map_err(|payload| panicked(&*payload, None))
                 .and_then(|result| result);
             finish.finish(result);
         });
@@ -154,15 +156,15 @@ impl ThreadPoolExecutor {
             let flag = Arc::clone(&cancelled);
             let run = Box::new(move || {
                 for (start, chunk) in items_left.try_iter() {
-                    let results: Vec<Result<R, FutureError>> = chunk
+                    let results: Vec<Result<R, Error>> = chunk
                         .into_iter()
-                        .map(|item| {
+                        .zip(start..)
+                        .map(|(item, index)| {
                             if flag.load(Relaxed) {
-                                return Err(FutureError::Cancelled);
+                                return Err(Error::Cancelled);
                             }
-                            catch_unwind(AssertUnwindSafe(|| f(item))).map_err(|payload| {
-                                FutureError::Panicked(crate::panic::message(&*payload))
-                            })
+                            catch_unwind(AssertUnwindSafe(|| f(item)))
+                                .map_err(|payload| panicked(&*payload, Some(index)))
                         })
                         .collect();
                     if done.send((start, results)).is_err() {
@@ -232,11 +234,11 @@ const MAX_CHUNK: usize = 64;
 #[derive(Debug)]
 pub struct MapResults<R> {
     /// Chunks of results, each with the position of its first item.
-    results: Receiver<(usize, Vec<Result<R, FutureError>>)>,
+    results: Receiver<(usize, Vec<Result<R, Error>>)>,
     /// The rest of the chunk being handed out.
-    current: std::vec::IntoIter<Result<R, FutureError>>,
+    current: std::vec::IntoIter<Result<R, Error>>,
     /// Chunks that came before their turn, by their first position.
-    early: BTreeMap<usize, Vec<Result<R, FutureError>>>,
+    early: BTreeMap<usize, Vec<Result<R, Error>>>,
     /// The position of the first item not yet in `current` or handed out.
     next: usize,
     count: usize,
@@ -248,7 +250,7 @@ pub struct MapResults<R> {
 }
 
 impl<R> Iterator for MapResults<R> {
-    type Item = Result<R, FutureError>;
+    type Item = Result<R, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -278,12 +280,12 @@ impl<R> Iterator for MapResults<R> {
                 Err(RecvTimeoutError::Timeout) => {
                     self.cancelled.store(true, Relaxed); // As Python's generator does.
                     self.ended = true; // The iterator ends after this item.
-                    return Some(Err(FutureError::Timeout));
+                    return Some(Err(Error::Timeout("the next result".into())));
                 }
                 // Every helper is gone, and this item never ran: its helpers were cancelled.
                 Err(RecvTimeoutError::Disconnected) => {
                     self.next += 1;
-                    return Some(Err(FutureError::Cancelled));
+                    return Some(Err(Error::Cancelled));
                 }
             }
         }
@@ -292,7 +294,7 @@ impl<R> Iterator for MapResults<R> {
 
 impl<R> MapResults<R> {
     /// Makes `chunk`, the results from position `next` on, the one being handed out.
-    fn take(&mut self, chunk: Vec<Result<R, FutureError>>) {
+    fn take(&mut self, chunk: Vec<Result<R, Error>>) {
         self.next += chunk.len();
         self.current = chunk.into_iter();
     }
@@ -302,6 +304,14 @@ impl<R> Drop for MapResults<R> {
     fn drop(&mut self) {
         self.cancelled.store(true, Relaxed);
     }
+}
+
+/// A task's panic, as its future reports it: on item `item` of a `map`, or a submitted task.
+fn panicked(payload: &(dyn std::any::Any + Send), item: Option<usize>) -> Error {
+    Error::Raised(Box::new(Raised {
+        item,
+        ..Raised::new(crate::panic::message(payload), true)
+    }))
 }
 
 #[cfg(test)]
@@ -323,6 +333,14 @@ mod tests {
         );
     }
 
+    /// A panic's item and message, if `result` is one.
+    fn panic_of<R>(result: &Result<R, Error>) -> Option<(Option<usize>, &str)> {
+        let raised = result.as_ref().err()?.raised()?;
+        raised
+            .panicked
+            .then_some((raised.item, raised.message.as_str()))
+    }
+
     #[test]
     fn a_chunked_map_keeps_each_items_own_outcome_and_order() {
         let executor = ThreadPoolExecutor::new(3).unwrap();
@@ -336,8 +354,8 @@ mod tests {
         assert_eq!(results.len(), 1000);
         for (n, result) in results.iter().enumerate() {
             match n {
-                500 => assert_eq!(*result, Err(FutureError::Panicked("five hundred".into()))),
-                _ => assert_eq!(*result, Ok(n as u32)),
+                500 => assert_eq!(panic_of(result), Some((Some(500), "five hundred"))),
+                _ => assert_eq!(result.as_ref().ok(), Some(&(n as u32))),
             }
         }
         // No size hint: one item a chunk, the same results.
@@ -353,9 +371,13 @@ mod tests {
         let results: Vec<_> = executor
             .map(|n: u32| if n == 2 { panic!("two") } else { n }, 0..5)
             .collect();
-        assert_eq!(results[..2], [Ok(0), Ok(1)]);
-        assert_eq!(results[2], Err(FutureError::Panicked("two".into())));
-        assert_eq!(results[3..], [Ok(3), Ok(4)]);
+        let values: Vec<Option<u32>> = results.iter().map(|r| r.as_ref().ok().copied()).collect();
+        assert_eq!(values, [Some(0), Some(1), None, Some(3), Some(4)]);
+        assert_eq!(panic_of(&results[2]), Some((Some(2), "two")));
+        assert_eq!(
+            results[2].as_ref().unwrap_err().to_string(),
+            "task panicked on item 2: two"
+        );
     }
 
     #[test]
@@ -391,8 +413,10 @@ mod tests {
     fn a_panicking_task_fails_its_future_and_the_pool_stays_usable() {
         let executor = ThreadPoolExecutor::new(1).unwrap();
         let doomed = executor.submit(|n: u32| -> u32 { panic!("boom {n}") }, 7);
-        assert_eq!(doomed.result(), Err(FutureError::Panicked("boom 7".into())));
-        assert_eq!(executor.submit(|n: u32| n + 1, 1).result(), Ok(2));
+        let doomed = doomed.result();
+        assert_eq!(panic_of(&doomed), Some((None, "boom 7")));
+        assert_eq!(doomed.unwrap_err().to_string(), "the task panicked: boom 7");
+        assert_eq!(executor.submit(|n: u32| n + 1, 1).result().unwrap(), 2);
     }
 
     /// Occupies the executor's only thread until the returned sender is used or dropped.
@@ -423,8 +447,8 @@ mod tests {
         release.send(()).unwrap();
         executor.shutdown(true, false);
         assert_eq!(ran.load(SeqCst), 0);
-        assert_eq!(queued.result(), Err(FutureError::Cancelled));
-        assert_eq!(blocker.result(), Ok(true));
+        assert!(queued.result().unwrap_err().is_cancelled());
+        assert!(blocker.result().unwrap());
     }
 
     #[test]
@@ -434,9 +458,9 @@ mod tests {
         let queued: Vec<_> = (0..5).map(|n| executor.submit(|n: u32| n, n)).collect();
         executor.shutdown(false, true);
         release.send(()).unwrap();
-        assert_eq!(blocker.result(), Ok(true));
+        assert!(blocker.result().unwrap());
         for future in queued {
-            assert_eq!(future.result(), Err(FutureError::Cancelled));
+            assert!(future.result().unwrap_err().is_cancelled());
         }
     }
 
@@ -445,10 +469,9 @@ mod tests {
         let executor = ThreadPoolExecutor::new(1).unwrap();
         let (release, released) = mpsc::channel::<()>();
         let slow = executor.submit(move |()| released.recv().is_ok(), ());
-        assert_eq!(
-            slow.result_timeout(Duration::from_millis(20)),
-            Err(FutureError::Timeout)
-        );
+        let timeout = slow.result_timeout(Duration::from_millis(20)).unwrap_err();
+        assert!(timeout.is_timeout());
+        assert_eq!(timeout.to_string(), "timed out waiting for the task");
         release.send(()).unwrap(); // The task is still running and takes this.
         drop(executor); // Waits for it, like leaving the `with` block.
     }

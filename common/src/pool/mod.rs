@@ -375,7 +375,7 @@ fn decode_into<V: DeserializeOwned + 'static>(
     range: &Range<usize>,
     results: &mut Vec<V>,
 ) -> Result<()> {
-    worker::decode_reply_into(payload, range, results).map_err(Error::from)
+    worker::decode_reply_into(payload, range, results)
 }
 
 /// Decodes the parked replies whose turn has come.

@@ -8,14 +8,14 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Raised, Result};
 use nix::unistd::Pid;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::frame::{self, BatchReader};
 use crate::handoff;
-use crate::process::{self, Child, StartMethod};
+use crate::process::{self, Child, Death, StartMethod};
 use crate::target::{Entry, Reply, Target};
 
 /// A target as a job names it.
@@ -81,74 +81,6 @@ fn seal(frame: &mut [u8]) -> Result<()> {
     Ok(())
 }
 
-/// What a reply says went wrong, decoded once for both pools: each reports it its own way.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum TaskFailure {
-    /// The task returned `Err` on item `index` (counted from the start of the call).
-    Raised {
-        index: usize,
-        item: String,
-        message: String,
-    },
-    /// The task panicked on item `index`.
-    Panicked {
-        index: usize,
-        item: String,
-        message: String,
-    },
-    /// The worker could not run the batch (an unknown target, items that did not decode,
-    /// results over the frame limit): which items, and why.
-    Failed(String),
-    /// The reply did not decode: the two ends disagree on the protocol or the types.
-    Undecodable(String),
-}
-
-/// A task's failure as a caller of [`ProcessPool`](super::ProcessPool) sees it.
-impl From<TaskFailure> for Error {
-    fn from(failure: TaskFailure) -> Error {
-        let raised = |index, shown, message, panicked| {
-            Error::Raised(Box::new(crate::error::Raised {
-                item: Some(index),
-                shown: Some(shown),
-                message,
-                panicked,
-            }))
-        };
-        match failure {
-            TaskFailure::Raised {
-                index,
-                item,
-                message,
-            } => raised(index, item, message, false),
-            TaskFailure::Panicked {
-                index,
-                item,
-                message,
-            } => raised(index, item, message, true),
-            TaskFailure::Failed(why) => Error::Refused(why),
-            TaskFailure::Undecodable(why) => Error::Protocol(why),
-        }
-    }
-}
-
-impl std::fmt::Display for TaskFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TaskFailure::Raised {
-                index,
-                item,
-                message,
-            } => write!(f, "task failed on item {index} ({item}): {message}"),
-            TaskFailure::Panicked {
-                index,
-                item,
-                message,
-            } => write!(f, "task panicked on item {index} ({item}): {message}"),
-            TaskFailure::Failed(why) | TaskFailure::Undecodable(why) => f.write_str(why),
-        }
-    }
-}
-
 /// The one reply decoder: appends to `out` the results of the items in `range` from a reply's
 /// payload (the bytes after a frame's length), decoding each straight into place; or says what
 /// the reply reports went wrong.
@@ -156,9 +88,9 @@ pub(crate) fn decode_reply_into<V: DeserializeOwned + 'static>(
     payload: &[u8],
     range: &Range<usize>,
     out: &mut Vec<V>,
-) -> Result<(), TaskFailure> {
+) -> Result<()> {
     let (reply, results) = postcard::take_from_bytes::<Reply>(payload)
-        .map_err(|e| TaskFailure::Undecodable(format!("decoding a worker's reply: {e}")))?;
+        .map_err(|e| Error::Protocol(format!("decoding a worker's reply: {e}")))?;
     results_into(reply, results, range, out)
 }
 
@@ -168,7 +100,7 @@ pub(crate) fn into_results<V: DeserializeOwned + 'static>(
     reply: Reply,
     results: &[u8],
     range: &Range<usize>,
-) -> Result<Vec<V>, TaskFailure> {
+) -> Result<Vec<V>> {
     let mut out = Vec::with_capacity(range.len());
     results_into(reply, results, range, &mut out)?;
     Ok(out)
@@ -179,14 +111,14 @@ fn results_into<V: DeserializeOwned + 'static>(
     results: &[u8],
     range: &Range<usize>,
     out: &mut Vec<V>,
-) -> Result<(), TaskFailure> {
+) -> Result<()> {
     let undecodable =
-        |e: crate::Error| TaskFailure::Undecodable(format!("decoding a worker's results: {e:#}"));
+        |e: crate::Error| Error::Protocol(format!("decoding a worker's results: {e:#}"));
     match reply {
         Reply::Done => {
             let mut values = BatchReader::<V>::new(results).map_err(undecodable)?;
             if values.len() != range.len() {
-                return Err(TaskFailure::Undecodable(format!(
+                return Err(Error::Protocol(format!(
                     "a worker returned {} results for {} items",
                     values.len(),
                     range.len()
@@ -197,25 +129,12 @@ fn results_into<V: DeserializeOwned + 'static>(
             }
             Ok(())
         }
-        Reply::Raised {
-            index,
-            item,
-            message,
-        } => Err(TaskFailure::Raised {
-            index: range.start + index,
-            item,
-            message,
-        }),
-        Reply::Panicked {
-            index,
-            item,
-            message,
-        } => Err(TaskFailure::Panicked {
-            index: range.start + index,
-            item,
-            message,
-        }),
-        Reply::Failed(why) => Err(TaskFailure::Failed(format!(
+        Reply::Raised(mut raised) => {
+            // The worker counts within its batch; the caller, from the start of the call.
+            raised.item = raised.item.map(|index| range.start + index);
+            Err(Error::Raised(Box::new(raised)))
+        }
+        Reply::Failed(why) => Err(Error::Refused(format!(
             "worker failed on {}: {why}",
             show(range)
         ))),
@@ -284,7 +203,7 @@ impl Worker {
                     Ok(serve(WorkerEnd(child_end))?)
                 })
             } else {
-                process::start(method, &WORKER, WorkerEnd(child_end))
+                process::start_with(method, &WORKER, WorkerEnd(child_end), Death::WithParent)
             }
             .with_context(|| format!("starting worker {index}"))?;
             let parent_end = parent_end.expect("only a forked child takes it");
@@ -310,13 +229,13 @@ impl Worker {
         self.busy = Some(0..1);
         self.send_job(job)?;
         let (reply, results) = self.receive()?;
-        into_results::<()>(reply, results, &(0..1)).map_err(|failure| {
-            Error::Raised(Box::new(crate::error::Raised {
-                item: None,
-                shown: None,
-                message: format!("the initializer failed: {failure}"),
-                panicked: matches!(failure, TaskFailure::Panicked { .. }),
-            }))
+        into_results::<()>(reply, results, &(0..1)).map_err(|failure| match failure {
+            // Not an item of the caller's: the initializer.
+            Error::Raised(raised) => Error::Raised(Box::new(Raised {
+                by: Some("the initializer".into()),
+                ..Raised::new(raised.message, raised.panicked)
+            })),
+            other => other.context("the initializer"),
         })?;
         Ok(())
     }
@@ -395,7 +314,7 @@ impl Worker {
     }
 
     /// A pidfd for the worker, to signal it from another thread.
-    pub(crate) fn pidfd(&self) -> Result<std::os::fd::OwnedFd> {
+    pub(crate) fn pidfd(&self) -> Result<process::Pidfd> {
         self.process.pidfd()
     }
 
@@ -500,12 +419,9 @@ fn read_frame(from: &mut impl Read, buffer: &mut Vec<u8>) -> Result<Option<usize
 /// The worker's loop: run each job it is sent until the parent closes the socket. A reply is one
 /// frame, `[length][Reply][results]`, the results written straight after a `Reply::Done`.
 fn serve(WorkerEnd(mut channel): WorkerEnd) -> Result<()> {
-    // Whatever started us (this program, its fork server), die with it: a worker stopped with
-    // SIGSTOP would otherwise outlive a parent killed meanwhile. (A forked worker asked already.)
-    let parent = nix::unistd::getppid().as_raw() as u32;
-    if !process::die_with_parent(parent)? {
-        return Ok(()); // The parent died before we could ask.
-    }
+    // This worker dies with whatever started it (this program, or its fork server, which dies
+    // with the program): asked for before anything of ours ran (`Death::WithParent`), so a worker
+    // stopped at any moment, even during its start-up, does not outlive a parent killed meanwhile.
     // A task's panic is sent back to the parent as an error; don't print it here as well.
     std::panic::set_hook(Box::new(|_| {}));
     let (mut job, mut reply) = (Vec::new(), Vec::new());

@@ -9,82 +9,25 @@
 //! (Python's `Process` is not a context manager; at interpreter exit it joins the non-daemon
 //! children and terminates the daemon ones.)
 
-use std::fmt;
 use std::io::Read;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::error::{Context, Error, Result};
-use nix::errno::Errno;
 use nix::sys::signal::Signal;
-use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
 use nix::unistd::Pid;
 
+use super::exit::Exit;
+use super::pidfd::Pidfd;
+use crate::error::{Error, Result};
 use crate::handoff::WaitSource;
 use crate::wait;
-
-/// How a child process ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Exit {
-    /// It exited with this code.
-    Code(i32),
-    /// A signal killed it.
-    Signal(Signal),
-    /// It ended, but the fork server that reaped it died before saying how.
-    Unknown,
-}
-
-impl fmt::Display for Exit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Exit::Code(code) => write!(f, "exited with code {code}"),
-            Exit::Signal(signal) => write!(f, "was killed by {signal}"),
-            Exit::Unknown => f.write_str("ended; how was lost with the fork server"),
-        }
-    }
-}
-
-impl Exit {
-    /// How a reaped process ended, from `waitid`'s answer.
-    pub(crate) fn from_status(status: WaitStatus) -> Option<Exit> {
-        match status {
-            WaitStatus::Exited(_, code) => Some(Exit::Code(code)),
-            WaitStatus::Signaled(_, signal, _) => Some(Exit::Signal(signal)),
-            _ => None,
-        }
-    }
-
-    /// Eight bytes for the fork server to report an exit with.
-    pub(crate) fn to_bytes(self) -> [u8; 8] {
-        let (kind, value): (i32, i32) = match self {
-            Exit::Code(code) => (0, code),
-            Exit::Signal(signal) => (1, signal as i32),
-            Exit::Unknown => (2, 0),
-        };
-        let mut bytes = [0; 8];
-        bytes[..4].copy_from_slice(&kind.to_le_bytes());
-        bytes[4..].copy_from_slice(&value.to_le_bytes());
-        bytes
-    }
-
-    pub(crate) fn from_bytes(bytes: [u8; 8]) -> Exit {
-        let kind = i32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
-        let value = i32::from_le_bytes(bytes[4..].try_into().expect("4 bytes"));
-        match (kind, Signal::try_from(value)) {
-            (0, _) => Exit::Code(value),
-            (1, Ok(signal)) => Exit::Signal(signal),
-            _ => Exit::Unknown,
-        }
-    }
-}
 
 /// A child process of ours. Dropping it reaps the process, killing it first if still running.
 #[derive(Debug)]
 pub struct Child {
-    pid: Pid,
     /// Readable once the process has exited; also how we reap and signal it, race-free.
-    pidfd: OwnedFd,
+    pidfd: Pidfd,
     exit: Option<Exit>,
     /// Queues the child was handed, drained while we wait for it.
     serving: Vec<Arc<dyn WaitSource>>,
@@ -95,24 +38,8 @@ pub struct Child {
 impl Child {
     /// Takes charge of `pid`, which must be an unreaped child of this process.
     pub(crate) fn adopt(pid: Pid) -> Result<Self> {
-        let pidfd = match pidfd_open(pid.as_raw(), 0) {
-            Ok(pidfd) => pidfd,
-            Err(err) => {
-                // Don't leave the process running with nobody to reap it.
-                _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
-                _ = nix::sys::wait::waitpid(pid, None);
-                // ENOSYS is the only case where the kernel's age is the cause.
-                let needs = if err.raw_os_error() == Some(nix::libc::ENOSYS) {
-                    " (needs Linux 5.3+)"
-                } else {
-                    ""
-                };
-                return Err(err).with_context(|| format!("pidfd_open({pid}){needs}"));
-            }
-        };
         Ok(Child {
-            pid,
-            pidfd,
+            pidfd: Pidfd::of_child(pid)?,
             exit: None,
             serving: Vec::new(),
             reported: None,
@@ -121,9 +48,8 @@ impl Child {
 
     /// A child the fork server started and reaps: it sent a pidfd for it and a pipe on which it
     /// reports the exit.
-    pub(crate) fn served(pid: i32, pidfd: OwnedFd, reported: OwnedFd) -> Self {
+    pub(crate) fn served(pidfd: Pidfd, reported: OwnedFd) -> Self {
         Child {
-            pid: Pid::from_raw(pid),
             pidfd,
             exit: None,
             serving: Vec::new(),
@@ -141,7 +67,7 @@ impl Child {
 
     /// The child's process id.
     pub fn pid(&self) -> Pid {
-        self.pid
+        self.pidfd.pid()
     }
 
     /// Waits for the child to end (Python's `p.join()`) and fails unless it exited with code 0.
@@ -149,7 +75,7 @@ impl Child {
         match self.wait()? {
             Exit::Code(0) => Ok(()),
             exit => Err(Error::ChildFailed {
-                pid: self.pid.as_raw(),
+                pid: self.pid().as_raw(),
                 exit,
             }),
         }
@@ -222,14 +148,7 @@ impl Child {
             });
             return Ok(());
         }
-        let status = loop {
-            match waitid(Id::PIDFd(self.pidfd.as_fd()), WaitPidFlag::WEXITED) {
-                Err(Errno::EINTR) => {}
-                other => break other,
-            }
-        };
-        let status = status.with_context(|| format!("reaping child process {}", self.pid))?;
-        self.exit = Exit::from_status(status);
+        self.exit = self.pidfd.reap()?;
         Ok(())
     }
 
@@ -252,13 +171,12 @@ impl Child {
         if self.exit.is_some() {
             return Ok(());
         }
-        send_signal(self.pidfd.as_fd(), signal)
-            .with_context(|| format!("signalling child process {}", self.pid))
+        self.pidfd.signal(signal)
     }
 
     /// Another pidfd for the same process, to signal it from elsewhere.
-    pub(crate) fn pidfd(&self) -> Result<OwnedFd> {
-        self.pidfd.try_clone().context("duplicating a pidfd")
+    pub(crate) fn pidfd(&self) -> Result<Pidfd> {
+        self.pidfd.try_clone()
     }
 
     /// Gives up this handle without killing or reaping the process, closing its descriptors: for
@@ -281,41 +199,4 @@ impl Drop for Child {
             _ = self.reap(); // Fails only if it is already reaped.
         }
     }
-}
-
-/// Sends `signal` to the process behind `pidfd`. A process that has already exited is not an
-/// error (ESRCH): its parent reaps it.
-pub(crate) fn send_signal(pidfd: BorrowedFd<'_>, signal: Signal) -> Result<()> {
-    // SAFETY: pidfd_send_signal takes a pidfd, a signal number and a null siginfo.
-    let rc = unsafe {
-        nix::libc::syscall(
-            nix::libc::SYS_pidfd_send_signal,
-            pidfd.as_raw_fd(),
-            signal as i32,
-            std::ptr::null::<nix::libc::siginfo_t>(),
-            0,
-        )
-    };
-    if rc != 0 && Errno::last() != Errno::ESRCH {
-        return Err(Errno::last()).context("pidfd_send_signal");
-    }
-    Ok(())
-}
-
-/// A pidfd for any process `pid` (a child of ours or not): readable once it has ended, so its end
-/// can be waited for without polling.
-pub fn pidfd_of(pid: i32) -> Result<OwnedFd> {
-    pidfd_open(pid, 0).with_context(|| format!("pidfd_open({pid})"))
-}
-
-/// A pidfd for process (or, with `PIDFD_THREAD`, thread) `pid`: readable once it has ended, and a
-/// handle to signal or reap it by that cannot be confused with a later process of the same pid.
-pub(crate) fn pidfd_open(pid: i32, flags: nix::libc::c_int) -> std::io::Result<OwnedFd> {
-    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1; no memory.
-    let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, pid, flags) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: pidfd_open has just returned this new descriptor (close-on-exec), ours alone.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }

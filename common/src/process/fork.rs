@@ -18,7 +18,8 @@ use nix::sys::signal::Signal;
 use nix::unistd::ForkResult;
 
 use super::after_fork;
-use super::child::{Child, pidfd_open};
+use super::child::Child;
+use super::pidfd;
 use crate::{handoff, wait};
 
 /// Runs `body` in a forked child process and returns the child's handle.
@@ -115,7 +116,7 @@ pub fn ensure_single_threaded() -> Result<()> {
     const PIDFD_THREAD: nix::libc::c_int = nix::libc::O_EXCL;
     let pidfds: Vec<OwnedFd> = others
         .iter()
-        .filter_map(|&tid| pidfd_open(tid, PIDFD_THREAD).ok())
+        .filter_map(|&tid| pidfd::open(tid, PIDFD_THREAD).ok())
         .collect();
     let deadline = Instant::now() + Duration::from_millis(100);
     for pidfd in &pidfds {

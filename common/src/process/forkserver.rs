@@ -41,14 +41,16 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::error::{Context, Error, Result};
 use nix::fcntl::OFlag;
-use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use nix::unistd::ForkResult;
 
-use super::child::{Child, Exit};
+use super::after_fork;
+use super::child::Child;
+use super::exit::Exit;
+use super::fork::{die_with_parent, in_child};
+use super::pidfd::Pidfd;
 use super::spawn::{self, Launch};
-use super::{after_fork, in_child, pidfd_open};
+use crate::error::{Context, Error, Result};
 use crate::{handoff, wait};
 
 /// The first argument of the fork server, then its socket's number.
@@ -125,7 +127,7 @@ pub(crate) fn launch(launch: &Launch) -> Result<Child> {
     let [pidfd, reported]: [OwnedFd; 2] = fds
         .try_into()
         .map_err(|_| Error::Protocol("the fork server sent no pidfd and report pipe".into()))?;
-    Ok(Child::served(pid, pidfd, reported))
+    Ok(Child::served(Pidfd::received(pid, pidfd), reported))
 }
 
 /// Stops this process's fork server, if it runs, and reaps it. The server exits once the
@@ -140,7 +142,7 @@ pub fn stop() -> Result<()> {
 
 /// A child of the server: how to know it ended, and where to say how.
 struct Served {
-    pidfd: OwnedFd,
+    pidfd: Pidfd,
     report: File,
 }
 
@@ -150,7 +152,7 @@ pub(crate) fn serve(socket: UnixStream) -> Result<()> {
     // Die with the program that started us: the pool workers we fork die with us in turn, so a
     // killed program leaves neither server nor workers behind, stopped ones included.
     let parent = nix::unistd::getppid().as_raw() as u32;
-    if !super::die_with_parent(parent)? {
+    if !die_with_parent(parent)? {
         return Ok(()); // The program died before we could ask.
     }
     let mut children: Vec<Served> = Vec::new();
@@ -166,11 +168,7 @@ pub(crate) fn serve(socket: UnixStream) -> Result<()> {
         for index in (0..children.len()).rev() {
             if ended[index] {
                 let child = children.swap_remove(index);
-                let status = waitid(Id::PIDFd(child.pidfd.as_fd()), WaitPidFlag::WEXITED);
-                let exit = status
-                    .ok()
-                    .and_then(Exit::from_status)
-                    .unwrap_or(Exit::Unknown);
+                let exit = child.pidfd.reap().ok().flatten().unwrap_or(Exit::Unknown);
                 _ = (&child.report).write_all(&exit.to_bytes()); // The caller may be gone.
             }
         }
@@ -227,10 +225,19 @@ fn fork_child(
     crate::target::lookup(launch.target(), launch.signature()).map_err(|e| format!("{e:#}"))?;
     let (read_end, write_end) =
         nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("pipe: {e}"))?;
+    let server = std::process::id();
     // SAFETY: the fork server never starts a thread, so fork cannot copy a lock another thread
     // holds; the child runs the target and ends with `_exit`.
     match unsafe { nix::unistd::fork() }.map_err(|e| format!("fork: {e}"))? {
         ForkResult::Child => {
+            // Before anything else: a pool worker dies with the server, which dies with the
+            // program, so one stopped at any moment of its start-up still dies with its owner.
+            if launch.death() == spawn::Death::WithParent
+                && !matches!(die_with_parent(server), Ok(true))
+            {
+                // SAFETY: `_exit` has no preconditions; the server is gone, so is our caller.
+                unsafe { nix::libc::_exit(0) }
+            }
             // Nothing of the server's is the child's business: its siblings' descriptors,
             // the report pipe, the caller's socket.
             children.clear();
@@ -244,13 +251,9 @@ fn fork_child(
             })
         }
         ForkResult::Parent { child } => {
-            let pidfd = pidfd_open(child.as_raw(), 0).map_err(|e| {
-                // Nobody could wait for it: don't leave it running.
-                _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGKILL);
-                _ = nix::sys::wait::waitpid(child, None);
-                format!("pidfd_open: {e}")
-            })?;
-            let handed = pidfd.try_clone().map_err(|e| format!("dup: {e}"))?;
+            // If none opens, the child is killed and reaped: nobody could wait for it.
+            let pidfd = Pidfd::of_child(child).map_err(|e| e.to_string())?;
+            let handed = pidfd.try_clone().map_err(|e| e.to_string())?.into();
             children.push(Served {
                 pidfd,
                 report: write_end.into(),

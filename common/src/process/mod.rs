@@ -55,14 +55,19 @@ use crate::target::{self, Entry, Outcome, Target};
 
 pub(crate) mod after_fork;
 mod child;
+pub(crate) mod exit;
 mod fork;
 pub mod forkserver;
+pub(crate) mod pidfd;
 pub(crate) mod spawn;
 
-pub use child::{Child, Exit, pidfd_of};
-pub(crate) use child::{pidfd_open, send_signal};
+pub use child::Child;
+pub use exit::Exit;
 pub use fork::{die_with_parent, ensure_single_threaded, fork};
 pub(crate) use fork::{fork_keeping, in_child};
+pub(crate) use pidfd::Pidfd;
+pub use pidfd::pidfd_of;
+pub(crate) use spawn::Death;
 
 /// How a child process is started (`multiprocessing.set_start_method`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -83,18 +88,37 @@ where
     A: Serialize + DeserializeOwned + fmt::Debug + 'static,
     R: Outcome,
 {
+    start_with(method, target, arg, Death::Independent)
+}
+
+/// [`start`], with how the child dies: a pool's worker dies with its program
+/// ([`Death::WithParent`]), asked for before anything of the child's own runs.
+pub(crate) fn start_with<A, R>(
+    method: StartMethod,
+    target: &Target<A, R>,
+    arg: A,
+    death: Death,
+) -> Result<Child>
+where
+    A: Serialize + DeserializeOwned + fmt::Debug + 'static,
+    R: Outcome,
+{
     let (bytes, outgoing) = handoff::encode_for_child(&arg)?;
     let mut child = match method {
         StartMethod::Fork => {
             let target = *target;
+            let parent = std::process::id();
             fork_keeping(&outgoing.fds, move || {
+                if death == Death::WithParent && !die_with_parent(parent)? {
+                    return Ok(()); // The parent died before we could ask.
+                }
                 Ok(spawn::run_entry(&target, &bytes)?)
             })?
         }
         StartMethod::Spawn | StartMethod::Forkserver => {
             // Refuse in the parent a target the child could not find.
             target::lookup(target.name(), target.signature())?;
-            let launch = spawn::Launch::new(target, bytes, outgoing.fds.clone());
+            let launch = spawn::Launch::new(target, bytes, outgoing.fds.clone(), death);
             if method == StartMethod::Spawn {
                 spawn::spawn(&launch)?
             } else {

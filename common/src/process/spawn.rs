@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::child::Child;
 use crate::handoff;
-use crate::target::{self, Entry, Failure};
+use crate::target::{self, Entry};
 
 /// The first argument of a spawned child (Python's spawn method passes the same flag), then the
 /// number of the socket it reads its target from.
@@ -29,17 +29,24 @@ pub(crate) struct Launch {
     arg: Vec<u8>,
     /// The parent's numbers for the descriptors sent alongside, in order.
     fds: Vec<RawFd>,
+    /// Whether the child dies with the program that asked for it.
+    death: Death,
 }
 
 impl Launch {
     /// A request to run `target` on the encoded `arg`, with the parent's descriptors `fds`.
-    pub(crate) fn new(target: &dyn Entry, arg: Vec<u8>, fds: Vec<RawFd>) -> Self {
+    pub(crate) fn new(target: &dyn Entry, arg: Vec<u8>, fds: Vec<RawFd>, death: Death) -> Self {
         Launch {
             target: target.name().to_owned(),
             signature: target.signature().to_owned(),
             arg,
             fds,
+            death,
         }
+    }
+
+    pub(crate) fn death(&self) -> Death {
+        self.death
     }
 
     pub(crate) fn target(&self) -> &str {
@@ -64,34 +71,21 @@ impl Launch {
 
 /// Runs a target on its encoded argument.
 pub(crate) fn run_entry(entry: &dyn Entry, arg: &[u8]) -> Result<()> {
-    entry.run_once(arg).map_err(|failure| match failure {
-        Failure::Undecodable(why) => Error::Protocol(format!("{}: {why}", entry.name())),
-        Failure::Raised(message) => Error::Raised(Box::new(crate::error::Raised {
-            item: None,
-            shown: None,
-            message,
-            panicked: false,
-        })),
-    })
+    entry.run_once(arg)
 }
 
 /// A spawned child's work: read what to run from the parent's socket, and run it.
 pub(crate) fn run_spawned(socket: UnixStream) -> Result<()> {
-    let (bytes, fds) =
-        handoff::recv_frame_with_fds(&socket)?.context("the parent sent no target")?;
+    let (bytes, fds) = handoff::recv_frame_with_fds(&socket)?.ok_or_else(|| {
+        Error::Closed("the parent closed its socket before sending a target".into())
+    })?;
     drop(socket);
     let launch: Launch = postcard::from_bytes(&bytes).context("decoding the launch request")?;
     launch.run(fds)
 }
 
-/// Starts this executable again with `role` and the number of a socket it inherits; returns the
-/// child and our end of the socket.
-pub(crate) fn spawn_role(role: &str) -> Result<(Child, UnixStream)> {
-    spawn_role_with(role, Death::Independent, |_| {})
-}
-
-/// Whether a spawned child dies with this process.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// Whether a child dies with the process that asked for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Death {
     /// It lives on if we die, as Python's children do.
     Independent,
@@ -101,8 +95,9 @@ pub(crate) enum Death {
     WithParent,
 }
 
-/// [`spawn_role`], with how it dies and a chance to adjust the command first (its standard
-/// streams, say).
+/// Starts this executable again with `role` and the number of a socket it inherits, dying as
+/// `death` says, after `adjust` has had a chance to change the command (its standard streams,
+/// say); returns the child and our end of the socket.
 pub(crate) fn spawn_role_with(
     role: &str,
     death: Death,
@@ -152,7 +147,7 @@ pub(crate) fn spawn_role_with(
 
 /// Spawns a child and sends it `launch`, with its descriptors.
 pub(crate) fn spawn(launch: &Launch) -> Result<Child> {
-    let (child, socket) = spawn_role(SPAWNED)?;
+    let (child, socket) = spawn_role_with(SPAWNED, launch.death, |_| {})?;
     let bytes = postcard::to_allocvec(launch).context("encoding the launch request")?;
     // If the child died before reading, this fails and dropping `child` reaps it.
     handoff::send_frame_with_fds(&socket, &bytes, &launch.fds)?;

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use common::cli;
-use common::futures::{Future, FutureError, ProcessPoolExecutor, ThreadPoolExecutor};
+use common::futures::{Future, ProcessPoolExecutor, ThreadPoolExecutor};
 use common::process::StartMethod;
 use common::pyfmt::Py;
 use common::target::Target;
@@ -52,7 +52,7 @@ const SQUARE: Target<i64, i128> = common::target!(square);
 
 /// Awaits a `concurrent.futures`-style future without blocking the runtime's thread (what
 /// `asyncio.wrap_future` does for `run_in_executor`).
-async fn awaited<R: Clone + Send + 'static>(mut future: Future<R>) -> Result<R, FutureError> {
+async fn awaited<R: Clone + Send + 'static>(mut future: Future<R>) -> common::Result<R> {
     let (send, receive) = oneshot::channel();
     future.add_done_callback(move |result| _ = send.send(result.clone()));
     receive

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Result, anyhow};
 use common::cli::Millis;
 use common::event::Event;
-use common::futures::{FutureError, ReturnWhen, ThreadPoolExecutor, wait};
+use common::futures::{ReturnWhen, ThreadPoolExecutor, wait};
 use common::pyfmt::Py;
 
 /// A task: returns `n * n` after `gate` is set, or fails for a negative `n`.
@@ -65,7 +65,7 @@ pub fn exception() -> Result<()> {
         let mut future = executor.try_submit(move |n| task(n, &gate), n);
         answers.push(match future.exception() {
             None => format!("{n} → None, result() {}", future.result()?),
-            Some(FutureError::Raised(why)) => format!("{n} → \"{why}\""),
+            Some(common::Error::Raised(why)) => format!("{n} → \"{}\"", why.message),
             Some(other) => format!("{n} → {other:?}"),
         });
     }
@@ -96,7 +96,7 @@ pub fn map_with_timeout(timeout: Millis) -> Result<()> {
         let timed = results
             .map(|r| match r {
                 Ok(square) => square.to_string(),
-                Err(FutureError::Timeout) => "TimeoutError".to_owned(),
+                Err(e) if e.is_timeout() => "TimeoutError".to_owned(),
                 Err(other) => format!("{other:?}"),
             })
             .collect();
