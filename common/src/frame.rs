@@ -76,15 +76,70 @@ pub fn encode_into<T: Serialize + ?Sized>(value: &T, frame: &mut Vec<u8>) -> Res
     frame.clear();
     frame.extend_from_slice(&[0; HEADER]);
     append(value, frame)?;
-    let len = frame.len() - HEADER;
+    seal(frame)
+}
+
+// ---- The one frame layer: every stream of this crate (a pipe, a queue, a pool worker's socket,
+// the hand-off of a child's argument) writes its length this way and reads it back here. ----
+
+/// The header of a frame whose payload is `len` bytes; over [`MAX_FRAME`] is an error.
+pub(crate) fn header(len: usize) -> Result<[u8; HEADER]> {
     if len > MAX_FRAME {
         return Err(Error::TooLarge {
             len,
             limit: MAX_FRAME,
         });
     }
-    frame[..HEADER].copy_from_slice(&(len as u32).to_le_bytes());
+    Ok((len as u32).to_le_bytes())
+}
+
+/// Fills in the header of `frame`, which starts with [`HEADER`] bytes of room for it.
+pub(crate) fn seal(frame: &mut [u8]) -> Result<()> {
+    let header = header(frame.len() - HEADER)?;
+    frame[..HEADER].copy_from_slice(&header);
     Ok(())
+}
+
+/// The payload length a header announces; over [`MAX_FRAME`] means the stream is corrupt (or
+/// not ours), and nothing is allocated for it.
+pub(crate) fn announced(header: [u8; HEADER]) -> Result<usize> {
+    let len = u32::from_le_bytes(header) as usize;
+    if len > MAX_FRAME {
+        return Err(Error::Protocol(format!("corrupt message: length {len}")));
+    }
+    Ok(len)
+}
+
+/// Reads one frame's payload into `buffer` (grown as needed, never shrunk, so a stream of large
+/// frames does not page-fault anew); returns its length, or `None` if the stream ended before the
+/// frame began: closed, or reset by a peer that is gone (which is how a socket whose peer died
+/// with unread data ends).
+pub(crate) fn read_into(from: &mut impl Read, buffer: &mut Vec<u8>) -> Result<Option<usize>> {
+    let mut header = [0; HEADER];
+    match from.read_exact(&mut header) {
+        Ok(()) => {}
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset
+            ) =>
+        {
+            return Ok(None);
+        }
+        Err(e) => return Err(e).context("reading a message header"),
+    }
+    let len = announced(header)?;
+    read_payload(from, len, buffer)?;
+    Ok(Some(len))
+}
+
+/// Reads the `len`-byte payload of a frame whose header was read, into `buffer[..len]`.
+pub(crate) fn read_payload(from: &mut impl Read, len: usize, buffer: &mut Vec<u8>) -> Result<()> {
+    if buffer.len() < len {
+        buffer.resize(len, 0);
+    }
+    from.read_exact(&mut buffer[..len])
+        .context("the sender stopped in the middle of a message")
 }
 
 /// [`encode_into`], with `Vec<u8>` sent as bytes (see the module docs).
@@ -199,19 +254,14 @@ pub fn write<T: Serialize + ?Sized>(to: &mut impl Write, value: &T) -> Result<()
     to.write_all(&encode(value)?).context("writing a message")
 }
 
-/// Reads one frame; `None` if the stream ended cleanly before it.
+/// Reads one frame; `None` if the stream ended before it (closed, or reset by a peer that is
+/// gone).
 pub fn read<T: DeserializeOwned>(from: &mut impl Read) -> Result<Option<T>> {
-    let mut header = [0; HEADER];
-    match from.read_exact(&mut header) {
-        Ok(()) => {}
-        Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e).context("reading a message header"),
-    }
-    let len = payload_len(header)?;
-    let mut payload = vec![0; len];
-    from.read_exact(&mut payload)
-        .context("the sender stopped in the middle of a message")?;
-    postcard::from_bytes(&payload)
+    let mut payload = Vec::new();
+    let Some(len) = read_into(from, &mut payload)? else {
+        return Ok(None);
+    };
+    postcard::from_bytes(&payload[..len])
         .context("decoding a message")
         .map(Some)
 }
@@ -341,6 +391,39 @@ fn payload_len(header: [u8; HEADER]) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reader that fails with `kind` at once.
+    struct Failing(std::io::ErrorKind);
+
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(self.0.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_or_reset_stream_is_an_end_and_other_errors_are_errors() {
+        let mut buffer = Vec::new();
+        for gone in [
+            std::io::ErrorKind::UnexpectedEof,
+            std::io::ErrorKind::ConnectionReset,
+        ] {
+            assert!(matches!(
+                read_into(&mut Failing(gone), &mut buffer),
+                Ok(None)
+            ));
+        }
+        assert!(read_into(&mut &[][..], &mut buffer).unwrap().is_none());
+        let other = read_into(
+            &mut Failing(std::io::ErrorKind::PermissionDenied),
+            &mut buffer,
+        );
+        assert!(other.is_err());
+        // A corrupt length is refused before anything is allocated for it.
+        let corrupt = read_into(&mut &u32::MAX.to_le_bytes()[..], &mut buffer).unwrap_err();
+        assert_eq!(corrupt.to_string(), "corrupt message: length 4294967295");
+        assert!(buffer.is_empty());
+    }
 
     #[test]
     fn frames_round_trip_whole_and_in_pieces() {

@@ -19,12 +19,13 @@
 //! exit. It registers itself as a *wait source* next to its descriptors, and the child's handle keeps it.
 
 use std::cell::RefCell;
-use std::io::{IoSlice, IoSliceMut, Read, Write};
+use std::io::{IoSlice, IoSliceMut, Write};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::{Context, Error, Result};
+use crate::frame;
 use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recvmsg, sendmsg};
 
 /// Something the parent must keep serving while it waits for a child: readable `fd()` means
@@ -87,9 +88,35 @@ impl Drop for Collecting {
     }
 }
 
-/// Called by a value's `Serialize`: hand `fd` to the child being started; returns the number the
-/// child will know it by. Fails outside of [`encode_for_child`].
-pub(crate) fn send_fd<E: serde::ser::Error>(fd: BorrowedFd<'_>, what: &str) -> Result<RawFd, E> {
+/// The one serde form of a handed descriptor, sending side: serializes as the parent's number,
+/// and hands the descriptor to the child being started (`what` names it in the error given
+/// outside of starting a child: "a queue writer can only be handed to a child process …").
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Handed<'a>(pub BorrowedFd<'a>, pub &'static str);
+
+impl serde::Serialize for Handed<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        send_fd::<S::Error>(self.0, self.1)?.serialize(serializer)
+    }
+}
+
+/// The one serde form of a handed descriptor, receiving side: reads the parent's number and takes
+/// this process's copy of that descriptor; a failure (out of descriptors, say) keeps its cause for
+/// the decoder to name (see [`decode_error`]).
+#[derive(Debug)]
+pub(crate) struct Received(pub OwnedFd);
+
+impl<'de> serde::Deserialize<'de> for Received {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let number = RawFd::deserialize(deserializer)?;
+        let fd = take_inherited(number).map_err(|e| decode_error::<D::Error>(&e))?;
+        Ok(Received(fd))
+    }
+}
+
+/// Called by [`Handed`]'s `Serialize`: hand `fd` to the child being started; returns the number
+/// the child will know it by. Fails outside of [`encode_for_child`].
+fn send_fd<E: serde::ser::Error>(fd: BorrowedFd<'_>, what: &str) -> Result<RawFd, E> {
     OUTGOING.with_borrow_mut(|o| match o {
         Some(outgoing) => {
             outgoing.fds.push(fd.as_raw_fd());
@@ -183,11 +210,7 @@ pub(crate) fn send_frame_with_fds(socket: &UnixStream, bytes: &[u8], fds: &[RawF
             "more than {MAX_FDS} descriptors for one child"
         )));
     };
-    let len = u32::try_from(bytes.len()).map_err(|_| Error::TooLarge {
-        len: bytes.len(),
-        limit: u32::MAX as usize,
-    })?;
-    let header = len.to_le_bytes();
+    let header = frame::header(bytes.len())?;
     let rights = [ControlMessage::ScmRights(fds)];
     let cmsgs: &[ControlMessage] = if fds.is_empty() { &[] } else { &rights };
     let iov = [IoSlice::new(&header)];
@@ -205,7 +228,7 @@ pub(crate) fn send_frame_with_fds(socket: &UnixStream, bytes: &[u8], fds: &[RawF
 
 /// Receives one frame sent by [`send_frame_with_fds`]; `None` if the socket closed before it.
 pub(crate) fn recv_frame_with_fds(socket: &UnixStream) -> Result<Option<(Vec<u8>, Vec<OwnedFd>)>> {
-    let mut header = [0u8; 4];
+    let mut header = [0u8; frame::HEADER];
     let mut space = nix::cmsg_space!([RawFd; MAX_FDS]);
     let (read, fds, truncated) = loop {
         let mut iov = [IoSliceMut::new(&mut header)];
@@ -248,14 +271,9 @@ pub(crate) fn recv_frame_with_fds(socket: &UnixStream) -> Result<Option<(Vec<u8>
             "the sender stopped in a message header".into(),
         ));
     };
-    let len = u32::from_le_bytes(header) as usize;
-    if len > crate::frame::MAX_FRAME {
-        return Err(Error::Protocol(format!("corrupt message: length {len}")));
-    }
-    let mut bytes = vec![0; len];
-    (&mut &*socket)
-        .read_exact(&mut bytes)
-        .context("the sender stopped in the middle of a message")?;
+    let len = frame::announced(header)?;
+    let mut bytes = Vec::new();
+    frame::read_payload(&mut &*socket, len, &mut bytes)?;
     if truncated {
         return Err(Error::os(
             "receiving descriptors (the kernel dropped them: out of descriptors?)",

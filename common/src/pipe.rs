@@ -51,7 +51,8 @@ use crate::error::{Context, Error, Result};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{frame, handoff, wait};
+use crate::handoff::{Handed, Received};
+use crate::{frame, wait};
 
 /// One end of a [`pipe`], carrying values of type `T` both ways.
 #[derive(Debug)]
@@ -149,15 +150,13 @@ impl<T: Serialize + DeserializeOwned> Connection<T> {
 /// An end crosses to a child as its descriptor (`handoff`, inside `process::start`).
 impl<T> Serialize for Connection<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        handoff::send_fd(self.socket.as_fd(), "a pipe connection")?.serialize(serializer)
+        Handed(self.socket.as_fd(), "a pipe connection").serialize(serializer)
     }
 }
 
 impl<'de, T> Deserialize<'de> for Connection<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let number = RawFd::deserialize(deserializer)?;
-        let fd =
-            handoff::take_inherited(number).map_err(|e| handoff::decode_error::<D::Error>(&e))?;
+        let Received(fd) = Received::deserialize(deserializer)?;
         Ok(Connection::new(UnixStream::from(fd)))
     }
 }

@@ -49,7 +49,7 @@
 
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::{Acquire, Release};
@@ -61,7 +61,7 @@ use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::handoff;
+use crate::handoff::{Handed, Received};
 use crate::lock::{ProcessLock, ProcessLockGuard};
 use crate::named::NamedSharedMemory;
 
@@ -135,19 +135,20 @@ struct Inner {
     lock: ProcessLock,
 }
 
-/// What crosses to a child: the counterpart of what Python pickles for a `Value` or `Array`.
+/// What crosses to a child: the counterpart of what Python pickles for a `Value` or `Array`. `F`
+/// is a descriptor's form: `Handed` as the parent sends it, `Received` as the child takes it.
 #[derive(Debug, Serialize, Deserialize)]
-struct Handle {
-    memory: Source,
-    /// The parent's descriptor number for the lock's memory file.
-    lock: RawFd,
+struct Handle<F> {
+    memory: Source<F>,
+    /// The lock's memory file.
+    lock: F,
     len: usize,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-enum Source {
-    /// The parent's descriptor number for the anonymous memory file.
-    File(RawFd),
+enum Source<F> {
+    /// The anonymous memory file.
+    File(F),
     /// The name of the named memory.
     Name(String),
 }
@@ -203,10 +204,10 @@ impl<T: Shareable> SharedArray<T> {
 
     /// In a child process, maps the memory a parent handed over. Named memory is opened by its
     /// name, as an unrelated process would, and the name is then removed (see the module docs).
-    fn from_handle(handle: Handle) -> Result<Self> {
+    fn from_handle(handle: Handle<Received>) -> Result<Self> {
         let size = byte_size::<T>(handle.len)?;
         let memory = match handle.memory {
-            Source::File(fd) => Memory::map_anonymous(handoff::take_inherited(fd)?, size)?,
+            Source::File(Received(fd)) => Memory::map_anonymous(fd, size)?,
             Source::Name(name) => {
                 let opened = NamedSharedMemory::open(&name)?;
                 opened.unlink()?;
@@ -222,7 +223,7 @@ impl<T: Shareable> SharedArray<T> {
             inner: Arc::new(Inner {
                 memory,
                 len: handle.len,
-                lock: ProcessLock::from_file(handoff::take_inherited(handle.lock)?)?,
+                lock: ProcessLock::from_file(handle.lock.0)?,
             }),
             _values: PhantomData,
         })
@@ -284,13 +285,13 @@ impl<T: Shareable> Serialize for SharedArray<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         const WHAT: &str = "shared memory";
         let memory = match &self.inner.memory {
-            Memory::Anonymous { file, .. } => Source::File(handoff::send_fd(file.as_fd(), WHAT)?),
+            Memory::Anonymous { file, .. } => Source::File(Handed(file.as_fd(), WHAT)),
             Memory::Named(named) => {
                 named.hand_over(); // The child removes the name once attached.
                 Source::Name(named.name().to_owned())
             }
         };
-        let lock = handoff::send_fd(self.inner.lock.file(), WHAT)?;
+        let lock = Handed(self.inner.lock.file(), WHAT);
         let len = self.inner.len;
         Handle { memory, lock, len }.serialize(serializer)
     }
@@ -298,7 +299,7 @@ impl<T: Shareable> Serialize for SharedArray<T> {
 
 impl<'de, T: Shareable> Deserialize<'de> for SharedArray<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let handle = Handle::deserialize(deserializer)?;
+        let handle = Handle::<Received>::deserialize(deserializer)?;
         Self::from_handle(handle).map_err(|e| crate::handoff::decode_error::<D::Error>(&e))
     }
 }

@@ -1,7 +1,7 @@
 #![doc = include_str!("PROTOCOL.md")]
 
 use std::fmt::Debug;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::net::Shutdown;
 use std::ops::Range;
 use std::os::fd::{AsFd, AsRawFd};
@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::frame::{self, BatchReader};
-use crate::handoff;
+use crate::handoff::{Handed, Received};
 use crate::process::{self, Child, Death, StartMethod};
 use crate::target::{Entry, Reply, Target};
 
@@ -65,20 +65,7 @@ fn write_job<T: Serialize + 'static>(frame: &mut Vec<u8>, task: &Task, items: &[
     frame.extend_from_slice(&[0; 4]);
     frame::append(task, frame)?;
     frame::append_batch(items, frame)?;
-    seal(frame)
-}
-
-/// Fills in a frame's length, which `frame` starts with 4 bytes of room for.
-fn seal(frame: &mut [u8]) -> Result<()> {
-    let len = frame.len() - 4;
-    if len > frame::MAX_FRAME {
-        return Err(Error::TooLarge {
-            len,
-            limit: frame::MAX_FRAME,
-        });
-    }
-    frame[..4].copy_from_slice(&(len as u32).to_le_bytes());
-    Ok(())
+    frame::seal(frame)
 }
 
 /// The one reply decoder: appends to `out` the results of the items in `range` from a reply's
@@ -276,7 +263,7 @@ impl Worker {
     /// the worker is left alone: it is no longer counted busy, so stopping it gives it time to
     /// exit on its own rather than killing a healthy process.
     pub(crate) fn receive_len(&mut self) -> Result<usize> {
-        match read_frame(&mut self.channel, &mut self.buffer) {
+        match frame::read_into(&mut self.channel, &mut self.buffer) {
             Ok(Some(len)) => {
                 self.busy = None;
                 Ok(len)
@@ -373,47 +360,15 @@ pub(crate) struct WorkerEnd(UnixStream);
 
 impl Serialize for WorkerEnd {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        handoff::send_fd(self.0.as_fd(), "a worker's socket")?.serialize(serializer)
+        Handed(self.0.as_fd(), "a worker's socket").serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for WorkerEnd {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let fd = std::os::fd::RawFd::deserialize(deserializer)?;
-        let fd = handoff::take_inherited(fd).map_err(|e| handoff::decode_error::<D::Error>(&e))?;
+        let Received(fd) = Received::deserialize(deserializer)?;
         Ok(WorkerEnd(UnixStream::from(fd)))
     }
-}
-
-/// Reads one frame's payload into `buffer` (grown as needed, never shrunk); returns its length,
-/// or `None` if the stream ended cleanly before it.
-fn read_frame(from: &mut impl Read, buffer: &mut Vec<u8>) -> Result<Option<usize>> {
-    let mut header = [0u8; 4];
-    match from.read_exact(&mut header) {
-        Ok(()) => {}
-        // The end, or a reset: the owner closed the socket with a job unread, or died (it was
-        // killed, and this worker is about to be: see `die_with_parent`). Either way nobody is
-        // left to tell, so the worker ends quietly instead of printing an error after its owner.
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
-            ) =>
-        {
-            return Ok(None);
-        }
-        Err(e) => return Err(e).context("reading a message header"),
-    }
-    let len = u32::from_le_bytes(header) as usize;
-    if len > frame::MAX_FRAME {
-        return Err(Error::Protocol(format!("corrupt message: length {len}")));
-    };
-    if buffer.len() < len {
-        buffer.resize(len, 0);
-    }
-    from.read_exact(&mut buffer[..len])
-        .context("the sender stopped in the middle of a message")?;
-    Ok(Some(len))
 }
 
 /// The worker's loop: run each job it is sent until the parent closes the socket. A reply is one
@@ -425,7 +380,7 @@ fn serve(WorkerEnd(mut channel): WorkerEnd) -> Result<()> {
     // A task's panic is sent back to the parent as an error; don't print it here as well.
     std::panic::set_hook(Box::new(|_| {}));
     let (mut job, mut reply) = (Vec::new(), Vec::new());
-    while let Some(len) = read_frame(&mut channel, &mut job).context("reading a job")? {
+    while let Some(len) = frame::read_into(&mut channel, &mut job).context("reading a job")? {
         let (task, items) =
             postcard::take_from_bytes::<Task>(&job[..len]).context("decoding a job")?;
         reply.clear();
@@ -436,13 +391,13 @@ fn serve(WorkerEnd(mut channel): WorkerEnd) -> Result<()> {
             reply.truncate(4);
             frame::append(&outcome, &mut reply)?;
         }
-        if let Err(too_large) = seal(&mut reply) {
+        if let Err(too_large) = frame::seal(&mut reply) {
             // Say why instead of dying: the parent reports it as this batch's failure.
             let why = Reply::Failed(format!("the results: {too_large:#}"));
             reply.truncate(4);
             reply.shrink_to(64 * 1024);
             frame::append(&why, &mut reply)?;
-            seal(&mut reply)?;
+            frame::seal(&mut reply)?;
         }
         match channel.write_all(&reply) {
             // The parent closed the socket (it stopped the pool, or broke it when a sibling died):
@@ -454,38 +409,4 @@ fn serve(WorkerEnd(mut channel): WorkerEnd) -> Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A reader that fails with `kind` at once.
-    struct Failing(std::io::ErrorKind);
-
-    impl Read for Failing {
-        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
-            Err(self.0.into())
-        }
-    }
-
-    #[test]
-    fn a_closed_or_reset_socket_ends_the_worker_quietly_and_other_errors_do_not() {
-        let mut buffer = Vec::new();
-        for gone in [
-            std::io::ErrorKind::UnexpectedEof,
-            std::io::ErrorKind::ConnectionReset,
-        ] {
-            assert!(matches!(
-                read_frame(&mut Failing(gone), &mut buffer),
-                Ok(None)
-            ));
-        }
-        assert!(read_frame(&mut &[][..], &mut buffer).unwrap().is_none());
-        let other = read_frame(
-            &mut Failing(std::io::ErrorKind::PermissionDenied),
-            &mut buffer,
-        );
-        assert!(other.is_err());
-    }
 }

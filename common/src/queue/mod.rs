@@ -55,7 +55,7 @@
 use std::fs::File;
 use std::io::{ErrorKind, Write};
 use std::marker::PhantomData;
-use std::os::fd::{AsFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -66,7 +66,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::frame::{self, FrameBuffer, Taken};
-use crate::handoff::{self, WaitSource};
+use crate::handoff::{self, Handed, Received, WaitSource};
 use crate::lock::ProcessLock;
 use crate::wait;
 
@@ -283,29 +283,26 @@ impl<T: Serialize + 'static> QueueWriter<T> {
 /// drained.
 impl<T> Serialize for QueueWriter<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let pipe = handoff::send_fd(self.pipe.as_fd(), "a queue writer")?;
-        let lock = handoff::send_fd(self.lock.file(), "a queue writer")?;
+        const WHAT: &str = "a queue writer";
         let [ring, space] = self.ring.files();
-        let ring = handoff::send_fd(ring, "a queue writer")?;
-        let space = handoff::send_fd(space, "a queue writer")?;
+        let fds = [self.pipe.as_fd(), self.lock.file(), ring, space].map(|fd| Handed(fd, WHAT));
         if let Some(reader) = self.reader.upgrade() {
             if reader.owner == std::process::id() {
                 handoff::keep_serving(reader);
             }
         }
-        (pipe, lock, ring, space).serialize(serializer)
+        fds.serialize(serializer)
     }
 }
 
 impl<'de, T> Deserialize<'de> for QueueWriter<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let (pipe, lock, ring, space) = <(RawFd, RawFd, RawFd, RawFd)>::deserialize(deserializer)?;
+        let [pipe, lock, ring, space] = <[Received; 4]>::deserialize(deserializer)?.map(|r| r.0);
         let error = |e: crate::Error| crate::handoff::decode_error::<D::Error>(&e);
-        let take = |fd| handoff::take_inherited(fd).map_err(error);
         Ok(Self {
-            pipe: take(pipe)?.into(),
-            lock: Arc::new(ProcessLock::from_file(take(lock)?).map_err(error)?),
-            ring: Arc::new(Ring::from_files(take(ring)?, take(space)?)),
+            pipe: pipe.into(),
+            lock: Arc::new(ProcessLock::from_file(lock).map_err(error)?),
+            ring: Arc::new(Ring::from_files(ring, space)),
             reader: Weak::new(),
             _values: PhantomData,
         })
