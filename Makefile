@@ -44,7 +44,7 @@ exercises: ## Every exercise: its solution passes its tests and its committed st
 stress: ## Every documented run 200 times (release, start methods in turn, half the rounds pinned to one CPU, two busy loops) and signal interruptions: must report zero problems.
 	bash tests/stress.sh 200 release
 
-loom: ## Model-check a future's hand-off (submit, run, result; cancel; as_completed) with loom.
+loom: ## Model-check a future's hand-off and the queue ring's handshake (common/src/queue/RING.md) with loom.
 	CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 $(CARGO) test -p common --release --lib loom_tests
 
 doc: ## Build common's docs, broken links denied (open target/doc/common/index.html).

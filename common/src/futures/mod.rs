@@ -434,7 +434,7 @@ mod loom_tests {
                     shared.finish(Ok(7));
                 }
             });
-            assert_eq!(future.result(), Ok(7));
+            assert_eq!(future.result().unwrap(), 7);
             worker.join().unwrap();
         });
     }

@@ -70,6 +70,7 @@ use crate::handoff::{self, Handed, Received, WaitSource};
 use crate::lock::ProcessLock;
 use crate::wait;
 
+mod handshake;
 mod ring;
 
 use ring::{Kind, RING_MIN, Ring};

@@ -17,6 +17,9 @@
 //! dies after reserving and before its marker only leaves a gap that the next marker's release
 //! covers. The reader releases space in the order the markers arrive, which is the order the
 //! space was reserved. A message larger than the whole ring takes the pipe.
+//!
+//! The argument for each of these, step by step, is `RING.md` beside this file; the handshake
+//! between a waiting writer and the reader is `handshake.rs`, whose loom model `make loom` checks.
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::ptr::NonNull;
@@ -27,6 +30,7 @@ use nix::sys::eventfd::{EfdFlags, EventFd};
 use nix::sys::memfd::{MFdFlags, memfd_create};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 
+use super::handshake;
 use crate::error::{Context, Error, Result};
 
 /// Messages of at least this many bytes take the ring (chosen by `make bench`'s size sweep: below
@@ -230,37 +234,60 @@ impl Ring {
         unsafe { std::ptr::copy_nonoverlapping(from, bytes.as_mut_ptr(), len) };
         // SAFETY: the `len` bytes of the vector's capacity were just initialized by the copy.
         unsafe { bytes.set_len(len) };
-        Self::counter(mapping, TAIL).store(end, Ordering::SeqCst);
-        if Self::counter(mapping, WAITING).load(Ordering::SeqCst) != 0 {
-            self.space
-                .write(1)
-                .context("waking a writer waiting for ring space")?;
-        }
+        let waker = Space {
+            space: &self.space,
+            pipe: None,
+        };
+        handshake::release(
+            Self::counter(mapping, TAIL),
+            Self::counter(mapping, WAITING),
+            end,
+            &waker,
+        )?;
         Ok((kind, position, bytes))
     }
 
     /// Waits until the reader has released the ring up to `needed`, or is gone.
     fn wait_for(&self, mapping: &Mapping, needed: u64, pipe: BorrowedFd<'_>) -> Result<()> {
-        let (tail, waiting) = (
+        let waker = Space {
+            space: &self.space,
+            pipe: Some(pipe),
+        };
+        handshake::wait_for(
             Self::counter(mapping, TAIL),
             Self::counter(mapping, WAITING),
-        );
-        loop {
-            // Say we wait before looking again, so a release after the look wakes us (both sides
-            // use SeqCst: one of them sees the other's store).
-            waiting.store(1, Ordering::SeqCst);
-            if tail.load(Ordering::SeqCst) >= needed {
-                waiting.store(0, Ordering::SeqCst);
-                return Ok(());
-            }
-            let ready = crate::wait::readable([self.space.as_fd(), pipe], None, "ring space")?
-                .unwrap_or_default();
-            waiting.store(0, Ordering::SeqCst);
-            if ready.get(1).copied().unwrap_or(false) {
-                return Err(Error::Closed("the queue's reader is gone".into()));
-            }
-            _ = self.space.read(); // EAGAIN: nothing to reset.
+            needed,
+            &waker,
+        )
+    }
+}
+
+/// The ring's wake-up ([`handshake::Wakeup`]): its eventfd, and for a writer the queue's pipe,
+/// which reports the reader's end (`POLLERR`) so that a wait ends with an error, not forever.
+struct Space<'a> {
+    space: &'a EventFd,
+    pipe: Option<BorrowedFd<'a>>,
+}
+
+impl handshake::Wakeup for Space<'_> {
+    fn wake(&self) -> Result<()> {
+        self.space
+            .write(1)
+            .context("waking a writer waiting for ring space")?;
+        Ok(())
+    }
+
+    fn sleep(&self) -> Result<()> {
+        let fds = std::iter::once(self.space.as_fd()).chain(self.pipe);
+        let ready = crate::wait::readable(fds, None, "ring space")?.unwrap_or_default();
+        if ready.get(1).copied().unwrap_or(false) {
+            return Err(Error::Closed("the queue's reader is gone".into()));
         }
+        Ok(())
+    }
+
+    fn reset(&self) {
+        _ = self.space.read(); // EAGAIN: nothing to reset.
     }
 }
 
