@@ -174,15 +174,8 @@ pub fn run(body: impl FnOnce() -> Result<(), crate::error::BoxError>) -> ExitCod
     match body() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            if let Some(crate::Error::ChildFailed {
-                exit: crate::process::Exit::Code(1),
-                ..
-            }) = err.downcast_ref::<crate::Error>()
-            {
-                // A child of this crate exits with code 1 only after printing its error as one
-                // line (`in_child`): a second line here would say the same thing again.
-                return ExitCode::FAILURE;
-            }
+            // One line, whatever number of children failed: a child of this crate tells its
+            // error to its parent (`process::report`), which prints it as the cause.
             eprintln!("error: {}", crate::error::chain(&*err));
             if err.is::<UsageError>() {
                 ExitCode::from(2)
@@ -210,7 +203,8 @@ pub fn end_quietly_when_stdout_fails() {
                 _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
                 _ = raise(Signal::SIGPIPE); // Ends the process here, as for `cat`.
             }
-            eprintln!("error: writing to stdout: {why}");
+            // In a child of this crate, the parent reports it as the child's cause: one line.
+            crate::process::report::tell(&format!("writing to stdout: {why}"));
             std::process::exit(1);
         }));
     });

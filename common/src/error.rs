@@ -8,7 +8,7 @@
 //! | `concurrent.futures.CancelledError` | [`Error::Cancelled`] |
 //! | `EOFError`, `BrokenPipeError` | [`Error::Closed`] |
 //! | the exception a task raised, re-raised by `get()`/`result()` | [`Error::Raised`] |
-//! | a non-zero `Process.exitcode` | [`Error::ChildFailed`] |
+//! | a non-zero `Process.exitcode` | [`Error::ChildFailed`] (with the error the child ended with) |
 //! | `ValueError` (a message too large for a pipe) | [`Error::TooLarge`] |
 //! | `pickle.UnpicklingError`, a broken protocol | [`Error::Protocol`] |
 //! | `ValueError`, `RuntimeError` (a request refused) | [`Error::Refused`] |
@@ -86,12 +86,15 @@ pub enum Error {
     #[error("{0}")]
     Raised(Box<Raised>),
     /// A child process ended other than with exit code 0 (a non-zero `Process.exitcode`).
-    #[error("child process {pid} {exit}")]
+    #[error("child process {pid} {exit}{}", cause.as_ref().map(|c| format!(": {c}")).unwrap_or_default())]
     ChildFailed {
         /// Its process id.
         pid: i32,
         /// How it ended.
         exit: Exit,
+        /// The error it ended with, as it said it: a child of this crate tells its parent
+        /// instead of printing it (Python's child prints its traceback itself).
+        cause: Option<String>,
     },
     /// A message larger than one frame may carry ([`frame::MAX_FRAME`](crate::frame::MAX_FRAME)).
     #[error("{len} bytes are over the {limit}-byte limit of one message")]
@@ -104,10 +107,16 @@ pub enum Error {
     /// Bytes that do not decode, or a peer that broke the protocol.
     #[error("{0}")]
     Protocol(String),
-    /// A request refused as it stands (Python's `ValueError` or `RuntimeError`): a `fork` while
-    /// other threads run, a target the program does not know, a pool of no workers.
-    #[error("{0}")]
-    Refused(String),
+    /// A request refused as it stands (Python's `ValueError` or `RuntimeError`): what a caller
+    /// can act on ([`Refusal`]: a `fork` while other threads run, a target the program does not
+    /// know, items a worker could not run, an argument out of range), and the whole sentence.
+    #[error("{why}")]
+    Refused {
+        /// Why, as a caller can match it.
+        kind: Refusal,
+        /// The whole story, for a reader.
+        why: String,
+    },
     /// A call to the operating system failed (Python's `OSError`): what was being done, and why.
     /// (The message says both, so `io` is not also given as the error's `source()`: a printed
     /// chain would say it twice.)
@@ -118,6 +127,40 @@ pub enum Error {
         /// The operating system's error (`io.raw_os_error()` is the `errno`).
         io: Arc<io::Error>,
     },
+}
+
+/// Why a request was refused, as a caller can act on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// `fork` while this process runs other threads: fork earlier, or use the spawn or forkserver
+    /// start method.
+    ForkWithThreads {
+        /// The threads this process had.
+        threads: u64,
+    },
+    /// No target of this name in the table `main` gave `roles::run_if_child`.
+    UnknownTarget {
+        /// The name asked for.
+        name: String,
+    },
+    /// A target of this name, with other argument or result types.
+    MistypedTarget {
+        /// The name asked for.
+        name: String,
+    },
+    /// A worker could not run these items: they did not decode, or their results were too large
+    /// to send. The pool is not broken; counted from the start of the call.
+    NotRun {
+        /// The items.
+        items: Range<usize>,
+    },
+    /// The fork server could not start the child (its `fork` or a pipe failed; the target was
+    /// checked in this process first): the message says why.
+    NotStarted,
+    /// An argument out of range: a pool of no workers, a size no memory holds, a name with a
+    /// newline, more descriptors than one message carries.
+    Invalid,
 }
 
 /// Why a pool is broken: the facts a caller needs, and the sentence that says them.
@@ -225,6 +268,22 @@ impl Error {
         }
     }
 
+    /// An [`Error::Refused`] of `kind`, which `why` tells.
+    pub fn refused(kind: Refusal, why: impl Into<String>) -> Error {
+        Error::Refused {
+            kind,
+            why: why.into(),
+        }
+    }
+
+    /// Why the request was refused, if it was ([`Error::Refused`]).
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            Error::Refused { kind, .. } => Some(kind),
+            _ => None,
+        }
+    }
+
     /// An [`Error::Os`] from `source` while doing `op`.
     pub fn os(op: impl Into<String>, source: impl Into<io::Error>) -> Error {
         Error::Os {
@@ -252,7 +311,10 @@ impl Error {
                 io,
             },
             Error::Protocol(why) => Error::Protocol(format!("{what}: {why}")),
-            Error::Refused(why) => Error::Refused(format!("{what}: {why}")),
+            Error::Refused { kind, why } => Error::Refused {
+                kind,
+                why: format!("{what}: {why}"),
+            },
             Error::Closed(why) => Error::Closed(format!("{what}: {why}")),
             other => other,
         }

@@ -206,9 +206,10 @@ const MAX_FDS: usize = 250;
 /// Sends `bytes` as one length-prefixed frame, with `fds` attached to its first byte.
 pub(crate) fn send_frame_with_fds(socket: &UnixStream, bytes: &[u8], fds: &[RawFd]) -> Result<()> {
     if fds.len() > MAX_FDS {
-        return Err(Error::Refused(format!(
-            "more than {MAX_FDS} descriptors for one child"
-        )));
+        return Err(Error::refused(
+            crate::error::Refusal::Invalid,
+            format!("more than {MAX_FDS} descriptors for one child"),
+        ));
     };
     let header = frame::header(bytes.len())?;
     let rights = [ControlMessage::ScmRights(fds)];

@@ -48,7 +48,6 @@ static BUILTINS: [&dyn Entry; 1] = [&crate::pool::WORKER];
 /// spawn and forkserver.
 pub fn run_if_child(targets: &'static [&'static dyn Entry]) {
     target::set_table(targets, &BUILTINS);
-    crate::cli::end_quietly_when_stdout_fails();
     let mut args = std::env::args_os().skip(1);
     let role = args.next();
     let mut socket = || -> Result<UnixStream> {
@@ -65,7 +64,16 @@ pub fn run_if_child(targets: &'static [&'static dyn Entry]) {
         // arguments; nothing in this fresh process has used it, and we take it once.
         Ok(UnixStream::from(unsafe { OwnedFd::from_raw_fd(number) }))
     };
-    match role.as_deref().and_then(OsStr::to_str) {
+    let role = role.as_deref().and_then(OsStr::to_str);
+    if matches!(
+        role,
+        Some(spawn::SPAWNED | forkserver::FORKSERVER | crate::tracker::TRACKER_ROLE)
+    ) {
+        // A process of this crate's own: a stdout that fails ends it with one line to its parent
+        // (as `cli::run` does in a program). The program's own process is left as it is.
+        crate::cli::end_quietly_when_stdout_fails();
+    }
+    match role {
         Some(spawn::SPAWNED) => in_child(move || Ok(spawn::run_spawned(socket()?)?)),
         Some(forkserver::FORKSERVER) => in_child(move || Ok(forkserver::serve(socket()?)?)),
         Some(crate::tracker::TRACKER_ROLE) => {

@@ -339,9 +339,10 @@ impl Drop for Memory {
 
 fn byte_size<T: Shareable>(len: usize) -> Result<NonZeroUsize> {
     let bytes = len.checked_mul(size_of::<T::Cell>()).ok_or_else(|| {
-        Error::Refused(format!(
-            "a shared array of {len} elements does not fit in memory"
-        ))
+        Error::refused(
+            crate::error::Refusal::Invalid,
+            format!("a shared array of {len} elements does not fit in memory"),
+        )
     })?;
     Ok(NonZeroUsize::new(bytes).unwrap_or(NonZeroUsize::MIN)) // mmap refuses zero bytes.
 }
@@ -353,8 +354,12 @@ fn collect<T: Shareable>(values: impl IntoIterator<Item = T>) -> Result<Vec<T>> 
     let least = values.size_hint().0;
     byte_size::<T>(least)?;
     let mut out = Vec::new();
-    out.try_reserve_exact(least)
-        .map_err(|e| Error::Refused(format!("a shared array of {least} elements: {e}")))?;
+    out.try_reserve_exact(least).map_err(|e| {
+        Error::refused(
+            crate::error::Refusal::Invalid,
+            format!("a shared array of {least} elements: {e}"),
+        )
+    })?;
     out.extend(values);
     Ok(out)
 }

@@ -34,7 +34,7 @@ use std::sync::OnceLock;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Raised};
+use crate::error::{Error, Raised, Refusal};
 use crate::frame::BatchReader;
 
 /// A function another process can run, known by name (see the module docs).
@@ -272,12 +272,12 @@ pub(crate) fn lookup(name: &str, signature: &str) -> crate::Result<&'static dyn 
     // Searched in place: a lookup runs for every job, and allocates only to report a failure.
     let builtins = BUILTINS.get().copied().unwrap_or_default().iter().copied();
     let table = builtins.chain(TABLE.get().copied().unwrap_or_default().iter().copied());
-    find(table, name, signature).map_err(|e| {
-        if TABLE.get().is_none() {
-            crate::Error::Refused(format!("{e}; call roles::run_if_child(&[…]) first in main"))
-        } else {
-            crate::Error::Refused(e)
-        }
+    find(table, name, signature).map_err(|e| match e {
+        Error::Refused { kind, why } if TABLE.get().is_none() => Error::Refused {
+            kind,
+            why: format!("{why}; call roles::run_if_child(&[…]) first in main"),
+        },
+        other => other,
     })
 }
 
@@ -286,11 +286,11 @@ pub(crate) fn find<'t>(
     table: impl Iterator<Item = &'t dyn Entry> + Clone,
     name: &str,
     signature: &str,
-) -> Result<&'t dyn Entry, String> {
+) -> Result<&'t dyn Entry, Error> {
     let entry = table.clone().find(|e| e.name() == name).ok_or_else(|| {
         let known: Vec<&str> = table.clone().map(|e| e.name()).take(4).collect();
         let more = table.count().saturating_sub(known.len());
-        format!(
+        let why = format!(
             "this program has no target named {name}: add it to the list main gives \
                  roles::run_if_child (now {}{})",
             known.join(", "),
@@ -299,13 +299,17 @@ pub(crate) fn find<'t>(
             } else {
                 String::new()
             }
-        )
+        );
+        let name = name.to_owned();
+        Error::refused(Refusal::UnknownTarget { name }, why)
     })?;
     if entry.signature() != signature {
-        return Err(format!(
+        let why = format!(
             "target {name} is {} here, but the caller sent it as {signature}",
             entry.signature()
-        ));
+        );
+        let name = name.to_owned();
+        return Err(Error::refused(Refusal::MistypedTarget { name }, why));
     }
     Ok(entry)
 }
@@ -334,12 +338,20 @@ mod tests {
         let table = || table.iter().copied();
         assert!(find(table(), DOUBLE.name(), DOUBLE.signature()).is_ok());
         let err = find(table(), "nope", "x").err().unwrap();
-        assert!(err.contains("no target named nope"), "{err}");
-        assert!(err.contains("(now common::target::tests::double, common::target::tests::halve)"));
+        let name = "nope".to_owned();
+        assert_eq!(err.refusal(), Some(&Refusal::UnknownTarget { name }));
+        let said = err.to_string();
+        assert!(said.contains("no target named nope"), "{said}");
+        assert!(said.contains("(now common::target::tests::double, common::target::tests::halve)"));
         let err = find(table(), DOUBLE.name(), HALVE.signature())
             .err()
             .unwrap();
-        assert!(err.contains("but the caller sent it as"), "{err}");
+        let name = DOUBLE.name().to_owned();
+        assert_eq!(err.refusal(), Some(&Refusal::MistypedTarget { name }));
+        assert!(
+            err.to_string().contains("but the caller sent it as"),
+            "{err}"
+        );
     }
 
     #[test]

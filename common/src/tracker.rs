@@ -114,7 +114,10 @@ pub(crate) fn unregister(name: &str) -> Result<()> {
 /// still alive, which Python's is not: so a killed tracker loses nothing.
 fn send(sign: char, name: &str) -> Result<()> {
     if name.contains('\n') {
-        return Err(Error::Refused("a segment name with a newline".into()));
+        return Err(Error::refused(
+            crate::error::Refusal::Invalid,
+            "a segment name with a newline",
+        ));
     }
     let mut state = state();
     if sign == '+' {

@@ -82,8 +82,8 @@ fn a_full_stdout_is_a_one_line_error() {
             "{program}: {out:?}"
         );
     }
-    // A child that writes the output: its one line, not a second from the parent, under every
-    // start method.
+    // A child that writes the output: one line, the parent's, with the child's error as its
+    // cause (the child tells its parent instead of printing), under every start method.
     for method in tests::START_METHODS {
         let full = std::fs::File::options()
             .write(true)
@@ -95,7 +95,8 @@ fn a_full_stdout_is_a_one_line_error() {
         );
         let line = out.failure(1);
         assert!(
-            line.starts_with("error: writing to stdout: No space left on device"),
+            line.starts_with("error: child process ")
+                && line.contains(" exited with code 1: writing to stdout: No space left on device"),
             "{method}: {out:?}"
         );
         assert_eq!(out.stderr.lines().count(), 1, "{method}: {out:?}");

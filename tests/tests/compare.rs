@@ -546,14 +546,22 @@ fn a_bad_recording_is_one_line_and_exit_2() {
 /// Out of descriptors while the idle processes start (`ulimit -n 20`): an error naming the cause,
 /// never a hang. (It used to hang: the parent kept its own writer of the queue its children
 /// report on, so a child that died before reporting left it waiting for ever.)
+/// At every limit, one line: the children that fail tell their parent, which reports the first.
 #[test]
 fn out_of_descriptors_is_an_error_not_a_hang() {
     let binary = example("threads-vs-processes").get_program().to_owned();
-    let mut cmd = std::process::Command::new("bash");
-    cmd.arg("-c")
-        .arg("ulimit -n 20; exec \"$0\" --quick")
-        .arg(binary);
-    let out = run(&mut cmd);
-    assert!(out.failure(1).contains("Too many open files"), "{out:?}");
-    assert!(out.stdout.is_empty(), "{out:?}");
+    for limit in [8, 12, 20] {
+        let mut cmd = std::process::Command::new("bash");
+        cmd.arg("-c")
+            .arg("ulimit -n \"$1\"; exec \"$0\" --quick")
+            .arg(&binary)
+            .arg(limit.to_string());
+        let out = run(&mut cmd);
+        assert!(
+            out.failure(1).contains("Too many open files"),
+            "{limit}: {out:?}"
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{limit}: {out:?}");
+        assert!(out.stdout.is_empty(), "{out:?}");
+    }
 }

@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 
 use super::job_queue::{Job, JobQueue};
 use super::{Control, Future};
-use crate::error::BrokenPool;
+use crate::error::{BrokenPool, Refusal};
 use crate::pool::{self, Task, Worker};
 use crate::process::{Pidfd, StartMethod};
 use crate::target::{Outcome, Reply, Target};
@@ -96,8 +96,9 @@ impl ProcessPoolExecutor {
     /// before any other threads, or use [`StartMethod::Forkserver`] or [`StartMethod::Spawn`].
     pub fn new(max_workers: usize, method: StartMethod) -> Result<Self> {
         if max_workers == 0 {
-            return Err(Error::Refused(
-                "an executor needs at least one worker".into(),
+            return Err(Error::refused(
+                Refusal::Invalid,
+                "an executor needs at least one worker",
             ));
         };
         let workers = Worker::start(max_workers, method, &[])?;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam::channel::{Receiver, RecvTimeoutError};
 
-use crate::error::{Error, Raised, Result};
+use crate::error::{Error, Raised, Refusal, Result};
 
 use super::job_queue::{Job, JobQueue};
 use super::{Control, Future};
@@ -44,8 +44,9 @@ impl ThreadPoolExecutor {
     /// Starts `max_workers` threads.
     pub fn new(max_workers: usize) -> Result<Self> {
         if max_workers == 0 {
-            return Err(Error::Refused(
-                "an executor needs at least one worker".into(),
+            return Err(Error::refused(
+                Refusal::Invalid,
+                "an executor needs at least one worker",
             ));
         };
         let bodies = (0..max_workers).map(|_| {

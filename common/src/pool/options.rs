@@ -2,7 +2,7 @@
 
 use std::fmt::Debug;
 
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Refusal, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -58,13 +58,15 @@ impl PoolBuilder {
     /// Starts the workers and runs the initializer in each.
     pub fn start(self) -> Result<ProcessPool> {
         if self.workers == 0 {
-            return Err(Error::Refused(
-                "a process pool needs at least one worker".into(),
+            return Err(Error::refused(
+                Refusal::Invalid,
+                "a process pool needs at least one worker",
             ));
         };
         if self.max_tasks == Some(0) {
-            return Err(Error::Refused(
-                "max_tasks_per_child must be at least 1".into(),
+            return Err(Error::refused(
+                Refusal::Invalid,
+                "max_tasks_per_child must be at least 1",
             ));
         };
         let init = self.init.transpose().context("the initializer")?;

@@ -121,10 +121,12 @@ fn results_into<V: DeserializeOwned + 'static>(
             raised.item = raised.item.map(|index| range.start + index);
             Err(Error::Raised(Box::new(raised)))
         }
-        Reply::Failed(why) => Err(Error::Refused(format!(
-            "worker failed on {}: {why}",
-            show(range)
-        ))),
+        Reply::Failed(why) => Err(Error::refused(
+            crate::error::Refusal::NotRun {
+                items: range.clone(),
+            },
+            format!("worker failed on {}: {why}", show(range)),
+        )),
     }
 }
 
@@ -290,12 +292,20 @@ impl Worker {
         // A worker that closed its socket by dying is a zombie within microseconds; one still
         // alive after that had its socket shut down by the pool (a sibling died) and is killed.
         match self.process.wait_or_kill(DEATH_GRACE) {
-            Ok(exit) => Error::BrokenPool(Box::new(crate::error::BrokenPool {
-                pid: Some(pid.as_raw()),
-                exit: Some(exit),
-                items: self.busy.clone(),
-                why: format!("worker process {pid} {exit}{doing}"),
-            })),
+            Ok(exit) => {
+                // What the worker said it failed with, if it failed by an error of its own.
+                let said = self
+                    .process
+                    .take_report()
+                    .map(|cause| format!(": {cause}"))
+                    .unwrap_or_default();
+                Error::BrokenPool(Box::new(crate::error::BrokenPool {
+                    pid: Some(pid.as_raw()),
+                    exit: Some(exit),
+                    items: self.busy.clone(),
+                    why: format!("worker process {pid} {exit}{doing}{said}"),
+                }))
+            }
             Err(e) => e.context(format!("worker process {pid} stopped answering{doing}")),
         }
     }

@@ -19,6 +19,7 @@ use nix::unistd::Pid;
 
 use super::exit::Exit;
 use super::pidfd::Pidfd;
+use super::report::Report;
 use crate::error::{Error, Result};
 use crate::handoff::WaitSource;
 use crate::wait;
@@ -33,6 +34,8 @@ pub struct Child {
     serving: Vec<Arc<dyn WaitSource>>,
     /// For a child of the fork server, which reaps it: where the server writes how it ended.
     reported: Option<std::fs::File>,
+    /// Where the child's last word (the error it ended with) arrives.
+    report: Option<Report>,
 }
 
 impl Child {
@@ -43,6 +46,7 @@ impl Child {
             exit: None,
             serving: Vec::new(),
             reported: None,
+            report: None,
         })
     }
 
@@ -54,6 +58,7 @@ impl Child {
             exit: None,
             serving: Vec::new(),
             reported: Some(reported.into()),
+            report: None,
         }
     }
 
@@ -63,6 +68,18 @@ impl Child {
             Some(report) => report.as_fd(),
             None => self.pidfd.as_fd(),
         }
+    }
+
+    /// The same child, whose error arrives on `report` (see `report`).
+    pub(crate) fn reporting(mut self, report: Report) -> Self {
+        self.report = Some(report);
+        self
+    }
+
+    /// What the child said it failed with, once it has ended (its error's message); `None` if it
+    /// said nothing, or it was said already.
+    pub(crate) fn take_report(&mut self) -> Option<String> {
+        self.report.as_mut()?.take()
     }
 
     /// The child's process id.
@@ -77,6 +94,7 @@ impl Child {
             exit => Err(Error::ChildFailed {
                 pid: self.pid().as_raw(),
                 exit,
+                cause: self.take_report(),
             }),
         }
     }

@@ -13,13 +13,13 @@ use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-use crate::error::{BoxError, Context, Error, Result};
+use crate::error::{BoxError, Context, Error, Refusal, Result};
 use nix::sys::signal::Signal;
 use nix::unistd::ForkResult;
 
 use super::after_fork;
 use super::child::Child;
-use super::pidfd;
+use super::{pidfd, report};
 use crate::{handoff, wait};
 
 /// Runs `body` in a forked child process and returns the child's handle.
@@ -46,11 +46,17 @@ pub(crate) fn fork_keeping(
     std::io::stdout()
         .flush()
         .context("flushing stdout before fork")?;
+    let (report, theirs) = report::channel()?;
     // SAFETY: fork(2) is unsound only if another thread could hold a lock the child then needs;
     // `ensure_single_threaded` has just checked that this process has no other thread.
     match unsafe { nix::unistd::fork() }.context("fork failed")? {
-        ForkResult::Parent { child } => Child::adopt(child),
+        ForkResult::Parent { child } => {
+            drop(theirs);
+            Ok(Child::adopt(child)?.reporting(report))
+        }
         ForkResult::Child => in_child(|| {
+            drop(report);
+            report::report_to(theirs);
             if !handed.is_empty() {
                 // (Skipped when empty: every page a forked child writes is a copy to make.)
                 handoff::inherit_forked(handed)?;
@@ -78,7 +84,9 @@ pub(crate) fn in_child(body: impl FnOnce() -> Result<(), BoxError>) -> ! {
     let code = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => 0,
         Ok(Err(err)) => {
-            eprintln!("error: {}", crate::error::chain(&*err));
+            // To the parent, which reports it as the cause of this child's failure; on stderr
+            // only when no parent listens (a server's own error, say).
+            report::tell(&crate::error::chain(&*err));
             1
         }
         Err(_) => 101,
@@ -127,11 +135,14 @@ pub fn ensure_single_threaded() -> Result<()> {
     if count <= 1 {
         return Ok(());
     }
-    Err(Error::Refused(format!(
-        "cannot fork: this process has {count} threads, and fork copies only the calling one, so \
-         a lock held by another would stay locked in the child; fork before starting threads or \
-         use the spawn or forkserver start method"
-    )))
+    Err(Error::refused(
+        Refusal::ForkWithThreads { threads: count },
+        format!(
+            "cannot fork: this process has {count} threads, and fork copies only the calling \
+             one, so a lock held by another would stay locked in the child; fork before starting \
+             threads or use the spawn or forkserver start method"
+        ),
+    ))
 }
 
 #[cfg(test)]

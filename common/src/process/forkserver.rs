@@ -89,6 +89,7 @@ fn server() -> MutexGuard<'static, Option<Server>> {
 /// Asks the fork server (started now if need be) to run `launch`; returns the new child.
 pub(crate) fn launch(launch: &Launch) -> Result<Child> {
     let bytes = postcard::to_allocvec(launch).context("encoding the launch request")?;
+    let (report, theirs) = super::report::channel()?;
     let mut guard = server();
     if guard.is_none() {
         let (process, socket) =
@@ -99,7 +100,7 @@ pub(crate) fn launch(launch: &Launch) -> Result<Child> {
     let Some(server) = guard.as_mut() else {
         unreachable!("started above")
     };
-    let answer = handoff::send_frame_with_fds(&server.socket, &bytes, launch.fds())
+    let answer = handoff::send_frame_with_fds(&server.socket, &bytes, &launch.fds_with(&theirs))
         .and_then(|()| handoff::recv_frame_with_fds(&server.socket));
     let (reply, fds) = match answer {
         Ok(Some(answer)) => answer,
@@ -122,12 +123,13 @@ pub(crate) fn launch(launch: &Launch) -> Result<Child> {
     let reply: Result<i32, String> =
         postcard::from_bytes(&reply).context("decoding the fork server's reply")?;
     let pid = reply.map_err(|why| {
-        Error::Refused(format!("the fork server could not start the child: {why}"))
+        let why = format!("the fork server could not start the child: {why}");
+        Error::refused(crate::error::Refusal::NotStarted, why)
     })?;
     let [pidfd, reported]: [OwnedFd; 2] = fds
         .try_into()
         .map_err(|_| Error::Protocol("the fork server sent no pidfd and report pipe".into()))?;
-    Ok(Child::served(Pidfd::received(pid, pidfd), reported))
+    Ok(Child::served(Pidfd::received(pid, pidfd), reported).reporting(report))
 }
 
 /// Stops this process's fork server, if it runs, and reaps it. The server exits once the

@@ -59,6 +59,7 @@ pub(crate) mod exit;
 mod fork;
 pub mod forkserver;
 pub(crate) mod pidfd;
+pub(crate) mod report;
 pub(crate) mod spawn;
 
 pub use child::Child;

@@ -31,6 +31,9 @@ pub(crate) struct Launch {
     fds: Vec<RawFd>,
     /// Whether the child dies with the program that asked for it.
     death: Death,
+    /// Whether one more descriptor follows `fds`: where the child reports the error it ends with
+    /// (`process::report`).
+    reports: bool,
 }
 
 impl Launch {
@@ -42,6 +45,7 @@ impl Launch {
             arg,
             fds,
             death,
+            reports: true,
         }
     }
 
@@ -57,12 +61,21 @@ impl Launch {
         &self.signature
     }
 
-    pub(crate) fn fds(&self) -> &[RawFd] {
-        &self.fds
+    /// The descriptors to send with the request: the argument's, then the report channel's.
+    pub(crate) fn fds_with(&self, report: &OwnedFd) -> Vec<RawFd> {
+        let mut fds = self.fds.clone();
+        fds.push(report.as_raw_fd());
+        fds
     }
 
     /// Looks the target up and runs it on the argument, with the descriptors `received`.
-    pub(crate) fn run(self, received: Vec<OwnedFd>) -> Result<()> {
+    pub(crate) fn run(self, mut received: Vec<OwnedFd>) -> Result<()> {
+        if self.reports {
+            let report = received
+                .pop()
+                .ok_or_else(|| Error::Protocol("the parent sent no report channel".into()))?;
+            super::report::report_to(report);
+        }
         handoff::inherit(&self.fds, received)?;
         let entry = target::lookup(&self.target, &self.signature)?;
         run_entry(entry, &self.arg)
@@ -147,9 +160,10 @@ pub(crate) fn spawn_role_with(
 
 /// Spawns a child and sends it `launch`, with its descriptors.
 pub(crate) fn spawn(launch: &Launch) -> Result<Child> {
+    let (report, theirs) = super::report::channel()?;
     let (child, socket) = spawn_role_with(SPAWNED, launch.death, |_| {})?;
     let bytes = postcard::to_allocvec(launch).context("encoding the launch request")?;
     // If the child died before reading, this fails and dropping `child` reaps it.
-    handoff::send_frame_with_fds(&socket, &bytes, &launch.fds)?;
-    Ok(child)
+    handoff::send_frame_with_fds(&socket, &bytes, &launch.fds_with(&theirs))?;
+    Ok(child.reporting(report))
 }

@@ -324,14 +324,14 @@ fn memory_per_idle_worker(plan: &Plan, r: &mut Record) -> Result<()> {
     let mut children = Vec::with_capacity(n);
     for i in 0..n {
         let (ready, readies) = IpcQueue::<u32>::new()?;
-        children.push(process::start(
-            StartMethod::Fork,
-            &IDLE,
-            (std::process::id(), ready),
-        )?);
-        readies
-            .get()
-            .with_context(|| format!("idle process {i} ended before it was ready"))?;
+        let child = process::start(StartMethod::Fork, &IDLE, (std::process::id(), ready))?;
+        if let Err(closed) = readies.get() {
+            // It ended first: its own error (out of descriptors, say) is the one to tell.
+            child.join()?;
+            return Err(closed)
+                .with_context(|| format!("idle process {i} ended before it was ready"));
+        }
+        children.push(child);
     }
     let mut private = 0;
     for child in &children {

@@ -1,7 +1,8 @@
 //! Notes § *Inter-Process Communication (IPC)*, *Using Queue*.
 //!
 //! A child puts a message on an `IpcQueue` (in `common::queue`: a pipe carrying postcard frames);
-//! the parent gets it, then joins the child. Unlike Python's `Queue`, the writing end is a separate
+//! the parent gets it, then joins the child (before using the message: a child that failed, and
+//! so wrote nothing, is then the error the program reports, not the empty queue it left). Unlike Python's `Queue`, the writing end is a separate
 //! value: handed to the child, it is closed in the parent, so if the child died without writing,
 //! `get` would fail instead of waiting forever. Any `--start-method`; `fork` is the default.
 //!
@@ -37,7 +38,10 @@ fn main() -> std::process::ExitCode {
     cli::run(|| {
         let (q_writer, q) = IpcQueue::new()?;
         let p = process::start(args.start_method, &WORKER, q_writer)?;
-        println!("{}", q.get()?);
-        Ok(p.join()?)
+        let message = q.get();
+        // Joined before the message is used: if the child failed, its error is the one to tell.
+        p.join()?;
+        println!("{}", message?);
+        Ok(())
     })
 }

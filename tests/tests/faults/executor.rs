@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use common::error::Refusal;
 use common::futures::{ProcessPoolExecutor, ThreadPoolExecutor};
 use common::pool::ProcessPool;
 use common::process::{Exit, StartMethod};
@@ -189,7 +190,11 @@ fn a_threaded_parent(method: StartMethod) -> Outcome {
     let executor = ProcessPoolExecutor::new(2, method);
     if method == StartMethod::Fork {
         for err in [pool.unwrap_err(), executor.unwrap_err()] {
-            assert!(matches!(err, common::Error::Refused(_)), "{err:?}");
+            assert_eq!(
+                err.refusal(),
+                Some(&Refusal::ForkWithThreads { threads: 3 }),
+                "{err:?}"
+            );
             assert!(
                 err.to_string()
                     .starts_with("starting worker 0: cannot fork: this process has 3 threads"),

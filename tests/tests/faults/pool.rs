@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use common::Error;
+use common::error::Refusal;
 use common::pool::ProcessPool;
 use common::process::{self, Exit, StartMethod};
 use common::target::Target;
@@ -143,7 +144,12 @@ fn a_stopped_worker(method: StartMethod) -> Outcome {
 fn a_result_too_large(method: StartMethod) -> Outcome {
     let mut pool = ProcessPool::new(1, method)?;
     let err = pool.map(&HUGE_ON_3, 0..5).unwrap_err();
-    assert!(matches!(err, Error::Refused(_)), "{err:?}");
+    // Not run, and said so: the pool is not broken.
+    assert_eq!(
+        err.refusal(),
+        Some(&Refusal::NotRun { items: 2..4 }),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "worker failed on items 2 to 3: the results: 1073741833 bytes are over the \
@@ -156,7 +162,11 @@ fn a_result_too_large(method: StartMethod) -> Outcome {
 fn an_undecodable_item(method: StartMethod) -> Outcome {
     let mut pool = ProcessPool::new(1, method)?;
     let err = pool.map(&UNLUCKY, [Fussy(1), Fussy(13)]).unwrap_err();
-    assert!(matches!(err, Error::Refused(_)), "{err:?}");
+    assert_eq!(
+        err.refusal(),
+        Some(&Refusal::NotRun { items: 1..2 }),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "worker failed on item 1: decoding a batch: Serde Deserialization Error"
@@ -185,7 +195,12 @@ fn an_unknown_target(method: StartMethod) -> Outcome {
                    main gives roles::run_if_child (now common::pool::worker, ";
     let mut pool = ProcessPool::new(1, method)?;
     let err = pool.map(&UNLISTED, [1]).unwrap_err();
-    assert!(matches!(err, Error::Refused(_)), "{err:?}");
+    let name = "faults::targets::triple".to_owned();
+    assert_eq!(
+        err.refusal(),
+        Some(&Refusal::UnknownTarget { name }),
+        "{err:?}"
+    );
     assert!(err.to_string().starts_with(unknown), "{err}");
     let executor = common::futures::ProcessPoolExecutor::new(1, method)?;
     let err = executor.submit(&UNLISTED, 1).result().unwrap_err();
@@ -203,6 +218,12 @@ fn an_unknown_target(method: StartMethod) -> Outcome {
         }
     }
     let err = pool.map(&MISTYPED, [1]).unwrap_err();
+    let name = "faults::targets::double".to_owned();
+    assert_eq!(
+        err.refusal(),
+        Some(&Refusal::MistypedTarget { name }),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "target faults::targets::double is fn(i64) -> i64 here, but the caller sent it as \

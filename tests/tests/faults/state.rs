@@ -6,10 +6,15 @@ use common::process::{self, StartMethod};
 use common::queue::IpcQueue;
 use common::shared::SharedArray;
 
-use crate::harness::{Case, FORK, Outcome};
+use crate::harness::{ALL, Case, FORK, Outcome};
 use crate::targets::*;
 
 pub const CASES: &[Case] = &[
+    Case {
+        name: "state::a_failing_child_tells_its_parent_why_instead_of_printing_it",
+        methods: ALL,
+        run: a_failing_child_tells_why,
+    },
     Case {
         name: "state::every_fork_path_lets_go_of_tracker_fork_server_and_pipe_ends",
         methods: FORK,
@@ -21,6 +26,27 @@ pub const CASES: &[Case] = &[
         run: fork_server_of_its_own,
     },
 ];
+
+/// A child whose target fails ends with code 1, and its error reaches the parent as the join's
+/// cause: the program prints one line (the child itself prints nothing; Python's child would
+/// print its traceback).
+fn a_failing_child_tells_why(method: StartMethod) -> Outcome {
+    let err = process::start(method, &REFUSE_7, 7)?.join().unwrap_err();
+    let common::Error::ChildFailed { exit, cause, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*exit, common::process::Exit::Code(1));
+    assert_eq!(
+        cause.as_deref(),
+        Some("the task failed: seven is not allowed")
+    );
+    assert!(
+        err.to_string()
+            .ends_with(" exited with code 1: the task failed: seven is not allowed")
+    );
+    process::start(method, &REFUSE_7, 6)?.join()?;
+    Ok(())
+}
 
 /// A child of `fork()`, of `start(Fork)` and a forked pool worker, in a parent that holds a
 /// resource tracker, a fork server and a pipe: one after-fork list, one answer.

@@ -19,6 +19,7 @@ pub const EXIT_0_ON_3: Target<i64, i64> = target!(exit_0_on_3);
 pub const STOP_ON_3: Target<i64, i64> = target!(stop_on_3);
 pub const SAY_AND_STOP_ON_3: Target<(i64, String), i64> = target!(say_and_stop_on_3);
 pub const PID: Target<i64, u32> = target!(pid);
+pub const REFUSE_7: Target<i64, Result<i64, String>> = target!(refuse_7);
 pub const SLEEP_MS: Target<u64, u64> = target!(sleep_ms);
 pub const HUGE_ON_3: Target<i64, String> = target!(huge_on_3);
 pub const UNLUCKY: Target<Fussy, u8> = target!(unlucky);
@@ -57,6 +58,7 @@ pub static TABLE: &[&dyn Entry] = &[
     &STOP_ON_3,
     &SAY_AND_STOP_ON_3,
     &PID,
+    &REFUSE_7,
     &SLEEP_MS,
     &HUGE_ON_3,
     &UNLUCKY,
@@ -136,6 +138,15 @@ fn say_and_stop_on_3((x, fifo): (i64, String)) -> i64 {
         raise(Signal::SIGSTOP).expect("raising SIGSTOP");
     }
     x
+}
+
+/// Fails for 7.
+fn refuse_7(x: i64) -> Result<i64, String> {
+    if x == 7 {
+        Err("seven is not allowed".into())
+    } else {
+        Ok(x)
+    }
 }
 
 /// The pid of the worker that ran the item.
