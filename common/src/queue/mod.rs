@@ -26,9 +26,10 @@
 //! the bytes once. `get`: one `read` brings in up to 64 KiB of messages (or a whole
 //! large one) in a reused buffer; each message is then decoded in place, with no further system
 //! call and no move of the bytes behind it. A `Vec<u8>` message is copied, not decoded byte by byte
-//! (see [`frame`]). A message of 64 KiB or more takes the large-message path instead: copied once
-//! into a ring of shared memory, with a small marker through the pipe, and once out by `get`
-//! (`ring.rs` beside this file explains why every guarantee above still holds). `make bench`
+//! (see [`frame`]). A message of 16 KiB or more takes the large-message path instead: copied once
+//! into a ring of shared memory, with a small marker through the pipe, and once out by `get`,
+//! straight into the message it returns (`ring.rs` and `RING.md` beside this file explain why
+//! every guarantee above still holds). `make bench`
 //! measures both against a raw pipe carrying the same frames, from 8 B to 64 MiB.
 //!
 //! ```rust,standalone_crate
@@ -245,7 +246,7 @@ impl<T: Serialize + 'static> QueueWriter<T> {
             let kind = kind.piece(at, piece.len(), bytes.len());
             let marker = self
                 .ring
-                .write(kind, piece, at, self.pipe.as_fd())?
+                .write(kind, piece, (at, bytes.len()), self.pipe.as_fd())?
                 .expect("a piece always fits in the ring");
             self.write(&frame::marker_frame(&marker))?;
             at += piece.len();
@@ -365,37 +366,28 @@ impl Reader {
     }
 
     /// Copies out the piece a marker points at, which frees its space in the ring; returns the
-    /// message once its last piece is in. A first piece drops what a writer that died in the
-    /// middle of a message left (that message was never put).
+    /// message once its last piece is in. The message is allocated once, at its first piece, and
+    /// each piece copied once, straight into place. A first piece drops what a writer that died
+    /// in the middle of a message left (that message was never put).
     fn ring_message(&self, marker: &[u8], partial: &mut Vec<u8>) -> Result<Option<Drained>> {
-        let (kind, position, piece) = self.ring.read(marker)?;
-        if position == 0 {
-            partial.clear();
-        } else if position != partial.len() {
+        let piece = ring::Piece::of(marker)?;
+        if piece.position == 0 {
+            *partial = Vec::new();
+            partial.try_reserve_exact(piece.total).map_err(|e| {
+                Error::Protocol(format!("a ring message of {} bytes: {e}", piece.total))
+            })?;
+        } else if piece.position != partial.len() {
             return Err(Error::Protocol(format!(
-                "a piece of a ring message at {position}, after {} bytes",
+                "a piece of a ring message at {}, after {} bytes",
+                piece.position,
                 partial.len()
             )));
         }
-        let whole = |piece: Vec<u8>, partial: &mut Vec<u8>| {
-            if partial.is_empty() {
-                piece
-            } else {
-                partial.extend_from_slice(&piece);
-                std::mem::take(partial)
-            }
-        };
-        Ok(match kind {
-            Kind::BytesPart | Kind::EncodedPart => {
-                if partial.is_empty() {
-                    *partial = piece; // The first piece: kept as it is, no copy.
-                } else {
-                    partial.extend_from_slice(&piece);
-                }
-                None
-            }
-            Kind::Encoded => Some(Drained::Encoded(whole(piece, partial))),
-            Kind::Bytes => Some(Drained::Bytes(whole(piece, partial))),
+        self.ring.read(&piece, partial)?;
+        Ok(match piece.kind {
+            Kind::BytesPart | Kind::EncodedPart => None,
+            Kind::Encoded => Some(Drained::Encoded(std::mem::take(partial))),
+            Kind::Bytes => Some(Drained::Bytes(std::mem::take(partial))),
         })
     }
 

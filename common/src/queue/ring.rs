@@ -3,9 +3,11 @@
 //! A pipe copies every byte twice (into the kernel, out of it), 64 KiB at a time with a wake-up
 //! for each piece. A message of [`RING_MIN`] bytes or more is instead copied once into a ring of
 //! memory that every writer and the reader map (a `memfd`, handed to a child with the writer, so
-//! it has no name and nothing can leak), and only a 29-byte *marker* frame crosses the pipe: where
-//! the bytes are, how many, and where the ring is free again once they are read. The reader copies
-//! them out when `get` takes the marker. Pages are faulted in once, on first use, then reused.
+//! it has no name and nothing can leak), and only a 45-byte *marker* frame crosses the pipe: where
+//! the bytes are, how many, where the ring is free again once they are read, and how long the
+//! whole message is. The reader copies them out when `get` takes the marker, straight into the
+//! message's one allocation (a message larger than half the ring crosses in pieces, each copied
+//! once into place). Pages are faulted in once, on first use, then reused.
 //!
 //! **Why every guarantee stays.** The marker travels through the same pipe, under the same lock,
 //! as every other frame: order, no interleaving, a dead writer read as EOF, all as before. Writers
@@ -33,9 +35,11 @@ use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 use super::handshake;
 use crate::error::{Context, Error, Result};
 
-/// Messages of at least this many bytes take the ring (chosen by `make bench`'s size sweep: below
-/// it, one pipe write is cheaper than a copy into the ring plus a marker).
-pub(crate) const RING_MIN: usize = 64 * 1024;
+/// Messages of at least this many bytes take the ring. Chosen by `make bench`'s size sweep: at
+/// 16 KiB the pipe cost 5–7× ipc-channel (a 16 KiB write is four pipe pages, and writer and reader
+/// then contend for the pipe's lock), the ring about 1.2×; at 1 KiB one pipe write is cheaper
+/// than a copy into the ring plus a marker.
+pub(crate) const RING_MIN: usize = 16 * 1024;
 
 /// Room in the ring for messages in flight; larger messages always take the pipe. Small enough
 /// that a new queue faults in few pages, large enough for two 1 MiB messages at once.
@@ -48,8 +52,9 @@ const TAIL: usize = 64;
 const WAITING: usize = 128;
 
 /// What a marker frame's payload holds: the kind, the data's offset and length, the position up
-/// to which the ring is free once the data is read, and where in its message this piece goes.
-pub(crate) const MARKER_LEN: usize = 1 + 8 + 8 + 8 + 8;
+/// to which the ring is free once the data is read, where in its message this piece goes, and
+/// the whole message's length (so the reader allocates it once, and copies each piece once).
+pub(crate) const MARKER_LEN: usize = 1 + 8 + 8 + 8 + 8 + 8;
 
 /// The largest piece of a message the ring takes at once: a message larger than this crosses in
 /// pieces, one marker each, all under the writer's lock, so no other message comes between them.
@@ -77,6 +82,59 @@ impl Kind {
             (Kind::Encoded | Kind::EncodedPart, true) => Kind::EncodedPart,
             (Kind::Encoded | Kind::EncodedPart, false) => Kind::Encoded,
         }
+    }
+}
+
+/// What a marker says: where a piece of a message lies in the ring, and where it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Piece {
+    pub(crate) kind: Kind,
+    offset: usize,
+    len: usize,
+    /// Released up to here once read.
+    end: u64,
+    /// Where in its message this piece goes.
+    pub(crate) position: usize,
+    /// The whole message's length.
+    pub(crate) total: usize,
+}
+
+impl Piece {
+    /// Reads a marker's payload, refusing one no writer could have sent.
+    pub(crate) fn of(marker: &[u8]) -> Result<Piece> {
+        let corrupt = || Error::Protocol(format!("a corrupt ring marker: {marker:?}"));
+        if marker.len() != MARKER_LEN {
+            return Err(corrupt());
+        }
+        let field = |at: usize| u64::from_le_bytes(marker[at..at + 8].try_into().expect("8 bytes"));
+        let kind = match marker[0] {
+            1 => Kind::Bytes,
+            2 => Kind::Encoded,
+            3 => Kind::BytesPart,
+            4 => Kind::EncodedPart,
+            _ => return Err(corrupt()),
+        };
+        let size = |at| usize::try_from(field(at)).map_err(|_| corrupt());
+        let piece = Piece {
+            kind,
+            offset: size(1)?,
+            len: size(9)?,
+            end: field(17),
+            position: size(25)?,
+            total: size(33)?,
+        };
+        let inside = piece
+            .offset
+            .checked_add(piece.len)
+            .is_some_and(|last| last <= CAPACITY);
+        let within = piece
+            .position
+            .checked_add(piece.len)
+            .is_some_and(|last| last <= piece.total);
+        if !inside || !within {
+            return Err(corrupt());
+        }
+        Ok(piece)
     }
 }
 
@@ -168,7 +226,7 @@ impl Ring {
         &self,
         kind: Kind,
         bytes: &[u8],
-        position: usize,
+        (position, total): (usize, usize),
         pipe: BorrowedFd<'_>,
     ) -> Result<Option<[u8; MARKER_LEN]>> {
         let len = bytes.len();
@@ -202,38 +260,25 @@ impl Ring {
         marker[9..17].copy_from_slice(&(len as u64).to_le_bytes());
         marker[17..25].copy_from_slice(&end.to_le_bytes());
         marker[25..33].copy_from_slice(&(position as u64).to_le_bytes());
+        marker[33..41].copy_from_slice(&(total as u64).to_le_bytes());
         Ok(Some(marker))
     }
 
-    /// Copies out the bytes a marker points at, then releases their space (and any gap before
-    /// them) to the writers.
-    pub(crate) fn read(&self, marker: &[u8]) -> Result<(Kind, usize, Vec<u8>)> {
-        let field = |at: usize| {
-            u64::from_le_bytes(marker[at..at + 8].try_into().expect("8 bytes")) as usize
-        };
-        let corrupt = || Error::Protocol(format!("a corrupt ring marker: {marker:?}"));
-        let kind = match marker.first() {
-            Some(1) => Kind::Bytes,
-            Some(2) => Kind::Encoded,
-            Some(3) => Kind::BytesPart,
-            Some(4) => Kind::EncodedPart,
-            _ => return Err(corrupt()),
-        };
-        if marker.len() != MARKER_LEN {
-            return Err(corrupt());
-        }
-        let (offset, len, end, position) = (field(1), field(9), field(17) as u64, field(25));
-        if offset.checked_add(len).is_none_or(|last| last > CAPACITY) {
-            return Err(corrupt());
-        }
+    /// Appends to `out` the bytes `piece` points at, then releases their space (and any gap
+    /// before them) to the writers.
+    pub(crate) fn read(&self, piece: &Piece, out: &mut Vec<u8>) -> Result<()> {
         let mapping = self.mapped()?;
-        let mut bytes = Vec::with_capacity(len);
-        let from = mapping.base.as_ptr().wrapping_add(HEADER + offset);
+        out.try_reserve(piece.len).map_err(|e| {
+            Error::Protocol(format!("a ring message of {} bytes: {e}", piece.total))
+        })?;
+        let from = mapping.base.as_ptr().wrapping_add(HEADER + piece.offset);
+        let to = out.spare_capacity_mut();
         // SAFETY: the writer filled `offset..offset + len` before sending the marker (the pipe
-        // orders the two), and keeps off it until we release it below.
-        unsafe { std::ptr::copy_nonoverlapping(from, bytes.as_mut_ptr(), len) };
-        // SAFETY: the `len` bytes of the vector's capacity were just initialized by the copy.
-        unsafe { bytes.set_len(len) };
+        // orders the two), and keeps off it until we release it below; `to` has room for `len`
+        // bytes (reserved above), and the two do not overlap (one is ours, one is shared).
+        unsafe { std::ptr::copy_nonoverlapping(from, to.as_mut_ptr().cast::<u8>(), piece.len) };
+        // SAFETY: the `len` bytes after the vector's length were just initialized by the copy.
+        unsafe { out.set_len(out.len() + piece.len) };
         let waker = Space {
             space: &self.space,
             pipe: None,
@@ -241,10 +286,9 @@ impl Ring {
         handshake::release(
             Self::counter(mapping, TAIL),
             Self::counter(mapping, WAITING),
-            end,
+            piece.end,
             &waker,
-        )?;
-        Ok((kind, position, bytes))
+        )
     }
 
     /// Waits until the reader has released the ring up to `needed`, or is gone.
@@ -303,22 +347,53 @@ mod tests {
         let (read_end, write_end) = nix::unistd::pipe().unwrap();
         let pipe = write_end.as_fd();
         let mib = |i: u8| vec![i; 1 << 20];
-        let put = |i: u8| ring.write(Kind::Bytes, &mib(i), 0, pipe).unwrap().unwrap();
-        // Four 1 MiB messages fill the 4 MiB ring; read two, and two more fit.
-        let markers: Vec<_> = (0..4).map(put).collect();
-        for (i, marker) in markers.iter().enumerate().take(2) {
-            assert_eq!(ring.read(marker).unwrap(), (Kind::Bytes, 0, mib(i as u8)));
+        let whole = |len| (0, len);
+        let put = |i: u8| {
+            let marker = ring.write(Kind::Bytes, &mib(i), whole(1 << 20), pipe);
+            Piece::of(&marker.unwrap().unwrap()).unwrap()
+        };
+        let read = |piece: &Piece| {
+            let mut out = Vec::new();
+            ring.read(piece, &mut out).unwrap();
+            out
+        };
+        // Four 1 MiB messages fill the 4 MiB ring (each written before any is read); read two,
+        // and two more fit.
+        let pieces: Vec<_> = (0..4).map(put).collect();
+        for (i, piece) in pieces.iter().enumerate().take(2) {
+            assert_eq!(
+                (piece.kind, piece.position, piece.total),
+                (Kind::Bytes, 0, 1 << 20)
+            );
+            assert_eq!(read(piece), mib(i as u8));
         }
         put(4);
         put(5);
         // Larger than the whole ring: the pipe's job (the queue sends such a message in pieces).
         let huge = vec![0u8; CAPACITY + 1];
-        assert!(ring.write(Kind::Bytes, &huge, 0, pipe).unwrap().is_none());
+        let too_large = ring.write(Kind::Bytes, &huge, whole(huge.len()), pipe);
+        assert!(too_large.unwrap().is_none());
         // The ring is full again (2 to 5): a writer waits, until the reader is gone.
         drop(read_end);
-        let err = ring.write(Kind::Bytes, &mib(6), 0, pipe).unwrap_err();
+        let err = ring
+            .write(Kind::Bytes, &mib(6), whole(1 << 20), pipe)
+            .unwrap_err();
         assert!(matches!(err, Error::Closed(_)), "{err}");
-        assert_eq!(ring.read(&markers[2]).unwrap().2, mib(2), "not overwritten");
+        assert_eq!(read(&pieces[2]), mib(2), "not overwritten");
+    }
+
+    #[test]
+    fn a_marker_no_writer_could_send_is_refused() {
+        let mut marker = [0u8; MARKER_LEN];
+        marker[0] = 1;
+        marker[9..17].copy_from_slice(&10u64.to_le_bytes()); // 10 bytes ...
+        marker[33..41].copy_from_slice(&5u64.to_le_bytes()); // ... of a 5-byte message
+        assert!(Piece::of(&marker).is_err());
+        marker[33..41].copy_from_slice(&10u64.to_le_bytes());
+        assert!(Piece::of(&marker).is_ok());
+        marker[1..9].copy_from_slice(&(CAPACITY as u64).to_le_bytes()); // past the ring's end
+        assert!(Piece::of(&marker).is_err());
+        assert!(Piece::of(&marker[..MARKER_LEN - 1]).is_err());
     }
 
     #[test]
