@@ -3,7 +3,8 @@
 //! from each failed child and another from itself.
 //!
 //! Python's child prints its traceback on its own stderr and the parent sees only the exit code
-//! (`Process.exitcode == 1`); here [`Child::join`](super::Child::join)'s
+//! (`Process.exitcode == 1`; CPython 3.11's `Process._bootstrap` prints `Process Process-1:` and
+//! the traceback); here [`Child::join`](super::Child::join)'s
 //! [`Error::ChildFailed`](crate::Error::ChildFailed) carries the child's message as `cause`.
 //!
 //! Each child gets the write end of a pipe of its own (handed over like any other descriptor under

@@ -27,17 +27,25 @@ pub(crate) trait Counter {
     fn fence();
 }
 
-impl Counter for AtomicU64 {
-    fn get(&self) -> u64 {
-        self.load(Ordering::Acquire)
-    }
-    fn set(&self, value: u64) {
-        self.store(value, Ordering::Release);
-    }
-    fn fence() {
-        fence(Ordering::SeqCst);
-    }
+/// [`Counter`] for an atomic type with std's API and the `SeqCst` fence that goes with it: std's
+/// for the ring, loom's for the model.
+macro_rules! counter {
+    ($atomic:ty, $fence:path) => {
+        impl Counter for $atomic {
+            fn get(&self) -> u64 {
+                self.load(Ordering::Acquire)
+            }
+            fn set(&self, value: u64) {
+                self.store(value, Ordering::Release);
+            }
+            fn fence() {
+                $fence(Ordering::SeqCst);
+            }
+        }
+    };
 }
+
+counter!(AtomicU64, fence);
 
 /// How the reader wakes a waiting writer: a counter that stays readable once written until it is
 /// reset (an eventfd), so a wake-up sent before the writer sleeps is not lost.
@@ -98,17 +106,7 @@ mod loom_tests {
 
     use super::*;
 
-    impl Counter for AtomicU64 {
-        fn get(&self) -> u64 {
-            self.load(Ordering::Acquire)
-        }
-        fn set(&self, value: u64) {
-            self.store(value, Ordering::Release);
-        }
-        fn fence() {
-            loom::sync::atomic::fence(Ordering::SeqCst);
-        }
-    }
+    counter!(AtomicU64, loom::sync::atomic::fence);
 
     /// An eventfd: a count that wakes sleepers while above zero.
     #[derive(Default)]
