@@ -167,7 +167,8 @@ where
     }
 
     fn run_once(&self, arg: &[u8]) -> Result<(), Error> {
-        _ = crate::handoff::take_decode_failure(); // Nothing kept from an earlier decoding.
+        // (The kept cause is looked at only on failure: run once, in a new child, nothing earlier
+        // can have left one; and touching a thread-local costs a fresh child page faults.)
         let arg: A = postcard::from_bytes(arg).map_err(|e| {
             // The cause a handed-over value gave, which postcard's own error has lost.
             let why = crate::handoff::take_decode_failure().unwrap_or_else(|| e.to_string());

@@ -108,9 +108,12 @@ where
     let mut child = match method {
         StartMethod::Fork => {
             let target = *target;
-            let parent = std::process::id();
+            // Read only when needed: each `getpid` is a system call on the way to every fork.
+            let parent = (death == Death::WithParent).then(std::process::id);
             fork_keeping(&outgoing.fds, move || {
-                if death == Death::WithParent && !die_with_parent(parent)? {
+                if let Some(parent) = parent
+                    && !die_with_parent(parent)?
+                {
                     return Ok(()); // The parent died before we could ask.
                 }
                 Ok(spawn::run_entry(&target, &bytes)?)
