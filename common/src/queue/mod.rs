@@ -18,12 +18,13 @@
 //! No wake-up is lost when one thread joins while another `get`s: whoever moves bytes into the
 //! buffer wakes a waiting `get` through an eventfd it polls beside the pipe.
 //!
-//! Several writers (clones of one [`QueueWriter`], in several processes) take a [`ProcessLock`]
-//! around each message, so large messages never interleave in the pipe.
+//! Several writers (clones of one [`QueueWriter`], in several processes) never interleave their
+//! messages: a frame of at most `PIPE_BUF` bytes (4 KiB) goes in one `write`, which a pipe keeps
+//! whole (POSIX), and a larger one is written under a [`ProcessLock`] every writer shares.
 //!
-//! **What a message costs.** `put`: one serialization into a reused per-thread buffer, the lock
-//! (no system call unless another writer holds it), one `write` system call, and the pipe copies
-//! the bytes once. `get`: one `read` brings in up to 64 KiB of messages (or a whole
+//! **What a message costs.** `put`: one serialization into a reused per-thread buffer, one
+//! `write` system call (and, above 4 KiB, the lock: no system call unless another writer holds
+//! it), and the pipe copies the bytes once. `get`: one `read` brings in up to 64 KiB of messages (or a whole
 //! large one) in a reused buffer; each message is then decoded in place, with no further system
 //! call and no move of the bytes behind it. A `Vec<u8>` message is copied, not decoded byte by byte
 //! (see [`frame`]). A message of 16 KiB or more takes the large-message path instead: copied once
@@ -210,6 +211,10 @@ impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
     }
 }
 
+/// The most bytes one `write` to a pipe puts in whole, never mixed with another writer's
+/// (POSIX's `PIPE_BUF`; 4096 on Linux).
+const PIPE_BUF: usize = nix::libc::PIPE_BUF;
+
 thread_local! {
     /// Each thread encodes its messages here, so a `put` allocates nothing once warmed up.
     static ENCODED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -218,8 +223,8 @@ thread_local! {
 impl<T: Serialize + 'static> QueueWriter<T> {
     /// Puts a value on the queue (Python's `q.put(value)`). Blocks while the pipe is full.
     ///
-    /// Each message is written under the lock every writer shares, so no other writer's bytes
-    /// ever come between its bytes.
+    /// No other writer's bytes ever come between its bytes: a frame of at most `PIPE_BUF` bytes
+    /// goes in one atomic `write`, a larger one under the lock every writer shares.
     pub fn put(&self, value: &T) -> Result<()> {
         // A large `Vec<u8>` goes to the ring as it is, with no encoding.
         if let Some(bytes) = (value as &dyn std::any::Any).downcast_ref::<Vec<u8>>() {
@@ -230,6 +235,11 @@ impl<T: Serialize + 'static> QueueWriter<T> {
         }
         ENCODED.with_borrow_mut(|frame| {
             frame::encode_message(value, frame)?;
+            if frame.len() <= PIPE_BUF {
+                // One `write` of at most PIPE_BUF bytes to a pipe is atomic (POSIX): no other
+                // writer's bytes can come between its bytes, so it needs no lock.
+                return self.write(frame);
+            }
             let _held = self.lock.lock()?;
             if frame.len() - frame::HEADER >= RING_MIN {
                 return self.through_ring(Kind::Encoded, &frame[frame::HEADER..]);

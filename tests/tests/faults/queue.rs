@@ -39,6 +39,11 @@ pub const CASES: &[Case] = &[
         run: many_writers,
     },
     Case {
+        name: "queue::small_messages_from_four_writers_never_interleave",
+        methods: ALL,
+        run: small_messages_from_four_writers,
+    },
+    Case {
         name: "queue::small_and_large_messages_from_two_writers_never_interleave",
         methods: ALL,
         run: mixed_writers,
@@ -132,6 +137,31 @@ fn through_the_ring(method: StartMethod) -> Outcome {
 /// Whether `message` is `len` copies of its first byte.
 fn intact(message: &[u8], len: usize) -> bool {
     message.len() == len && message.iter().all(|&b| b == message[0])
+}
+
+/// Four children put 1000 messages each, of 1 to 4070 bytes (frames up to `PIPE_BUF`, written
+/// without the lock): every message arrives whole, and every child's all arrive.
+fn small_messages_from_four_writers(method: StartMethod) -> Outcome {
+    let (writer, queue) = IpcQueue::<Vec<u8>>::new()?;
+    let children = (1..=4u8)
+        .map(|tag| process::start(method, &PUT_MANY_SMALL, (tag, writer.try_clone()?)))
+        .collect::<common::Result<Vec<_>>>()?;
+    drop(writer);
+    let mut counts = [0usize; 5];
+    for n in 0..4000 {
+        let message = queue.get()?;
+        assert!(
+            intact(&message, message.len()) && !message.is_empty(),
+            "message {n}"
+        );
+        counts[usize::from(message[0])] += 1;
+    }
+    assert_eq!(counts[1..], [1000; 4]);
+    for child in children {
+        child.join()?;
+    }
+    assert!(queue.get().unwrap_err().is_closed());
+    Ok(())
 }
 
 /// Four forked children share one queue; their large messages never interleave.

@@ -32,6 +32,8 @@ pub const PUT_BIG: Target<QueueWriter<Vec<u8>>, anyhow::Result<()>> = target!(pu
 pub const SLEEP_THEN_PUT: Target<(u64, QueueWriter<String>), anyhow::Result<()>> =
     target!(sleep_then_put);
 pub const PUT_SIZED: Target<SizedPuts, anyhow::Result<()>> = target!(put_sized);
+pub const PUT_MANY_SMALL: Target<(u8, QueueWriter<Vec<u8>>), anyhow::Result<()>> =
+    target!(put_many_small);
 pub const CRASH: Target<SharedArray<i32>, ()> = target!(crash);
 pub const ATTACH_THEN_CRASH: Target<SharedArray<i32>, ()> = target!(attach_then_crash);
 pub const AFTER_FORK_STATE: Target<i32, Result<State, String>> = target!(state_in_worker);
@@ -70,6 +72,7 @@ pub static TABLE: &[&dyn Entry] = &[
     &PUT_BIG,
     &SLEEP_THEN_PUT,
     &PUT_SIZED,
+    &PUT_MANY_SMALL,
     &CRASH,
     &ATTACH_THEN_CRASH,
     &AFTER_FORK_STATE,
@@ -240,6 +243,11 @@ pub type SizedPuts = (u8, usize, QueueWriter<Vec<u8>>);
 /// Puts 100 messages of `size` bytes, each byte `tag`.
 fn put_sized((tag, size, writer): SizedPuts) -> anyhow::Result<()> {
     Ok((0..100).try_for_each(|_| writer.put(&vec![tag; size]))?)
+}
+
+/// Puts 1000 messages of `tag` bytes, 1 to 4070 long (a frame of at most 4 KiB).
+fn put_many_small((tag, writer): (u8, QueueWriter<Vec<u8>>)) -> anyhow::Result<()> {
+    Ok((0..1000).try_for_each(|i| writer.put(&vec![tag; 1 + (i * 37) % 4070]))?)
 }
 
 fn crash(_: SharedArray<i32>) {
