@@ -103,7 +103,7 @@ fn results_into<V: DeserializeOwned + 'static>(
         |e: crate::Error| Error::Protocol(format!("decoding a worker's results: {e:#}"));
     match reply {
         Reply::Done => {
-            let mut values = BatchReader::<V>::new(results).map_err(undecodable)?;
+            let values = BatchReader::<V>::new(results).map_err(undecodable)?;
             if values.len() != range.len() {
                 return Err(Error::Protocol(format!(
                     "a worker returned {} results for {} items",
@@ -111,10 +111,7 @@ fn results_into<V: DeserializeOwned + 'static>(
                     range.len()
                 )));
             }
-            while let Some(value) = values.next_item().map_err(undecodable)? {
-                out.push(value);
-            }
-            Ok(())
+            values.read_all_into(out).map_err(undecodable)
         }
         Reply::Raised(mut raised) => {
             // The worker counts within its batch; the caller, from the start of the call.
