@@ -136,13 +136,14 @@ fn a_cancelled_task(method: StartMethod) -> Outcome {
     let dir = std::env::temp_dir().join(format!("faults-cancel-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let (release, counter) = (dir.join("release"), dir.join("counter"));
+    nix::unistd::mkfifo(&release, nix::sys::stat::Mode::S_IRWXU)?;
     let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
     let executor = ProcessPoolExecutor::new(1, method)?;
-    let blocker = executor.submit(&WAIT_FOR_FILE, path(&release));
+    let blocker = executor.submit(&WAIT_FOR_RELEASE, path(&release));
     let cancelled = executor.submit(&COUNT_IN_FILE, path(&counter));
     let kept = executor.submit(&COUNT_IN_FILE, path(&counter));
     assert!(cancelled.cancel(), "still queued behind the blocker");
-    std::fs::write(&release, "")?;
+    std::fs::write(&release, "")?; // Opens the FIFO once the blocker reads it, then closes it.
     executor.shutdown(true, false);
     assert!(blocker.result()?);
     assert!(cancelled.result().unwrap_err().is_cancelled());

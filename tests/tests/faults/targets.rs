@@ -24,7 +24,7 @@ pub const SLEEP_MS: Target<u64, u64> = target!(sleep_ms);
 pub const HUGE_ON_3: Target<i64, String> = target!(huge_on_3);
 pub const UNLUCKY: Target<Fussy, u8> = target!(unlucky);
 pub const PUT_FUSSY: Target<QueueWriter<Fussy>, anyhow::Result<()>> = target!(put_fussy);
-pub const WAIT_FOR_FILE: Target<String, bool> = target!(wait_for_file);
+pub const WAIT_FOR_RELEASE: Target<String, bool> = target!(wait_for_release);
 pub const COUNT_IN_FILE: Target<String, bool> = target!(count_in_file);
 pub const PUT_NOTHING: Target<QueueWriter<String>, ()> = target!(put_nothing);
 pub const ANSWER_NOTHING: Target<Connection<u32>, ()> = target!(answer_nothing);
@@ -65,7 +65,7 @@ pub static TABLE: &[&dyn Entry] = &[
     &HUGE_ON_3,
     &UNLUCKY,
     &PUT_FUSSY,
-    &WAIT_FOR_FILE,
+    &WAIT_FOR_RELEASE,
     &COUNT_IN_FILE,
     &PUT_NOTHING,
     &ANSWER_NOTHING,
@@ -193,13 +193,11 @@ fn put_fussy(writer: QueueWriter<Fussy>) -> anyhow::Result<()> {
     Ok(writer.put(&Fussy(2))?)
 }
 
-/// Waits until the file at `path` exists: a release signal that crosses process boundaries.
-/// (A poll, in a task that exists to be held up: the cases wait on its result, an event.)
-fn wait_for_file(path: String) -> bool {
-    while !std::path::Path::new(&path).exists() {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    true
+/// Waits until the FIFO at `path` is opened for writing and closed: a release signal that
+/// crosses process boundaries, waited for in the kernel (opening a FIFO to read blocks until a
+/// writer opens it; reading it ends when the writer closes it).
+fn wait_for_release(path: String) -> bool {
+    std::fs::read(path).is_ok()
 }
 
 /// Appends a byte to the file at `path`: a counter that crosses process boundaries.
