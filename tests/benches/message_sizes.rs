@@ -1,7 +1,7 @@
 //! How a message's cost grows with its size, from 8 bytes to 64 MiB: this project's `IpcQueue`
-//! (a pipe below 64 KiB, the shared ring from there), a raw pipe carrying the same frames,
-//! servo's `ipc-channel` (its bytes channel: a Unix socket, with shared memory for large
-//! messages), and Python's `multiprocessing.Queue`. A child sends, the parent receives; the four
+//! (a pipe below 16 KiB, the shared ring from there), a raw pipe carrying the same frames,
+//! servo's `ipc-channel` (its bytes channel: a Unix socket; a message larger than one packet
+//! crosses in fragments over a socket of its own), and Python's `multiprocessing.Queue`. A child sends, the parent receives; the four
 //! are interleaved in a rotating order. Prints a Markdown table of medians (µs per message) and,
 //! with `--data FILE`, writes every sample as evidence for `bench-report`'s log–log chart.
 //!

@@ -382,10 +382,7 @@ impl Reader {
     fn ring_message(&self, marker: &[u8], partial: &mut Vec<u8>) -> Result<Option<Drained>> {
         let piece = ring::Piece::of(marker)?;
         if piece.position == 0 {
-            *partial = Vec::new();
-            partial.try_reserve_exact(piece.total).map_err(|e| {
-                Error::Protocol(format!("a ring message of {} bytes: {e}", piece.total))
-            })?;
+            *partial = ring::allocation(piece.total)?;
         } else if piece.position != partial.len() {
             return Err(Error::Protocol(format!(
                 "a piece of a ring message at {}, after {} bytes",

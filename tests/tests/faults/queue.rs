@@ -126,6 +126,7 @@ fn through_the_ring(method: StartMethod) -> Outcome {
         assert!(queue.get()? == patterned(i, 1 << 20), "message {i}");
         assert_eq!(queue.get()?, vec![i as u8; 10]);
     }
+    assert!(queue.get()? == patterned(12, 33 << 20), "33 MiB");
     let (writer, queue) = IpcQueue::<String>::new()?;
     let child = process::start(method, &PUT_RING_STRINGS, writer)?;
     for i in 0..6 {

@@ -329,12 +329,14 @@ pub fn patterned(i: u32, len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Twelve 1 MiB messages (three times the ring) and small ones between them.
+/// Twelve 1 MiB messages (24 times the ring, each in pieces) and small ones between them, then
+/// one of 33 MiB (an allocation that asks for huge pages).
 fn put_ring_mix(writer: QueueWriter<Vec<u8>>) -> anyhow::Result<()> {
     for i in 0..12 {
         writer.put(&patterned(i, 1 << 20))?;
         writer.put(&vec![i as u8; 10])?;
     }
+    writer.put(&patterned(12, 33 << 20))?;
     Ok(())
 }
 
