@@ -198,7 +198,23 @@ fn plain_number<T: 'static>() -> bool {
 }
 
 /// Appends one item of a batch whose count was written already (see [`append_batch`]).
+#[inline]
 pub fn append_item<T: Serialize + 'static>(item: &T, out: &mut Vec<u8>) -> Result<()> {
+    if !plain_number::<T>() {
+        return append_encoded_item(item, out);
+    }
+    // SAFETY: as in `append_batch`: a plain number's bytes, all initialized, already in the
+    // little-endian order the batch carries.
+    let bytes = unsafe {
+        std::slice::from_raw_parts(std::ptr::from_ref(item).cast::<u8>(), size_of::<T>())
+    };
+    out.extend_from_slice(bytes);
+    Ok(())
+}
+
+/// [`append_item`] for an item that is not a plain number (kept apart, so that the plain path
+/// inlines into a caller's loop).
+fn append_encoded_item<T: Serialize + 'static>(item: &T, out: &mut Vec<u8>) -> Result<()> {
     macro_rules! fixed {
         ($($t:ty)*) => {$(
             if let Some(number) = (item as &dyn Any).downcast_ref::<$t>() {
@@ -240,10 +256,29 @@ impl<'a, T: DeserializeOwned + 'static> BatchReader<'a, T> {
     }
 
     /// The next item, or `None` after the last.
+    #[inline]
     pub fn next_item(&mut self) -> Result<Option<T>> {
         if self.left == 0 {
             return Ok(None);
         }
+        if !plain_number::<T>() {
+            return self.next_decoded();
+        }
+        self.left -= 1;
+        let (bytes, rest) = self
+            .rest
+            .split_at_checked(size_of::<T>())
+            .context("a batch ended early")?;
+        self.rest = rest;
+        // SAFETY: `T` is a plain number type (`plain_number`): any `size_of::<T>()` bytes are a
+        // valid value, in this machine's (little-endian) order, as `append_item` wrote it; `bytes`
+        // holds exactly that many, read unaligned.
+        Ok(Some(unsafe { bytes.as_ptr().cast::<T>().read_unaligned() }))
+    }
+
+    /// [`next_item`](Self::next_item) for an item that is not a plain number (kept apart, so
+    /// that the plain path inlines into a caller's loop).
+    fn next_decoded(&mut self) -> Result<Option<T>> {
         self.left -= 1;
         let mut item: Option<T> = None;
         macro_rules! fixed {

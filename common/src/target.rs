@@ -182,8 +182,9 @@ where
     }
 
     fn run_batch(&self, batch: &[u8], out: &mut Vec<u8>) -> Reply {
-        // One item at a time: decode it, run it, append its result. Items and results are
-        // batches as `frame::append_batch` writes them.
+        // One item at a time: decode it, run it, append its result, straight from the batch into
+        // `out` (which the worker keeps from batch to batch). Items and results are batches as
+        // `frame::append_batch` writes them.
         let start = out.len();
         let failed = |out: &mut Vec<u8>, reply: Reply| {
             out.truncate(start);
@@ -197,36 +198,41 @@ where
         if let Err(e) = crate::frame::append(&count, out) {
             return failed(out, Reply::Failed(format!("encoding results: {e:#}")));
         }
+        // A hint only: room for plain-number results, so the loop below does not reallocate.
+        out.reserve(count.min(batch.len()).saturating_mul(size_of::<R::Value>()));
         // Show an item in an error message: decode the batch again, since `f` consumed it.
         let describe = |index: usize| {
             let items = BatchReader::<A>::new(batch).and_then(BatchReader::collect_all);
             let item = items.ok().and_then(|items| items.into_iter().nth(index));
             item.map_or_else(String::new, |i| format!("{i:?}"))
         };
-        for index in 0..count {
-            let item = match items.next_item() {
-                Ok(Some(item)) => item,
-                Ok(None) => unreachable!("`count` items"),
-                Err(e) => return failed(out, Reply::Failed(format!("{e:#}"))),
-            };
-            let value = match catch_unwind(AssertUnwindSafe(|| self.call(item))) {
-                Ok(outcome) => outcome.into_value(),
-                Err(payload) => {
-                    let message = crate::panic::message(&*payload);
-                    return failed(out, raised(index, describe(index), message, true));
-                }
-            };
-            let appended = match value {
-                Ok(value) => crate::frame::append_item(&value, out),
-                Err(message) => {
-                    return failed(out, raised(index, describe(index), message, false));
-                }
-            };
-            if let Err(e) = appended {
-                return failed(out, Reply::Failed(format!("encoding results: {e:#}")));
+        let running = std::cell::Cell::new(0); // The item a panic comes from.
+        // One `catch_unwind` for the whole batch, not one per item.
+        let ran = catch_unwind(AssertUnwindSafe(|| {
+            for index in 0..count {
+                running.set(index);
+                let item = match items.next_item() {
+                    Ok(Some(item)) => item,
+                    Ok(None) => unreachable!("`count` items"),
+                    Err(e) => return Err(Reply::Failed(format!("{e:#}"))),
+                };
+                let value = self
+                    .call(item)
+                    .into_value()
+                    .map_err(|message| raised(index, describe(index), message, false))?;
+                crate::frame::append_item(&value, out)
+                    .map_err(|e| Reply::Failed(format!("encoding results: {e:#}")))?;
+            }
+            Ok(())
+        }));
+        match ran {
+            Ok(Ok(())) => Reply::Done,
+            Ok(Err(reply)) => failed(out, reply),
+            Err(payload) => {
+                let (index, message) = (running.get(), crate::panic::message(&*payload));
+                failed(out, raised(index, describe(index), message, true))
             }
         }
-        Reply::Done
     }
 }
 
