@@ -94,6 +94,9 @@ def main():
         elif command == "thread_round_trip":
             for _ in range(n):
                 thread_executor.submit(trivial, 1).result()
+        elif command == "process_round_trip":
+            for _ in range(n):
+                process_executor.submit(trivial, 1).result()
         else:
             raise SystemExit(f"unknown command {command!r}")
         print(per_item(time.perf_counter() - started, n), flush=True)
