@@ -378,6 +378,12 @@ impl FrameBuffer {
     /// Reads once from `from` into the buffer, making room for at least the frame in progress.
     /// Returns what `read` returned.
     pub fn read_from(&mut self, from: &mut impl Read) -> std::io::Result<usize> {
+        self.read_some(from).map(|(read, _)| read)
+    }
+
+    /// [`read_from`](Self::read_from), also saying whether the read filled all the room it was
+    /// offered: from a pipe, a read that did not has taken everything the pipe held.
+    pub fn read_some(&mut self, from: &mut impl Read) -> std::io::Result<(usize, bool)> {
         let waiting = self.end - self.start;
         let wanted = match self.data.get(self.start..self.start + HEADER) {
             Some(header) => {
@@ -397,9 +403,10 @@ impl FrameBuffer {
                 self.data.resize(wanted.next_power_of_two(), 0);
             }
         }
+        let room = self.data.len() - self.end;
         let read = from.read(&mut self.data[self.end..])?;
         self.end += read;
-        Ok(read)
+        Ok((read, read == room))
     }
 
     /// Takes one whole frame off the front, if one is there.

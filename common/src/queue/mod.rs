@@ -409,17 +409,26 @@ impl Reader {
 
     /// Moves everything the pipe holds now into the buffer, without blocking. `notify`: wake a
     /// waiting `get`, for a caller that is not itself a `get`.
+    ///
+    /// A pipe's `read` returns what the pipe holds, up to the room offered: one that leaves room
+    /// has emptied it, so no second `read` is needed to meet `EAGAIN` (what comes later, `poll`
+    /// reports).
     fn fill(&self, notify: bool) -> Result<()> {
         let mut buffer = lock(&self.buffer);
         let mut changed = false;
         loop {
-            match buffer.bytes.read_from(&mut &self.pipe) {
-                Ok(0) => {
+            match buffer.bytes.read_some(&mut &self.pipe) {
+                Ok((0, _)) => {
                     buffer.writers_gone = true;
                     changed = true;
                     break;
                 }
-                Ok(_) => changed = true,
+                Ok((_, filled)) => {
+                    changed = true;
+                    if !filled {
+                        break;
+                    }
+                }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) => return Err(e).context("reading from the queue"),
