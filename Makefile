@@ -4,7 +4,7 @@ CARGO ?= cargo
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-.PHONY: help test fmt-check clippy unit stress-short stress loom doc bench readme run-all book book-test check exercise exercises
+.PHONY: help test fmt-check clippy unit stress-short stress loom doc bench bench-record readme run-all book book-test check exercise exercises
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -53,7 +53,7 @@ doc: ## Build common's docs, broken links denied (open target/doc/common/index.h
 REPORTS := target/reports
 RELEASE := $(CARGO) run --release --quiet -p
 
-bench: ## Measure everything (about 10 min): the notes' two tables, the process core and data paths vs raw syscalls vs Python, and message sizes 8 B to 64 MiB beside ipc-channel, spread and pinned; writes target/reports/ (copy to tests/evidence/ to update the book).
+bench: ## Measure everything (about 10 min): the notes' two tables, the process core and data paths vs raw syscalls vs Python, and message sizes 8 B to 64 MiB beside ipc-channel, spread and pinned; writes target/reports/ (make bench-record makes it the book's evidence).
 	mkdir -p $(REPORTS)
 	$(RELEASE) threads-vs-processes -- --python --sweep 4 --data $(REPORTS)/threads-vs-processes.evidence | tee $(REPORTS)/threads-vs-processes.md
 	$(RELEASE) threads-vs-processes -- --python --cpus 1 --data $(REPORTS)/threads-vs-processes-1cpu.evidence | tee $(REPORTS)/threads-vs-processes-1cpu.md
@@ -67,6 +67,10 @@ bench: ## Measure everything (about 10 min): the notes' two tables, the process 
 	$(CARGO) bench -p tests --bench message_sizes -- --pinned --data $(CURDIR)/$(REPORTS)/message-sizes-pinned.evidence | tee $(REPORTS)/message-sizes-pinned.md
 	$(CARGO) bench -p tests --bench pool_scaling -- --data $(CURDIR)/$(REPORTS)/pool-scaling.evidence | tee $(REPORTS)/pool-scaling.md
 	$(RELEASE) tests --bin bench-report -- $(REPORTS)
+
+bench-record: ## After make bench: its run becomes the book's evidence (each table with its run's machine, date, load and Python; the recordings; the charts), checked first and each file replaced whole; the replay transcripts take the new pages. Review the diff.
+	$(RELEASE) tests --bin bench-report -- $(REPORTS) --record tests/evidence
+	$(CARGO) run --quiet -p tests --bin transcripts -- bless
 
 readme: ## Rewrite the README's map of notes sections to programs (from book/src/SUMMARY.md and each program's --help).
 	$(CARGO) run --quiet -p tests --bin readme-pages

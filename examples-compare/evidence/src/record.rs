@@ -428,6 +428,11 @@ impl DataFile {
     /// Writes the evidence of `program` to the temporary file, flushes it to disk, and renames
     /// it over the target.
     pub fn write(self, evidence: &Evidence, program: &str) -> Result<()> {
+        self.write_bytes(evidence.to_text(program).as_bytes())
+    }
+
+    /// [`write`](Self::write) for what is not an evidence recording: a table, a chart.
+    pub fn write_bytes(self, bytes: &[u8]) -> Result<()> {
         use std::io::Write as _;
         let unchanged = || format!("writing {}: it is unchanged", self.path.display());
         let mut temp = self.temporary().with_context(unchanged)?;
@@ -437,7 +442,7 @@ impl DataFile {
             use std::os::unix::fs::PermissionsExt as _;
             m.permissions().mode()
         });
-        temp.write_all(evidence.to_text(program).as_bytes())
+        temp.write_all(bytes)
             .and_then(|()| {
                 use std::os::unix::fs::PermissionsExt as _;
                 let file = temp.as_file();

@@ -10,13 +10,20 @@
 //! - `report.md`: the charts and every table, in one page.
 //!
 //! Run: `make bench` (or `cargo run -p tests --bin bench-report -- target/reports` afterwards).
+//!
+//! With `--record EVIDENCE_DIR` (`make bench-record`), the run becomes the book's evidence: each
+//! benchmark's tables, spread and pinned, each ending with the line its run printed (machine,
+//! date, load, Python), into `EVIDENCE_DIR/*.md`; the recordings into `EVIDENCE_DIR/*.evidence`;
+//! the charts beside the programs that drew them. Everything is read and checked first (a table
+//! without its run line, a recording that does not parse, is refused and nothing is written);
+//! then each file is replaced whole, by a rename, so none is ever left half written.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use evidence::record::{Evidence, Stats};
+use evidence::record::{DataFile, Evidence, Stats};
 use plotters::prelude::*;
 
 /// Values by language and key: the evidence file a compare program's `--data` wrote.
@@ -34,11 +41,17 @@ impl Data {
 
 fn main() -> ExitCode {
     common::cli::run(|| {
-        let dir = PathBuf::from(
-            std::env::args_os()
-                .nth(1)
-                .context("usage: bench-report DIR")?,
-        );
+        let args: Vec<_> = std::env::args_os().skip(1).collect();
+        let (dir, evidence) = match args.as_slice() {
+            [dir] => (PathBuf::from(dir), None),
+            [dir, flag, evidence] if flag == "--record" => {
+                (PathBuf::from(dir), Some(PathBuf::from(evidence)))
+            }
+            _ => {
+                let usage = "usage: bench-report DIR [--record EVIDENCE_DIR]";
+                return Err(common::cli::UsageError(usage.into()).into());
+            }
+        };
         let tvp = Data::read(
             &dir.join("threads-vs-processes.evidence"),
             "threads-vs-processes",
@@ -61,8 +74,99 @@ fn main() -> ExitCode {
         let report = dir.join("report.md");
         std::fs::write(&report, page(&dir)?).context("writing report.md")?;
         println!("wrote {}", report.display());
+        if let Some(evidence) = evidence {
+            record(&dir, &evidence)?;
+        }
         Ok(())
     })
+}
+
+/// The benchmarks whose tables the book shows, and whether each was also run pinned.
+const TABLES: [(&str, bool); 4] = [
+    ("process-core", true),
+    ("data-paths", true),
+    ("message-sizes", true),
+    ("pool-scaling", false),
+];
+
+/// The recordings the book replays or draws, with the program that wrote each.
+const RECORDINGS: [(&str, &str); 6] = [
+    ("threads-vs-processes.evidence", "threads-vs-processes"),
+    ("threads-vs-processes-1cpu.evidence", "threads-vs-processes"),
+    ("when-to-use.evidence", "when-to-use"),
+    ("message-sizes.evidence", "message-sizes"),
+    ("message-sizes-pinned.evidence", "message-sizes"),
+    ("pool-scaling.evidence", "pool-scaling"),
+];
+
+/// Each chart, and where the book takes it from (relative to the evidence directory).
+const CHARTS: [(&str, &str); 5] = [
+    (
+        "speedup-cpu-bound.svg",
+        "../../examples-compare/threads-vs-processes",
+    ),
+    (
+        "speedup-io-bound.svg",
+        "../../examples-compare/threads-vs-processes",
+    ),
+    ("when-to-use.svg", "../../examples-compare/when-to-use"),
+    ("message-sizes.svg", "../benches"),
+    ("pool-scaling.svg", "../benches"),
+];
+
+/// `--record`: the run in `reports` becomes the evidence in `evidence` (see the module docs).
+fn record(reports: &Path, evidence: &Path) -> Result<()> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    for (name, pinned) in TABLES {
+        let spread = table(&reports.join(format!("{name}.md")))?;
+        let page = if pinned {
+            let pinned = table(&reports.join(format!("{name}-pinned.md")))?;
+            format!("Spread over both cores:\n\n{spread}\nPinned to one core:\n\n{pinned}")
+        } else {
+            spread
+        };
+        files.push((evidence.join(format!("{name}.md")), page.into_bytes()));
+    }
+    for (name, program) in RECORDINGS {
+        let recording = Evidence::read(&reports.join(name), program)?; // Checked, then kept as read.
+        files.push((evidence.join(name), recording.to_text(program).into_bytes()));
+    }
+    for (name, place) in CHARTS {
+        let chart = reports.join(name);
+        let bytes =
+            std::fs::read(&chart).with_context(|| format!("reading {}", chart.display()))?;
+        files.push((evidence.join(place).join(name), bytes));
+    }
+    for (path, bytes) in files {
+        DataFile::create(&path)?.write_bytes(&bytes)?;
+        println!("recorded {}", path.display());
+    }
+    Ok(())
+}
+
+/// A benchmark's printed page as the book shows it: its table and the run line after it,
+/// without the heading. Refuses a page that lacks either.
+fn table(path: &Path) -> Result<String> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    table_of(&text).with_context(|| format!("{}", path.display()))
+}
+
+fn table_of(text: &str) -> Result<String> {
+    let body: Vec<&str> = text
+        .lines()
+        .skip_while(|line| line.starts_with("## ") || line.trim().is_empty())
+        .collect();
+    let body = body.join("\n");
+    let body = body.trim_end();
+    if !body.lines().any(|line| line.starts_with("|---")) {
+        bail!("no table");
+    }
+    let last = body.lines().last().unwrap_or_default();
+    if !(last.starts_with("*Measured on") && last.ends_with('*')) {
+        bail!("no run line (machine, date, load) after the table");
+    }
+    Ok(format!("{body}\n"))
 }
 
 const SERIES: [(&str, &str, RGBColor); 4] = [
@@ -625,4 +729,26 @@ fn page(dir: &Path) -> Result<String> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table_of;
+
+    const TABLE: &str = "| a | b |\n|---|---|\n| 1 | 2 |\n";
+    const RUN: &str = "*Measured on 2 CPUs, Linux, 2026-12-07; Python: 3.11; quiet.*";
+
+    #[test]
+    fn a_page_keeps_its_table_and_run_line_without_its_heading() {
+        let page = format!("## Data paths, pinned\n\n{TABLE}\n\n{RUN}\n\n");
+        assert_eq!(table_of(&page).unwrap(), format!("{TABLE}\n\n{RUN}\n"));
+    }
+
+    #[test]
+    fn a_page_without_its_run_line_or_table_is_refused() {
+        let err = table_of(&format!("## Data paths\n\n{TABLE}\n")).unwrap_err();
+        assert!(err.to_string().contains("no run line"), "{err}");
+        let err = table_of(&format!("## Data paths\n\n{RUN}\n")).unwrap_err();
+        assert!(err.to_string().contains("no table"), "{err}");
+    }
 }
