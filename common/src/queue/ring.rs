@@ -42,17 +42,19 @@ use crate::error::{Context, Error, Result};
 pub(crate) const RING_MIN: usize = 16 * 1024;
 
 /// Room in the ring for messages in flight; a larger message crosses in pieces of half of it.
-/// Chosen by `make bench`'s size sweep pinned to one core, where writer and reader take turns:
-/// 512 KiB stays in the core's 2 MiB L2 cache across both copies and a new queue faults in 128
-/// pages; a 4 MiB ring cost 1.4–1.7× ipc-channel from 64 KiB to 4 MiB, 128 and 256 KiB rings
-/// 5–15 % more than 512 KiB (more turns), and spread over two cores 512 KiB was fastest too.
+/// Chosen by sweeps of 7 interleaved samples against ipc-channel, pinned to one core, where writer
+/// and reader take turns: 512 KiB stays in the core's 2 MiB L2 cache across both copies, and a new
+/// queue faults in 128 pages. A 4 MiB ring cost 1.2–1.7× ipc-channel from 16 KiB to 4 MiB, 512
+/// KiB 0.66–1.04×; 256 KiB and 128 KiB rings were up to 12% and 36% slower than 512 KiB (more
+/// turns). Spread over two cores, 512 KiB was 0.44–0.67× ipc-channel at every size, 4 MiB
+/// 0.47–0.91×.
 const CAPACITY: usize = 512 << 10;
 
 /// From this many bytes a message's allocation asks for transparent huge pages: 512 times fewer
-/// page faults while it is first written. 32 MiB is glibc's largest mmap threshold, so such an
-/// allocation is always a mapping of its own, and the advice ends with it (it never marks the
-/// heap that later, small allocations share). Measured at 32 and 64 MiB, pinned: 0.62× ipc-channel
-/// with the advice, 1.01–1.08× without.
+/// page faults while it is first written. 32 MiB is the largest mmap threshold glibc's malloc
+/// moves to by itself (`DEFAULT_MMAP_THRESHOLD_MAX`), so such an allocation is a mapping of its own, and the advice ends with it (it never marks the
+/// heap that later, small allocations share). Measured at 32 and 64 MiB, pinned: 0.62–0.63×
+/// ipc-channel with the advice, 1.01–1.08× without.
 const HUGE_MIN: usize = 32 << 20;
 
 /// The head, tail and waiting counters, each on a cache line of its own, before the data.
