@@ -41,7 +41,14 @@ use crate::frame::BatchReader;
 pub struct Target<A, R> {
     name: &'static str,
     f: fn(A) -> R,
+    /// How a worker runs a batch: [`target!`](crate::target!) gives one made for this very
+    /// function, so the loop over the items calls it directly (and can inline it) rather than
+    /// through the pointer `f`.
+    batch: Option<RunBatch>,
 }
+
+/// A function that runs a whole batch for one target (see [`run_batch`]).
+type RunBatch = fn(&[u8], &mut Vec<u8>) -> Reply;
 
 impl<A, R> Clone for Target<A, R> {
     fn clone(&self) -> Self {
@@ -60,14 +67,35 @@ impl<A, R> Debug for Target<A, R> {
 #[macro_export]
 macro_rules! target {
     ($f:ident) => {
-        $crate::target::Target::new(concat!(module_path!(), "::", stringify!($f)), $f)
+        $crate::target::Target::with_batch(
+            concat!(module_path!(), "::", stringify!($f)),
+            $f,
+            // A function for this `$f` alone: the batch loop calls it by name.
+            |batch: &[u8], out: &mut ::std::vec::Vec<u8>| $crate::target::run_batch($f, batch, out),
+        )
     };
 }
 
 impl<A, R> Target<A, R> {
-    /// A target called `name` that runs `f`. Prefer [`target!`](crate::target!), which names it.
+    /// A target called `name` that runs `f`. Prefer [`target!`](crate::target!), which names it
+    /// (and runs a batch faster).
     pub const fn new(name: &'static str, f: fn(A) -> R) -> Self {
-        Self { name, f }
+        Self {
+            name,
+            f,
+            batch: None,
+        }
+    }
+
+    /// What [`target!`](crate::target!) expands to: `new`, with `batch`, which runs a batch by
+    /// calling `f` directly ([`run_batch`] with `f` itself).
+    #[doc(hidden)]
+    pub const fn with_batch(name: &'static str, f: fn(A) -> R, batch: RunBatch) -> Self {
+        Self {
+            name,
+            f,
+            batch: Some(batch),
+        }
     }
 
     /// The name a child looks the target up by.
@@ -182,56 +210,71 @@ where
     }
 
     fn run_batch(&self, batch: &[u8], out: &mut Vec<u8>) -> Reply {
-        // One item at a time: decode it, run it, append its result, straight from the batch into
-        // `out` (which the worker keeps from batch to batch). Items and results are batches as
-        // `frame::append_batch` writes them.
-        let start = out.len();
-        let failed = |out: &mut Vec<u8>, reply: Reply| {
-            out.truncate(start);
-            reply
-        };
-        let mut items = match BatchReader::<A>::new(batch) {
-            Ok(items) => items,
-            Err(e) => return failed(out, Reply::Failed(format!("{e:#}"))),
-        };
-        let count = items.len();
-        if let Err(e) = crate::frame::append(&count, out) {
-            return failed(out, Reply::Failed(format!("encoding results: {e:#}")));
+        match self.batch {
+            Some(run) => run(batch, out),
+            None => run_batch(self.f, batch, out),
         }
-        // A hint only: room for plain-number results, so the loop below does not reallocate.
-        out.reserve(count.min(batch.len()).saturating_mul(size_of::<R::Value>()));
-        // Show an item in an error message: decode the batch again, since `f` consumed it.
-        let describe = |index: usize| {
-            let items = BatchReader::<A>::new(batch).and_then(BatchReader::collect_all);
-            let item = items.ok().and_then(|items| items.into_iter().nth(index));
-            item.map_or_else(String::new, |i| format!("{i:?}"))
-        };
-        let running = std::cell::Cell::new(0); // The item a panic comes from.
-        // One `catch_unwind` for the whole batch, not one per item.
-        let ran = catch_unwind(AssertUnwindSafe(|| {
-            for index in 0..count {
-                running.set(index);
-                let item = match items.next_item() {
-                    Ok(Some(item)) => item,
-                    Ok(None) => unreachable!("`count` items"),
-                    Err(e) => return Err(Reply::Failed(format!("{e:#}"))),
-                };
-                let value = self
-                    .call(item)
-                    .into_value()
-                    .map_err(|message| raised(index, describe(index), message, false))?;
-                crate::frame::append_item(&value, out)
-                    .map_err(|e| Reply::Failed(format!("encoding results: {e:#}")))?;
-            }
-            Ok(())
-        }));
-        match ran {
-            Ok(Ok(())) => Reply::Done,
-            Ok(Err(reply)) => failed(out, reply),
-            Err(payload) => {
-                let (index, message) = (running.get(), crate::panic::message(&*payload));
-                failed(out, raised(index, describe(index), message, true))
-            }
+    }
+}
+
+/// Runs `f` on each item of `batch` (decoded as [`crate::frame::append_batch`] wrote it) and, if
+/// every one succeeds, appends their results to `out` and returns [`Reply::Done`]. Generic over
+/// the function, so that [`target!`](crate::target!)'s batch runner calls it directly.
+#[doc(hidden)]
+pub fn run_batch<A, R, F>(f: F, batch: &[u8], out: &mut Vec<u8>) -> Reply
+where
+    A: DeserializeOwned + Debug + 'static,
+    R: Outcome,
+    F: Fn(A) -> R,
+{
+    // One item at a time: decode it, run it, append its result, straight from the batch into
+    // `out` (which the worker keeps from batch to batch). Items and results are batches as
+    // `frame::append_batch` writes them.
+    let start = out.len();
+    let failed = |out: &mut Vec<u8>, reply: Reply| {
+        out.truncate(start);
+        reply
+    };
+    let mut items = match BatchReader::<A>::new(batch) {
+        Ok(items) => items,
+        Err(e) => return failed(out, Reply::Failed(format!("{e:#}"))),
+    };
+    let count = items.len();
+    if let Err(e) = crate::frame::append(&count, out) {
+        return failed(out, Reply::Failed(format!("encoding results: {e:#}")));
+    }
+    // A hint only: room for plain-number results, so the loop below does not reallocate.
+    out.reserve(count.min(batch.len()).saturating_mul(size_of::<R::Value>()));
+    // Show an item in an error message: decode the batch again, since `f` consumed it.
+    let describe = |index: usize| {
+        let items = BatchReader::<A>::new(batch).and_then(BatchReader::collect_all);
+        let item = items.ok().and_then(|items| items.into_iter().nth(index));
+        item.map_or_else(String::new, |i| format!("{i:?}"))
+    };
+    let running = std::cell::Cell::new(0); // The item a panic comes from.
+    // One `catch_unwind` for the whole batch, not one per item.
+    let ran = catch_unwind(AssertUnwindSafe(|| {
+        for index in 0..count {
+            running.set(index);
+            let item = match items.next_item() {
+                Ok(Some(item)) => item,
+                Ok(None) => unreachable!("`count` items"),
+                Err(e) => return Err(Reply::Failed(format!("{e:#}"))),
+            };
+            let value = f(item)
+                .into_value()
+                .map_err(|message| raised(index, describe(index), message, false))?;
+            crate::frame::append_item(&value, out)
+                .map_err(|e| Reply::Failed(format!("encoding results: {e:#}")))?;
+        }
+        Ok(())
+    }));
+    match ran {
+        Ok(Ok(())) => Reply::Done,
+        Ok(Err(reply)) => failed(out, reply),
+        Err(payload) => {
+            let (index, message) = (running.get(), crate::panic::message(&*payload));
+            failed(out, raised(index, describe(index), message, true))
         }
     }
 }
