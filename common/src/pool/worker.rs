@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::frame::{self, BatchReader};
 use crate::handoff::{Handed, Received};
-use crate::process::{self, Child, Death, StartMethod};
+use crate::process::{self, Child, Death, DeathAsked, StartMethod};
 use crate::target::{Entry, Reply, Target};
 
 /// A target as a job names it.
@@ -171,10 +171,16 @@ impl Worker {
             let mut parent_end = Some(parent_end);
             let process = if method == StartMethod::Fork {
                 let parent = std::process::id();
-                process::fork(|| {
+                let DeathAsked { waiting, told } = DeathAsked::new()?;
+                let waiting_copy = waiting.as_raw_fd();
+                let forked = process::fork(|| {
                     // If the parent dies, even without closing our socket (killed while this
                     // worker is stopped, say), the kernel kills this worker: nothing is left.
-                    if !process::die_with_parent(parent)? {
+                    let asked = process::die_with_parent(parent);
+                    drop(told); // The parent may go on: from now on we die with it.
+                    // `fork` copied the parent's end too; ours is never dropped (we `_exit`).
+                    _ = nix::unistd::close(waiting_copy);
+                    if !asked? {
                         return Ok(()); // It died before we asked.
                     }
                     // `fork` copied every descriptor. Close the parent's ends, this worker's and
@@ -187,7 +193,9 @@ impl Worker {
                         _ = nix::unistd::close(other.channel.as_raw_fd());
                     }
                     Ok(serve(WorkerEnd(child_end))?)
-                })
+                });
+                // The closure, and our copy of `told`, went with `fork`: wait for the worker's.
+                forked.and_then(|child| DeathAsked::wait(waiting).map(|()| child))
             } else {
                 process::start_with(method, &WORKER, WorkerEnd(child_end), Death::WithParent)
             }

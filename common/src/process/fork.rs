@@ -77,6 +77,36 @@ pub fn die_with_parent(parent: u32) -> Result<bool> {
     Ok(nix::unistd::getppid().as_raw() as u32 == parent)
 }
 
+/// A start-up handshake for a child that must die with its parent: the parent keeps `waiting`,
+/// the child gets `told` and drops it once [`die_with_parent`] has returned (or it ends). Until
+/// then a stop of the whole group, or a kill of the parent, could leave a child that never asked.
+pub(crate) struct DeathAsked {
+    pub(crate) waiting: OwnedFd,
+    pub(crate) told: OwnedFd,
+}
+
+impl DeathAsked {
+    pub(crate) fn new() -> Result<DeathAsked> {
+        let (waiting, told) =
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context("creating a start-up pipe")?;
+        Ok(DeathAsked { waiting, told })
+    }
+
+    /// In the parent, after the fork and once its own copy of `told` is closed: returns when the
+    /// child has closed its copy, which is end of file (an event; a child stopped before it asked
+    /// holds us until it is continued, as `std`'s spawn waits for its child's `exec`).
+    pub(crate) fn wait(waiting: OwnedFd) -> Result<()> {
+        let mut byte = [0u8; 1];
+        loop {
+            match nix::unistd::read(&waiting, &mut byte) {
+                Err(nix::errno::Errno::EINTR) => {}
+                Ok(_) => return Ok(()),
+                Err(e) => return Err(e).context("waiting for a child to ask to die with us"),
+            }
+        }
+    }
+}
+
 /// Ends a child process after `body`: code 0 on `Ok`, 1 after printing an `Err` as one line, 101
 /// on a panic (whose hook has printed it). `_exit`, not `exit`: a forked child must never run the
 /// parent's destructors or return into its `main`.

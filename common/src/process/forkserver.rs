@@ -47,7 +47,7 @@ use nix::unistd::ForkResult;
 use super::after_fork;
 use super::child::Child;
 use super::exit::Exit;
-use super::fork::{die_with_parent, in_child};
+use super::fork::{DeathAsked, die_with_parent, in_child};
 use super::pidfd::Pidfd;
 use super::spawn::{self, Launch};
 use crate::error::{Context, Error, Result};
@@ -227,6 +227,10 @@ fn fork_child(
     crate::target::lookup(launch.target(), launch.signature()).map_err(|e| format!("{e:#}"))?;
     let (read_end, write_end) =
         nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("pipe: {e}"))?;
+    let asked = (launch.death() == spawn::Death::WithParent)
+        .then(DeathAsked::new)
+        .transpose()
+        .map_err(|e| format!("{e:#}"))?;
     let server = std::process::id();
     // SAFETY: the fork server never starts a thread, so fork cannot copy a lock another thread
     // holds; the child runs the target and ends with `_exit`.
@@ -234,11 +238,13 @@ fn fork_child(
         ForkResult::Child => {
             // Before anything else: a pool worker dies with the server, which dies with the
             // program, so one stopped at any moment of its start-up still dies with its owner.
-            if launch.death() == spawn::Death::WithParent
-                && !matches!(die_with_parent(server), Ok(true))
-            {
-                // SAFETY: `_exit` has no preconditions; the server is gone, so is our caller.
-                unsafe { nix::libc::_exit(0) }
+            if let Some(asked) = asked {
+                let asked_in_time = matches!(die_with_parent(server), Ok(true));
+                drop(asked); // Both ends: the server may reply to our caller now.
+                if !asked_in_time {
+                    // SAFETY: `_exit` has no preconditions; the server is gone, so is our caller.
+                    unsafe { nix::libc::_exit(0) }
+                }
             }
             // Nothing of the server's is the child's business: its siblings' descriptors,
             // the report pipe, the caller's socket.
@@ -260,6 +266,11 @@ fn fork_child(
                 pidfd,
                 report: write_end.into(),
             });
+            if let Some(DeathAsked { waiting, told }) = asked {
+                // Reply only once the child will die with us, whatever happens to us next.
+                drop(told);
+                DeathAsked::wait(waiting).map_err(|e| format!("{e:#}"))?;
+            }
             Ok((child.as_raw(), [handed, read_end]))
         }
     }

@@ -64,6 +64,7 @@ pub(crate) mod spawn;
 
 pub use child::Child;
 pub use exit::Exit;
+pub(crate) use fork::DeathAsked;
 pub use fork::{die_with_parent, ensure_single_threaded, fork};
 pub(crate) use fork::{fork_keeping, in_child};
 pub(crate) use pidfd::Pidfd;
