@@ -148,22 +148,8 @@ fn main() -> Result<()> {
         eprint!("\rprocess executor: round {}/{rounds}  ", round + 1);
         submit_result.sample(
             round,
-            || {
-                per_item(2_000, || {
-                    for i in 0..2_000 {
-                        ensure!(executor.submit(&TRIVIAL, i).result()? == i + 1);
-                    }
-                    Ok(())
-                })
-            },
-            Some(|| {
-                per_item(2_000, || {
-                    for i in 0..2_000 {
-                        ensure!(raw_pool.round_trip(i)? == i + 1);
-                    }
-                    Ok(())
-                })
-            }),
+            || round_trips(2_000, |i| Ok(executor.submit(&TRIVIAL, i).result()?)),
+            Some(|| round_trips(2_000, |i| raw_pool.round_trip(i))),
             python
                 .as_mut()
                 .map(|p| move || p.ask("process_round_trip 2000")),
@@ -212,22 +198,8 @@ fn main() -> Result<()> {
         )?;
         round_trip.sample(
             round,
-            || {
-                per_item(2_000, || {
-                    for i in 0..2_000 {
-                        ensure!(executor.submit(trivial, i).result()? == i + 1);
-                    }
-                    Ok(())
-                })
-            },
-            Some(|| {
-                per_item(2_000, || {
-                    for i in 0..2_000 {
-                        ensure!(raw_threads.round_trip(i)? == i + 1);
-                    }
-                    Ok(())
-                })
-            }),
+            || round_trips(2_000, |i| Ok(executor.submit(trivial, i).result()?)),
+            Some(|| round_trips(2_000, |i| raw_threads.round_trip(i))),
             python
                 .as_mut()
                 .map(|p| move || p.ask("thread_round_trip 2000")),
@@ -241,6 +213,16 @@ fn main() -> Result<()> {
         python.stop()?;
     }
     run_line.print(version.as_deref().unwrap_or("python3 not found"))
+}
+
+/// Seconds per round trip of `n` calls of `trip`, each checked to return its item plus one.
+fn round_trips(n: u64, mut trip: impl FnMut(u64) -> Result<u64>) -> Result<f64> {
+    per_item(n, || {
+        for i in 0..n {
+            ensure!(trip(i)? == i + 1, "wrong result");
+        }
+        Ok(())
+    })
 }
 
 /// Seconds per item of `body`, which handles `n` items.

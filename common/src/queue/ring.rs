@@ -52,8 +52,8 @@ const CAPACITY: usize = 512 << 10;
 
 /// From this many bytes a message's allocation asks for transparent huge pages: 512 times fewer
 /// page faults while it is first written. 32 MiB is the largest mmap threshold glibc's malloc
-/// moves to by itself (`DEFAULT_MMAP_THRESHOLD_MAX`), so such an allocation is a mapping of its own, and the advice ends with it (it never marks the
-/// heap that later, small allocations share). Measured at 32 and 64 MiB, pinned: 0.62–0.63×
+/// moves to by itself (`DEFAULT_MMAP_THRESHOLD_MAX`), so such an allocation is a mapping of its
+/// own, and the advice ends with it (it never marks the heap that later, small allocations share). Measured at 32 and 64 MiB, pinned: 0.62–0.63×
 /// ipc-channel with the advice, 1.01–1.08× without.
 const HUGE_MIN: usize = 32 << 20;
 
@@ -407,8 +407,8 @@ mod tests {
             ring.read(piece, &mut out).unwrap();
             out
         };
-        // Four messages of a quarter of the ring fill it (each written before any is read); read two,
-        // and two more fit.
+        // Four messages of a quarter of the ring fill it (each written before any is read); read
+        // two, and two more fit.
         let pieces: Vec<_> = (0..4).map(put).collect();
         for (i, piece) in pieces.iter().enumerate().take(2) {
             assert_eq!(

@@ -128,7 +128,8 @@ fn record(reports: &Path, evidence: &Path) -> Result<()> {
         files.push((evidence.join(format!("{name}.md")), page.into_bytes()));
     }
     for (name, program) in RECORDINGS {
-        let recording = Evidence::read(&reports.join(name), program)?; // Checked, then kept as read.
+        // Parsed and checked now, so that a bad one stops the recording before anything is written.
+        let recording = Evidence::read(&reports.join(name), program)?;
         files.push((evidence.join(name), recording.to_text(program).into_bytes()));
     }
     for (name, place) in CHARTS {
