@@ -152,10 +152,17 @@ pub fn ensure_single_threaded() -> Result<()> {
         others.extend(tid.filter(|&t| t != me));
     }
     const PIDFD_THREAD: nix::libc::c_int = nix::libc::O_EXCL;
-    let pidfds: Vec<OwnedFd> = others
-        .iter()
-        .filter_map(|&tid| pidfd::open(tid, PIDFD_THREAD).ok())
-        .collect();
+    let mut pidfds: Vec<OwnedFd> = Vec::with_capacity(others.len());
+    for &tid in &others {
+        match pidfd::open(tid, PIDFD_THREAD) {
+            Ok(pidfd) => pidfds.push(pidfd),
+            // Gone already (`ESRCH`), or a kernel before 6.9 (`EINVAL`): nothing to wait for.
+            Err(e) if matches!(e.raw_os_error(), Some(nix::libc::ESRCH | nix::libc::EINVAL)) => {}
+            // Out of descriptors, say: that is the cause to report, not the thread we could not
+            // wait for.
+            Err(e) => return Err(e).context("waiting for a thread to exit before fork"),
+        }
+    }
     let deadline = Instant::now() + Duration::from_millis(100);
     for pidfd in &pidfds {
         // Each returns when its thread is gone, or all together at the deadline.
