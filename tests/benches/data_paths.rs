@@ -112,6 +112,11 @@ fn main() -> Result<()> {
                 .as_mut()
                 .map(|p| move || p.ask("locked_increments 20000")),
         )?;
+    }
+    // The maps in rounds of their own: the rows above fork in every sample, and after a fork
+    // whichever pool maps first pays for the parent's pages being copy-on-write again.
+    for round in 0..rounds {
+        eprint!("\rprocess pools: round {}/{rounds}  ", round + 1);
         for (row, n) in [(&mut map_100k, 100_000), (&mut map_1m, 1_000_000)] {
             row.sample(
                 round,

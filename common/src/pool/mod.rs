@@ -106,6 +106,10 @@ pub struct ProcessPool {
     /// `apply_async` results that came in before their `get`: (id, reply frame).
     async_replies: Vec<(u64, Vec<u8>)>,
     next_async: u64,
+    /// Reply buffers kept between `map`s: a reply that comes before its turn waits in its buffer
+    /// and the worker takes one of these, so a `map` of big batches allocates, and faults in,
+    /// no fresh memory once the pool has run one.
+    spare: Vec<Vec<u8>>,
 }
 
 impl ProcessPool {
@@ -208,7 +212,7 @@ impl ProcessPool {
         // its turn waits, undecoded, in the buffer it arrived in (the worker gets a spare one).
         let mut results: Vec<V> = Vec::with_capacity(len);
         let mut early: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
-        let mut spare: Vec<Vec<u8>> = Vec::new();
+        let mut spare = std::mem::take(&mut self.spare);
         let mut batch = Vec::with_capacity(chunk);
         let mut first_error = None;
 
@@ -250,6 +254,9 @@ impl ProcessPool {
                 }
             }
         }
+        spare.extend(early.into_iter().map(|(_, buffer)| buffer));
+        spare.truncate(self.workers.len());
+        self.spare = spare;
         match first_error {
             Some(e) => Err(e),
             None => Ok(results),

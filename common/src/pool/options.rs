@@ -83,6 +83,7 @@ impl PoolBuilder {
             max_tasks: self.max_tasks,
             async_replies: Vec::new(),
             next_async: 0,
+            spare: Vec::new(),
         })
     }
 }
