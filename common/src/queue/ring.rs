@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use nix::sys::memfd::{MFdFlags, memfd_create};
-use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
+use nix::sys::mman::{MapFlags, MmapAdvise, ProtFlags, mmap, munmap};
 
 use super::handshake;
 use crate::error::{Context, Error, Result};
@@ -56,6 +56,12 @@ const CAPACITY: usize = 512 << 10;
 /// own, and the advice ends with it (it never marks the heap that later, small allocations share). Measured at 32 and 64 MiB, pinned: 0.62–0.63×
 /// ipc-channel with the advice, 1.01–1.08× without.
 const HUGE_MIN: usize = 32 << 20;
+
+/// From this many bytes a message's allocation is faulted in by one `madvise(MADV_POPULATE_WRITE)`
+/// before its pieces are copied in, instead of one page fault per 4 KiB page as the copy first
+/// touches it. Pinned, 16 MiB messages (32 MiB a sample, 7 samples, three runs): 0.85–0.90×
+/// ipc-channel with it, 0.95–0.99× without; at 4 MiB 0.96–0.99× against 0.91–1.00×.
+const POPULATE_MIN: usize = 1 << 20;
 
 /// The head, tail and waiting counters, each on a cache line of its own, before the data.
 const HEADER: usize = 192;
@@ -186,14 +192,18 @@ pub(crate) fn allocation(total: usize) -> Result<Vec<u8>> {
         .try_reserve_exact(total)
         .map_err(|e| Error::Protocol(format!("a ring message of {total} bytes: {e}")))?;
     if total >= HUGE_MIN {
-        advise_huge_pages(&mut message);
+        advise(&mut message, MmapAdvise::MADV_HUGEPAGE);
+    }
+    if total >= POPULATE_MIN {
+        advise(&mut message, MmapAdvise::MADV_POPULATE_WRITE);
     }
     Ok(message)
 }
 
-/// Asks the kernel to back `message`'s capacity with huge pages when it first touches it (only a
-/// hint: where transparent huge pages are off, or for a part smaller than one, nothing changes).
-fn advise_huge_pages(message: &mut Vec<u8>) {
+/// Gives the kernel `advice` about the whole pages of `message`'s capacity: only ever a hint, and
+/// nothing is lost where it is refused (`MADV_HUGEPAGE` without transparent huge pages,
+/// `MADV_POPULATE_WRITE` before Linux 5.14, a part smaller than one page).
+fn advise(message: &mut Vec<u8>, advice: MmapAdvise) {
     let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
         .ok()
         .flatten()
@@ -206,14 +216,15 @@ fn advise_huge_pages(message: &mut Vec<u8>) {
         return;
     };
     // SAFETY: `first..last` is whole pages inside this vector's own allocation, which nothing else
-    // uses; the advice changes how the kernel backs them, never their contents.
+    // uses; either advice changes how the kernel backs them (huge pages, or faulted in now rather
+    // than one by one at first write), never their contents.
     _ = unsafe {
         nix::sys::mman::madvise(
             NonNull::new(first as *mut std::ffi::c_void).expect("inside an allocation"),
             whole_pages,
-            nix::sys::mman::MmapAdvise::MADV_HUGEPAGE,
+            advice,
         )
-    }; // Only a hint: a kernel without transparent huge pages refuses it, and nothing is lost.
+    }; // Only a hint (see above).
 }
 
 impl Ring {
@@ -469,6 +480,25 @@ mod tests {
         );
         let smaller = allocation(HUGE_MIN / 2).unwrap();
         assert!(!flags(&smaller).contains(&"hg".to_string()));
+    }
+
+    #[test]
+    fn a_message_of_a_mebibyte_or_more_is_faulted_in_before_its_copy() {
+        // How many of the whole pages of `message`'s capacity are in memory (`mincore`).
+        let resident = |message: &mut Vec<u8>| {
+            let spare = message.spare_capacity_mut();
+            let first = (spare.as_mut_ptr() as usize).next_multiple_of(4096);
+            let last = (first + spare.len() - 4096) / 4096 * 4096;
+            let mut pages = vec![0u8; (last - first) / 4096];
+            // SAFETY: `first..last` is whole pages inside this vector's allocation, and `pages`
+            // has one byte for each of them.
+            let done =
+                unsafe { nix::libc::mincore(first as *mut _, last - first, pages.as_mut_ptr()) };
+            assert_eq!(done, 0, "{}", std::io::Error::last_os_error());
+            (pages.iter().filter(|p| *p & 1 == 1).count(), pages.len())
+        };
+        let (inside, all) = resident(&mut allocation(8 * POPULATE_MIN).unwrap());
+        assert_eq!(inside, all, "only {inside} of {all} pages faulted in");
     }
 
     #[test]
