@@ -2,7 +2,7 @@
 //! (a pipe below 16 KiB, the shared ring from there), a raw pipe carrying the same frames,
 //! servo's `ipc-channel` (its bytes channel: a Unix socket; a message larger than one packet
 //! crosses in fragments over a socket of its own), and Python's `multiprocessing.Queue`. A child sends, the parent receives; the four
-//! are interleaved in a rotating order. Prints a Markdown table of medians (µs per message) and,
+//! are interleaved, each round in another order (`measure::order`). Prints a Markdown table of medians (µs per message) and,
 //! with `--data FILE`, writes every sample as evidence for `bench-report`'s log–log chart.
 //!
 //! Run: `cargo bench -p tests --bench message_sizes [-- --pinned] [-- --data FILE]`.
@@ -123,8 +123,8 @@ fn main() -> Result<()> {
         eprint!("\rmessage sizes: round {}/{rounds}  ", round + 1);
         for size in SIZES {
             let n = count(size);
-            for k in 0..4 {
-                let (series, seconds) = match (k + round) % 4 {
+            for column in measure::order(round, 4) {
+                let (series, seconds) = match column {
                     0 => ("project", project(size, n)?),
                     1 => ("raw", raw(size, n)?),
                     2 => ("ipc-channel", ipc_channel(size, n)?),

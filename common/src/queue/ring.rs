@@ -57,10 +57,13 @@ const CAPACITY: usize = 512 << 10;
 /// ipc-channel with the advice, 1.01–1.08× without.
 const HUGE_MIN: usize = 32 << 20;
 
-/// From this many bytes a message's allocation is faulted in by one `madvise(MADV_POPULATE_WRITE)`
-/// before its pieces are copied in, instead of one page fault per 4 KiB page as the copy first
-/// touches it. Pinned, 16 MiB messages (32 MiB a sample, 7 samples, three runs): 0.85–0.90×
-/// ipc-channel with it, 0.95–0.99× without; at 4 MiB 0.96–0.99× against 0.91–1.00×.
+/// From this many bytes, and below [`HUGE_MIN`], a message's allocation is faulted in by one
+/// `madvise(MADV_POPULATE_WRITE)` before its pieces are copied in, instead of one page fault per
+/// 4 KiB page as the copy first touches it. Pinned, 16 MiB messages (32 MiB a sample, 7 samples,
+/// three runs): 0.85–0.90× ipc-channel with it, 0.95–0.99× without; at 4 MiB 0.96–0.99× against
+/// 0.91–1.00×. Not with huge pages: there each fault already fills 2 MiB, and faulting in a whole
+/// 64 MiB message first made the reader zero it all while the writer, on the other core, waited
+/// for room in the ring (`make bench`, spread: 64 MiB took 81 ms a message against 32–35 ms).
 const POPULATE_MIN: usize = 1 << 20;
 
 /// The head, tail and waiting counters, each on a cache line of its own, before the data.
@@ -193,8 +196,7 @@ pub(crate) fn allocation(total: usize) -> Result<Vec<u8>> {
         .map_err(|e| Error::Protocol(format!("a ring message of {total} bytes: {e}")))?;
     if total >= HUGE_MIN {
         advise(&mut message, MmapAdvise::MADV_HUGEPAGE);
-    }
-    if total >= POPULATE_MIN {
+    } else if total >= POPULATE_MIN {
         advise(&mut message, MmapAdvise::MADV_POPULATE_WRITE);
     }
     Ok(message)

@@ -38,19 +38,20 @@ pub enum Goal {
     Below(f64),
 }
 
-/// The order of the columns (0 ours, 1 raw, 2 Python) in each round. All six orders, arranged
-/// so that every two rounds from the first put ours before raw once and raw before ours once:
-/// whatever the first after a fork pays (the parent's pages are copy-on-write until each is
-/// written again) falls as often on either. Rotating the three columns instead put ours before
-/// raw in two rounds of three.
-pub const ORDERS: [[usize; 3]; 6] = [
-    [0, 1, 2],
-    [2, 1, 0],
-    [1, 2, 0],
-    [0, 2, 1],
-    [2, 0, 1],
-    [1, 0, 2],
-];
+/// The order in which round `round` samples `columns` columns: rotated by `round / 2`, and
+/// reversed in odd rounds. So every two rounds from the first put any column before another once
+/// and after it once: whatever the first after a `fork` pays (the parent's pages are
+/// copy-on-write until each is written again) falls as often on either. (Three columns go through
+/// all six orders. Rotating alone put this project before the raw primitive in two rounds of
+/// three.)
+pub fn order(round: usize, columns: usize) -> impl Iterator<Item = usize> {
+    let rotated = (0..columns).map(move |i| (i + round / 2) % columns);
+    let mut order: Vec<usize> = rotated.collect();
+    if round % 2 == 1 {
+        order.reverse();
+    }
+    order.into_iter()
+}
 
 /// One workload, sampled in three columns.
 pub struct Row {
@@ -74,8 +75,8 @@ impl Row {
         }
     }
 
-    /// One sample of each column, in the order [`ORDERS`] gives `round`, so no column pays more
-    /// often than another for coming first after another workload.
+    /// One sample of each column, in the [`order`] of `round`, so no column pays more often than
+    /// another for coming first after another workload.
     pub fn sample(
         &mut self,
         round: usize,
@@ -86,7 +87,7 @@ impl Row {
         let name = self.name.clone();
         let mut ours = Some(ours);
         let (mut raw, mut python) = (raw, python);
-        for column in ORDERS[round % ORDERS.len()] {
+        for column in order(round, 3) {
             match column {
                 0 => {
                     let f = ours.take().expect("once");
