@@ -59,12 +59,15 @@ const HUGE_MIN: usize = 32 << 20;
 
 /// From this many bytes, and below [`HUGE_MIN`], a message's allocation is faulted in by one
 /// `madvise(MADV_POPULATE_WRITE)` before its pieces are copied in, instead of one page fault per
-/// 4 KiB page as the copy first touches it. Pinned, 16 MiB messages (32 MiB a sample, 7 samples,
-/// three runs): 0.85–0.90× ipc-channel with it, 0.95–0.99× without; at 4 MiB 0.96–0.99× against
-/// 0.91–1.00×. Not with huge pages: there each fault already fills 2 MiB, and faulting in a whole
-/// 64 MiB message first made the reader zero it all while the writer, on the other core, waited
-/// for room in the ring (`make bench`, spread: 64 MiB took 81 ms a message against 32–35 ms).
-const POPULATE_MIN: usize = 1 << 20;
+/// 4 KiB page as the copy first touches it. Measured pinned against ipc-channel (32 MiB a sample,
+/// 9 samples, three or four runs each): at 16 MiB 0.85–0.90× with it, 0.95–0.99× without; at 8 MiB
+/// 0.91–0.96× against 0.99–1.00×; at 4 MiB no difference (0.96–0.99× and 0.97–1.00×); at 1 MiB
+/// it cost, 0.95–1.01× against 0.88–0.93×, since a freed allocation of that size is reused with
+/// its pages still in. Not with huge pages: there each fault already fills 2 MiB, and faulting in
+/// a whole 64 MiB message first made the reader zero it all while the writer, on the other core,
+/// waited for room in the ring (`make bench`, spread: 64 MiB took 81 ms a message against
+/// 32–35 ms).
+const POPULATE_MIN: usize = 8 << 20;
 
 /// The head, tail and waiting counters, each on a cache line of its own, before the data.
 const HEADER: usize = 192;
@@ -485,7 +488,7 @@ mod tests {
     }
 
     #[test]
-    fn a_message_of_a_mebibyte_or_more_is_faulted_in_before_its_copy() {
+    fn a_message_of_eight_mebibytes_or_more_is_faulted_in_before_its_copy() {
         // How many of the whole pages of `message`'s capacity are in memory (`mincore`).
         let resident = |message: &mut Vec<u8>| {
             let spare = message.spare_capacity_mut();
@@ -499,7 +502,7 @@ mod tests {
             assert_eq!(done, 0, "{}", std::io::Error::last_os_error());
             (pages.iter().filter(|p| *p & 1 == 1).count(), pages.len())
         };
-        let (inside, all) = resident(&mut allocation(8 * POPULATE_MIN).unwrap());
+        let (inside, all) = resident(&mut allocation(POPULATE_MIN).unwrap());
         assert_eq!(inside, all, "only {inside} of {all} pages faulted in");
     }
 
