@@ -45,6 +45,43 @@ fn put_sized((size, n, queue): Sized) -> Result<()> {
 }
 const PUT_SIZED: Target<Sized, Result<()>> = common::target!(put_sized);
 
+/// How many 1 MiB messages a fresh queue carries after its first, for the steady state.
+const AFTER_FIRST: usize = 32;
+
+/// A one-byte message (it goes through the pipe: the ring is not touched), then `n` of 1 MiB,
+/// made before the first.
+fn put_ready_then_mibs((n, queue): (usize, QueueWriter<Vec<u8>>)) -> Result<()> {
+    let message = vec![7u8; 1 << 20];
+    queue.put(&vec![0u8])?;
+    Ok((0..n).try_for_each(|_| queue.put(&message))?)
+}
+const PUT_READY_THEN_MIBS: Target<(usize, QueueWriter<Vec<u8>>), Result<()>> =
+    common::target!(put_ready_then_mibs);
+
+/// On a fresh queue whose child is running (its one-byte message is in): seconds from there to
+/// the first 1 MiB message, whose ring neither process has touched yet, then between each of the
+/// next `AFTER_FIRST` and the one before it.
+fn fresh_queue() -> Result<(f64, Vec<f64>)> {
+    let (writer, queue) = IpcQueue::<Vec<u8>>::new()?;
+    let child = process::start(
+        StartMethod::Fork,
+        &PUT_READY_THEN_MIBS,
+        (1 + AFTER_FIRST, writer),
+    )?;
+    ensure!(queue.get()?.len() == 1);
+    let mut last = std::time::Instant::now();
+    let mut gaps = Vec::new();
+    for _ in 0..=AFTER_FIRST {
+        ensure!(queue.get()?.len() == 1 << 20);
+        let now = std::time::Instant::now();
+        gaps.push((now - last).as_secs_f64());
+        last = now;
+    }
+    child.join()?;
+    let first = gaps.remove(0);
+    Ok((first, gaps))
+}
+
 /// Seconds per message through the project's queue.
 fn project(size: usize, n: usize) -> Result<f64> {
     measure::seconds(|| {
@@ -100,7 +137,7 @@ fn ipc_channel(size: usize, n: usize) -> Result<f64> {
 }
 
 fn main() -> Result<()> {
-    common::roles::run_if_child(&[&PUT_SIZED]);
+    common::roles::run_if_child(&[&PUT_SIZED, &PUT_READY_THEN_MIBS]);
     let data = std::env::args()
         .skip_while(|a| a != "--data")
         .nth(1)
@@ -138,6 +175,10 @@ fn main() -> Result<()> {
                     .add(format!("size.{size}"), seconds);
             }
         }
+        let (first, after) = fresh_queue()?;
+        let fresh = evidence.scope_mut("fresh-queue");
+        fresh.add("first", first);
+        after.into_iter().for_each(|gap| fresh.add("after", gap));
     }
     eprintln!();
     let version = python.as_ref().map(|p| p.version.clone());
@@ -145,6 +186,7 @@ fn main() -> Result<()> {
         p.stop()?;
     }
     print_table(&evidence);
+    print_fresh_queue(&evidence);
     run_line.print(version.as_deref().unwrap_or("python3 not found"))?;
     if let Some(data) = data {
         data.write(&evidence, "message-sizes")?;
@@ -192,6 +234,23 @@ fn print_table(evidence: &Evidence) {
         );
     }
     println!();
+}
+
+/// The first 1 MiB message on a fresh queue beside the ones after it on the same queue.
+fn print_fresh_queue(evidence: &Evidence) {
+    let stats = |key: &str| evidence.scope("fresh-queue").and_then(|s| s.stats(key));
+    if let (Some(first), Some(after)) = (stats("first"), stats("after")) {
+        println!(
+            "- a fresh queue's first 1 MiB message took {:.0} µs [{:.0}–{:.0}] once its child ran, {} the next {AFTER_FIRST} on the same queue ({:.0} µs [{:.0}–{:.0}]; target ≤ 2×)\n",
+            first.median * 1e6,
+            first.min * 1e6,
+            first.max * 1e6,
+            evidence::show::times(first.median / after.median),
+            after.median * 1e6,
+            after.min * 1e6,
+            after.max * 1e6,
+        );
+    }
 }
 
 /// `8 B`, `16 KiB`, `64 MiB`.
