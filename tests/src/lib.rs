@@ -5,6 +5,7 @@
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+pub mod bench_order;
 pub mod readme_map;
 pub mod transcripts;
 

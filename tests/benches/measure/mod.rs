@@ -38,20 +38,8 @@ pub enum Goal {
     Below(f64),
 }
 
-/// The order in which round `round` samples `columns` columns: rotated by `round / 2`, and
-/// reversed in odd rounds. So every two rounds from the first put any column before another once
-/// and after it once: whatever the first after a `fork` pays (the parent's pages are
-/// copy-on-write until each is written again) falls as often on either. (Three columns go through
-/// all six orders. Rotating alone put this project before the raw primitive in two rounds of
-/// three.)
-pub fn order(round: usize, columns: usize) -> impl Iterator<Item = usize> {
-    let rotated = (0..columns).map(move |i| (i + round / 2) % columns);
-    let mut order: Vec<usize> = rotated.collect();
-    if round % 2 == 1 {
-        order.reverse();
-    }
-    order.into_iter()
-}
+/// The order of the columns in each round (see the function's docs and tests).
+pub use tests::bench_order::order;
 
 /// One workload, sampled in three columns.
 pub struct Row {
