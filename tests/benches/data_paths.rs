@@ -1,7 +1,8 @@
 //! `make bench`, the data paths: how fast values cross between processes and threads through
 //! `common`'s queue, shared value, pool and executors, beside the raw primitive each is built on
 //! (written out below, so a reader sees what "raw" means) and Python's counterpart
-//! (`data_paths.py`). Interleaved, each round in another order (`measure::order`); `-- --pinned` runs on CPU 0 only.
+//! (`data_paths.py`). Interleaved, each round in another order (`measure::order`); `-- --pinned`
+//! runs on CPU 0 only.
 //!
 //! Three phases, because `fork` needs a single-threaded process: first the rows that fork (queue,
 //! shared value, pools), then the process-pool executor (whose dispatcher threads stay), then the

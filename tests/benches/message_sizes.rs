@@ -1,9 +1,11 @@
 //! How a message's cost grows with its size, from 8 bytes to 64 MiB: this project's `IpcQueue`
 //! (a pipe below 16 KiB, the shared ring from there), a raw pipe carrying the same frames,
 //! servo's `ipc-channel` (its bytes channel: a Unix socket; a message larger than one packet
-//! crosses in fragments over a socket of its own), and Python's `multiprocessing.Queue`. A child sends, the parent receives; the four
-//! are interleaved, each round in another order (`measure::order`). Prints a Markdown table of medians (µs per message) and,
-//! with `--data FILE`, writes every sample as evidence for `bench-report`'s log–log chart.
+//! crosses in fragments over a socket of its own), and Python's `multiprocessing.Queue`. A child
+//! sends, the parent receives; the four are interleaved, each round in another order
+//! (`measure::order`). Prints a Markdown table of medians (µs per message), and under it the first
+//! 1 MiB message on a fresh queue beside the ones after it; with `--data FILE`, writes every
+//! sample as evidence for `bench-report`'s log–log chart.
 //!
 //! Run: `cargo bench -p tests --bench message_sizes [-- --pinned] [-- --data FILE]`.
 

@@ -53,8 +53,9 @@ const CAPACITY: usize = 512 << 10;
 /// From this many bytes a message's allocation asks for transparent huge pages: 512 times fewer
 /// page faults while it is first written. 32 MiB is the largest mmap threshold glibc's malloc
 /// moves to by itself (`DEFAULT_MMAP_THRESHOLD_MAX`), so such an allocation is a mapping of its
-/// own, and the advice ends with it (it never marks the heap that later, small allocations share). Measured at 32 and 64 MiB, pinned: 0.62–0.63×
-/// ipc-channel with the advice, 1.01–1.08× without.
+/// own, and the advice ends with it (it never marks the heap that later, small allocations
+/// share). Measured at 32 and 64 MiB, pinned: 0.62–0.63× ipc-channel with the advice, 1.01–1.08×
+/// without.
 const HUGE_MIN: usize = 32 << 20;
 
 /// From this many bytes, and below [`HUGE_MIN`], a message's allocation is faulted in by one
@@ -209,15 +210,7 @@ pub(crate) fn allocation(total: usize) -> Result<Vec<u8>> {
 /// nothing is lost where it is refused (`MADV_HUGEPAGE` without transparent huge pages,
 /// `MADV_POPULATE_WRITE` before Linux 5.14, a part smaller than one page).
 fn advise(message: &mut Vec<u8>, advice: MmapAdvise) {
-    let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
-        .ok()
-        .flatten()
-        .map_or(4096, |size| size as usize);
-    let spare = message.spare_capacity_mut();
-    let start = spare.as_mut_ptr() as usize;
-    let first = start.next_multiple_of(page);
-    let last = (start + spare.len()) / page * page;
-    let Some(whole_pages) = last.checked_sub(first).filter(|len| *len > 0) else {
+    let Some((first, whole_pages)) = whole_pages(message) else {
         return;
     };
     // SAFETY: `first..last` is whole pages inside this vector's own allocation, which nothing else
@@ -230,6 +223,25 @@ fn advise(message: &mut Vec<u8>, advice: MmapAdvise) {
             advice,
         )
     }; // Only a hint (see above).
+}
+
+/// Where the whole pages of `message`'s unused capacity start, and how many bytes they span;
+/// `None` if not one page fits.
+fn whole_pages(message: &mut Vec<u8>) -> Option<(usize, usize)> {
+    let page = page_size();
+    let spare = message.spare_capacity_mut();
+    let start = spare.as_mut_ptr() as usize;
+    let first = start.next_multiple_of(page);
+    let last = (start + spare.len()) / page * page;
+    let len = last.checked_sub(first).filter(|len| *len > 0)?;
+    Some((first, len))
+}
+
+fn page_size() -> usize {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+        .ok()
+        .flatten()
+        .map_or(4096, |size| size as usize)
 }
 
 impl Ring {
@@ -491,14 +503,11 @@ mod tests {
     fn a_message_of_eight_mebibytes_or_more_is_faulted_in_before_its_copy() {
         // How many of the whole pages of `message`'s capacity are in memory (`mincore`).
         let resident = |message: &mut Vec<u8>| {
-            let spare = message.spare_capacity_mut();
-            let first = (spare.as_mut_ptr() as usize).next_multiple_of(4096);
-            let last = (first + spare.len() - 4096) / 4096 * 4096;
-            let mut pages = vec![0u8; (last - first) / 4096];
-            // SAFETY: `first..last` is whole pages inside this vector's allocation, and `pages`
-            // has one byte for each of them.
-            let done =
-                unsafe { nix::libc::mincore(first as *mut _, last - first, pages.as_mut_ptr()) };
+            let (first, len) = whole_pages(message).expect("pages");
+            let mut pages = vec![0u8; len / page_size()];
+            // SAFETY: `first..first + len` is whole pages inside this vector's allocation, and
+            // `pages` has one byte for each of them.
+            let done = unsafe { nix::libc::mincore(first as *mut _, len, pages.as_mut_ptr()) };
             assert_eq!(done, 0, "{}", std::io::Error::last_os_error());
             (pages.iter().filter(|p| *p & 1 == 1).count(), pages.len())
         };
