@@ -50,6 +50,8 @@ mod job_queue;
 mod process_pool;
 #[cfg(not(loom))]
 mod thread_pool;
+#[cfg(not(loom))]
+mod worker_slots;
 
 use std::fmt;
 use std::sync::PoisonError;
@@ -74,6 +76,20 @@ pub struct Future<R> {
     result: Receiver<Result<R, Error>>,
     /// The result, once `exception` or `add_done_callback` took it off the channel to look at it.
     taken: Option<Result<R, Error>>,
+    /// A process-pool task's reply that a waiting `result()` may read itself, sparing two
+    /// thread hand-offs (see [`ReplyReader`]); `None` for every other future.
+    reply: Option<Box<dyn ReplyReader>>,
+}
+
+/// A task's reply that the thread waiting for it may read itself: a process-pool task that
+/// `submit` wrote straight to an idle worker. The executor's thread reads it instead once told
+/// to with `leave`, so the future is finished whether or not anyone waits, as in Python.
+trait ReplyReader: Send + Sync + fmt::Debug {
+    /// Reads the reply and finishes the future with it, unless another thread already has it
+    /// (and then finishes the future) or the future is finished.
+    fn read(&self);
+    /// Leaves the reply to the executor's thread: nobody here will read it.
+    fn leave(&self);
 }
 
 /// A function to call with a future's result when it is done.
@@ -144,6 +160,7 @@ impl<R> Future<R> {
             shared: Arc::clone(&shared),
             result,
             taken: None,
+            reply: None,
         };
         (future, shared)
     }
@@ -160,8 +177,12 @@ impl<R> Future<R> {
         self.take()
     }
 
-    /// The result, off the channel or from where `exception` left it.
+    /// The result, off the channel or from where `exception` left it; first read off the
+    /// worker's socket by this thread, where it may.
     fn take(&mut self) -> Result<R, Error> {
+        if let Some(reply) = self.reply.take() {
+            reply.read();
+        }
         match self.taken.take() {
             Some(result) => result,
             None => self
@@ -185,6 +206,7 @@ impl<R> Future<R> {
     /// callback that panics is reported on stderr and ignored, as Python logs and ignores an
     /// exception raised in one.
     pub fn add_done_callback(&mut self, f: impl FnOnce(&Result<R, Error>) + Send + 'static) {
+        self.leave();
         let mut inner = self.shared.lock();
         if inner.state != State::Finished {
             // Under `inner`'s lock: `settle` marks the future finished under it, then calls.
@@ -201,6 +223,7 @@ impl<R> Future<R> {
     ///
     /// On [`Error::Timeout`] the task goes on running; only the wait is over.
     pub fn result_timeout(mut self, timeout: Duration) -> Result<R, Error> {
+        self.leave(); // The executor's thread reads it: this wait may end first.
         if let Some(result) = self.taken.take() {
             return result;
         }
@@ -213,6 +236,7 @@ impl<R> Future<R> {
 
     /// Whether the task has finished, failed, or been cancelled (Python's `future.done()`).
     pub fn done(&self) -> bool {
+        self.leave();
         self.shared.lock().state == State::Finished
     }
 
@@ -220,6 +244,20 @@ impl<R> Future<R> {
     /// (Python's `future.cancel()`). A cancelled task never runs.
     pub fn cancel(&self) -> bool {
         self.shared.cancel()
+    }
+
+    /// Leaves the reply, if this thread could have read it, to the executor's thread: for every
+    /// way of waiting but `result` and `exception`, and for a future dropped unread.
+    fn leave(&self) {
+        if let Some(reply) = &self.reply {
+            reply.leave();
+        }
+    }
+}
+
+impl<R> Drop for Future<R> {
+    fn drop(&mut self) {
+        self.leave();
     }
 }
 
@@ -344,6 +382,7 @@ pub fn wait<R>(futures: &[Future<R>], return_when: ReturnWhen, timeout: Option<D
     let deadline = timeout.map(|t| std::time::Instant::now() + t);
     let (watcher, finished) = unbounded();
     for (position, future) in futures.iter().enumerate() {
+        future.leave();
         future.shared.watch(watcher.clone(), position);
     }
     loop {
@@ -387,6 +426,7 @@ pub fn as_completed<R>(futures: impl IntoIterator<Item = Future<R>>) -> AsComple
     let futures: Vec<Option<Future<R>>> = futures.into_iter().map(Some).collect();
     for (position, future) in futures.iter().enumerate() {
         let future = future.as_ref().expect("all present");
+        future.leave();
         future.shared.watch(watcher.clone(), position);
     }
     AsCompleted { futures, finished }

@@ -1,24 +1,24 @@
 //! `ProcessPoolExecutor`: tasks run in the [`pool`](crate::pool) module's worker processes,
 //! started by any [`StartMethod`]. Tasks are declared [`Target`]s, found by name in the workers.
 //!
-//! **What a task costs.** `submit` encodes the job frame once (the pool's wire format), allocates a
-//! [`Future`], and queues the job; a dispatcher thread writes it to its worker's socket and reads
-//! the reply into a buffer it reuses: one round trip per job. `map(f, items, chunksize)` sends
-//! `chunksize` items per job, so small tasks should use a large one (as in Python, whose default
-//! is also 1).
+//! **What a task costs.** `submit` encodes the job frame once (the pool's wire format) and
+//! allocates a [`Future`]. If nothing is queued and a worker is idle, it writes the job to that
+//! worker at once, and `result()` reads the reply in the caller's thread (see
+//! [`worker_slots`](super::worker_slots)); otherwise the job is queued, and a dispatcher thread
+//! writes it to its worker and reads the reply into a buffer it reuses. Either way, one round
+//! trip per job. `map(f, items, chunksize)` sends `chunksize` items per job, so small tasks
+//! should use a large one (as in Python, whose default is also 1).
 //!
 //! Each worker process has a dispatcher thread in the parent that takes the next queued task,
-//! sends it to its worker, and records the reply in the task's future. When a worker dies, its
-//! dispatcher marks the pool broken and shuts every worker's socket down, which wakes the other
-//! dispatchers at once: each kills its own worker and fails its task, and every task still queued
-//! or submitted later fails too, with [`Error::BrokenPool`] (which worker, how it ended, which
-//! items it held).
+//! sends it to its worker, and records the reply in the task's future. When a worker dies, the
+//! thread that finds out marks the pool broken and shuts every worker's socket down, which wakes
+//! every thread reading a reply at once: each stops its worker and fails its task, and every
+//! task still queued or submitted later fails too, with [`Error::BrokenPool`] (which worker, how
+//! it ended, which items it held).
 
 use std::fmt::Debug;
-use std::net::Shutdown;
 use std::ops::Range;
-use std::os::unix::net::UnixStream;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crossbeam::channel::Receiver;
@@ -26,10 +26,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::job_queue::{Job, JobQueue};
+use super::worker_slots::Workers;
 use super::{Control, Future};
 use crate::error::{BrokenPool, Refusal};
 use crate::pool::{self, Task, Worker};
-use crate::process::{Pidfd, StartMethod};
+use crate::process::StartMethod;
 use crate::target::{Outcome, Reply, Target};
 use nix::sys::signal::Signal;
 
@@ -38,48 +39,21 @@ use nix::sys::signal::Signal;
 #[derive(Debug)]
 pub struct ProcessPoolExecutor {
     queue: JobQueue<ProcessJob>,
-    broken: Arc<Broken>,
+    workers: Arc<Workers>,
 }
 
-/// Set once, when the first worker dies.
-#[derive(Debug)]
-struct Broken {
-    why: OnceLock<BrokenPool>,
-    /// A handle on every worker's socket, to wake every dispatcher when the pool breaks.
-    sockets: Vec<UnixStream>,
-    /// A pidfd for every worker, to signal them all from the caller's thread.
-    pidfds: Vec<Pidfd>,
-}
-
-impl Broken {
-    /// Why the pool is broken, as the error every unfinished future fails with; `None` while it
-    /// is not.
-    fn error(&self) -> Option<Error> {
-        self.why
-            .get()
-            .map(|why| Error::BrokenPool(Box::new(why.clone())))
-    }
-
-    fn set(&self, why: BrokenPool) {
-        if self.why.set(why).is_ok() {
-            for socket in &self.sockets {
-                _ = socket.shutdown(Shutdown::Both); // Already closed is as good.
-            }
-        }
-    }
-}
-
-/// What a dispatcher does with a worker's answer: the reply, the result bytes after it.
-type Finish = Box<dyn for<'a> FnOnce(Result<(Reply, &'a [u8])>) + Send>;
+/// What the thread that reads a worker's answer does with it: the reply, the result bytes after
+/// it.
+pub(super) type Finish = Box<dyn for<'a> FnOnce(Result<(Reply, &'a [u8])>) + Send>;
 
 /// Turns a worker's reply, the result bytes after it, and the job's items into a future's value.
 type Decode<V> = fn(Reply, &[u8], &Range<usize>) -> Result<V>;
 
-struct ProcessJob {
-    control: Arc<dyn Control>,
-    job: pool::JobFrame,
+pub(super) struct ProcessJob {
+    pub(super) control: Arc<dyn Control>,
+    pub(super) job: pool::JobFrame,
     /// Decodes the worker's reply and result bytes (or the failure) into the future.
-    finish: Finish,
+    pub(super) finish: Finish,
 }
 
 impl Job for ProcessJob {
@@ -101,21 +75,20 @@ impl ProcessPoolExecutor {
                 "an executor needs at least one worker",
             ));
         };
+        let (jobs, queued) = crossbeam::channel::unbounded();
         let workers = Worker::start(max_workers, method, &[])?;
-        let sockets = workers.iter().map(Worker::socket).collect::<Result<_>>()?;
-        let pidfds = workers.iter().map(Worker::pidfd).collect::<Result<_>>()?;
-        let broken = Arc::new(Broken {
-            why: OnceLock::new(),
-            sockets,
-            pidfds,
+        let workers = Arc::new(Workers::new(workers, queued.clone())?);
+        let bodies = (0..workers.len()).map(|index| {
+            let workers = Arc::clone(&workers);
+            move |jobs: Receiver<ProcessJob>| workers.dispatch(index, &jobs)
         });
-        let bodies = workers.into_iter().map(|worker| {
-            let broken = Arc::clone(&broken);
-            move |jobs: Receiver<ProcessJob>| dispatch(worker, &jobs, &broken)
-        });
+        // Closing the queue also tells the dispatchers, which may be waiting for a wake-up
+        // rather than on the queue: each then finishes the queue and stops its worker.
+        let closed = Arc::clone(&workers);
+        let on_close = Box::new(move || closed.close());
         Ok(Self {
-            queue: JobQueue::start("process-pool", bodies)?,
-            broken,
+            queue: JobQueue::start_on((jobs, queued), "process-pool", bodies, Some(on_close))?,
+            workers,
         })
     }
 
@@ -155,24 +128,31 @@ impl ProcessPoolExecutor {
         T: Serialize + DeserializeOwned + Debug + 'static,
         R: Outcome,
     {
-        if let Some(broken) = self.broken.error() {
+        if let Some(broken) = self.workers.broken() {
             return Future::failed(broken);
         }
         let job = match Task::of(f).and_then(|task| pool::JobFrame::new(&task, batch)) {
             Ok(job) => job,
             Err(e) => return Future::failed(e),
         };
-        let (future, shared) = Future::queued();
+        let (mut future, shared) = Future::queued();
         let finish = Arc::clone(&shared);
         let range = first..first + batch.len();
-        let finish = Box::new(move |reply: Result<(Reply, &[u8])>| {
+        let finish: Finish = Box::new(move |reply: Result<(Reply, &[u8])>| {
             finish.finish(reply.and_then(|(reply, results)| decode(reply, results, &range)))
         });
-        self.queue.push(ProcessJob {
-            control: shared,
-            job,
-            finish,
-        });
+        match self.workers.try_direct(&job, &*shared, finish) {
+            Ok(Some(reply)) => future.reply = Some(Box::new(reply)),
+            Ok(None) => {} // The worker was dead: the future holds the error.
+            Err(finish) => {
+                self.queue.push(ProcessJob {
+                    control: shared,
+                    job,
+                    finish,
+                });
+                self.workers.queued();
+            }
+        }
         future
     }
 
@@ -218,7 +198,11 @@ impl ProcessPoolExecutor {
     /// [`kill_workers`]: ProcessPoolExecutor::kill_workers
     /// [`terminate_workers`]: ProcessPoolExecutor::terminate_workers
     pub fn shutdown(mut self, wait: bool, cancel_futures: bool) {
-        self.queue.shutdown(wait, cancel_futures);
+        if cancel_futures {
+            self.queue.cancel_queued();
+            self.workers.cancel_held();
+        }
+        self.queue.shutdown(wait, false);
     }
 
     /// Kills every worker process at once, stopped ones too, reaps them, and shuts down
@@ -250,66 +234,17 @@ impl ProcessPoolExecutor {
         } else {
             "terminate_workers"
         };
-        self.broken.set(BrokenPool {
+        self.workers.set_broken(BrokenPool {
             pid: None,
             exit: None,
             items: None,
             why: format!("{call}() ended the workers"),
         });
-        for pidfd in &self.broken.pidfds {
-            _ = pidfd.signal(signal); // An exited worker is fine.
-            if signal != Signal::SIGKILL {
-                _ = pidfd.signal(Signal::SIGCONT);
-            }
+        self.workers.signal_all(signal);
+        if signal != Signal::SIGKILL {
+            self.workers.signal_all(Signal::SIGCONT);
         }
         self.queue.shutdown(true, false);
-    }
-}
-
-/// A dispatcher thread: feeds `worker` one job at a time until the queue closes, then stops it.
-fn dispatch(worker: Worker, jobs: &Receiver<ProcessJob>, broken: &Broken) {
-    let mut worker = Some(worker);
-    for ProcessJob {
-        control,
-        job,
-        finish,
-    } in jobs
-    {
-        if let Some(broken) = broken.error() {
-            finish(Err(broken));
-            continue;
-        }
-        if !control.start() {
-            continue; // Cancelled while queued.
-        }
-        let Some(alive) = worker.as_mut() else {
-            unreachable!("the worker is only stopped once the pool is broken")
-        };
-        match alive.send_job(&job).and_then(|()| alive.receive()) {
-            Ok(reply) => finish(Ok(reply)),
-            Err(e) => {
-                // Our worker died, or another did and shut our socket down to wake us (then the
-                // first death is the reason), or its reply could not be read: the worker is then
-                // left to exit on its own as it is stopped.
-                // The first death is the one every future reports, with its pid, exit and items.
-                broken.set(match e {
-                    Error::BrokenPool(facts) => *facts,
-                    other => BrokenPool {
-                        pid: None,
-                        exit: None,
-                        items: None,
-                        why: other.to_string(),
-                    },
-                });
-                if let Some(ours) = worker.take() {
-                    ours.stop(); // A dead one is reaped; one still working is killed.
-                }
-                finish(Err(broken.error().expect("set above")));
-            }
-        }
-    }
-    if let Some(worker) = worker {
-        worker.stop();
     }
 }
 

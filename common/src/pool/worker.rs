@@ -57,6 +57,11 @@ impl JobFrame {
         write_job(&mut frame, task, items)?;
         Ok(JobFrame(frame))
     }
+
+    /// Its length in bytes, as written to the socket.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
 }
 
 /// Writes the frame of a job into `frame`, reusing its space.

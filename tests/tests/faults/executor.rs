@@ -1,10 +1,12 @@
 //! `ProcessPoolExecutor` (Python's `concurrent.futures.ProcessPoolExecutor`): a task that panics,
-//! a worker that dies or stops, a cancelled task, ten thousand items in order.
+//! a worker that dies or stops, a cancelled task, ten thousand items in order; a task `submit`
+//! sent to a worker itself is finished whoever waits for it, and does not keep queued tasks from
+//! a free worker.
 
 use std::time::{Duration, Instant};
 
 use common::error::Refusal;
-use common::futures::{ProcessPoolExecutor, ThreadPoolExecutor};
+use common::futures::{ProcessPoolExecutor, ReturnWhen, ThreadPoolExecutor, as_completed, wait};
 use common::pool::ProcessPool;
 use common::process::{Exit, StartMethod};
 use nix::sys::signal::Signal;
@@ -37,6 +39,21 @@ pub const CASES: &[Case] = &[
         name: "executor::a_cancelled_task_never_runs_in_a_worker",
         methods: ALL,
         run: a_cancelled_task,
+    },
+    Case {
+        name: "executor::a_future_nobody_reads_is_finished_for_its_callback_wait_and_as_completed",
+        methods: ALL,
+        run: a_future_nobody_reads,
+    },
+    Case {
+        name: "executor::a_queued_task_runs_on_the_first_free_worker_not_behind_a_busy_one",
+        methods: ALL,
+        run: a_queued_task_behind_busy_workers,
+    },
+    Case {
+        name: "executor::threads_submitting_and_waiting_every_way_at_once_get_every_result",
+        methods: &[StartMethod::Fork, StartMethod::Forkserver],
+        run: threads_waiting_every_way,
     },
     Case {
         name: "executor::ten_thousand_items_come_back_in_order",
@@ -154,6 +171,121 @@ fn a_cancelled_task(method: StartMethod) -> Outcome {
         "counted once: by the kept task"
     );
     std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+/// Tasks `submit` writes to idle workers itself, whose futures nobody calls `result()` on: a
+/// done-callback, `wait` and `as_completed` each see them finish (the dispatcher reads the reply
+/// for them), and a future dropped unread leaves its worker free for the next task.
+fn a_future_nobody_reads(method: StartMethod) -> Outcome {
+    let executor = ProcessPoolExecutor::new(2, method)?;
+    let mut future = executor.submit(&DOUBLE, 1);
+    let (told, heard) = crossbeam::channel::bounded(1);
+    future.add_done_callback(move |result| _ = told.send(result.as_ref().ok().copied()));
+    let heard = heard.recv_timeout(Duration::from_secs(10));
+    assert_eq!(
+        heard,
+        Ok(Some(2)),
+        "the callback ran without a result() call"
+    );
+
+    let futures = [executor.submit(&DOUBLE, 2), executor.submit(&DOUBLE, 3)];
+    let done = wait(
+        &futures,
+        ReturnWhen::AllCompleted,
+        Some(Duration::from_secs(10)),
+    );
+    assert_eq!(done.done, [0, 1], "{done:?}");
+
+    let futures = [executor.submit(&DOUBLE, 4), executor.submit(&DOUBLE, 5)];
+    let mut results: Vec<i64> = as_completed(futures)
+        .map(|(_, future)| future.result())
+        .collect::<common::Result<_>>()?;
+    results.sort_unstable();
+    assert_eq!(results, [8, 10]);
+
+    drop(executor.submit(&DOUBLE, 6));
+    drop(executor.submit(&DOUBLE, 7));
+    let next = executor.submit(&DOUBLE, 8);
+    assert_eq!(next.result_timeout(Duration::from_secs(10))?, 16);
+    Ok(())
+}
+
+/// Two workers, each given a task by `submit` itself: one blocks until released, one is quick.
+/// A third task, queued, runs on the quick one's worker as soon as it is free, while the blocked
+/// one still waits: no task is tied to a busy worker.
+fn a_queued_task_behind_busy_workers(method: StartMethod) -> Outcome {
+    let dir = std::env::temp_dir().join(format!("faults-behind-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let release = dir.join("release");
+    nix::unistd::mkfifo(&release, nix::sys::stat::Mode::S_IRWXU)?;
+    let executor = ProcessPoolExecutor::new(2, method)?;
+    let blocker = executor.submit(&WAIT_FOR_RELEASE, release.to_string_lossy().into_owned());
+    let quick = executor.submit(&DOUBLE, 1);
+    let queued = executor.submit(&DOUBLE, 2);
+    assert_eq!(quick.result()?, 2);
+    // Ten seconds stand for "never": behind the blocker it would wait until the release below.
+    let third = queued.result_timeout(Duration::from_secs(10));
+    let blocked = !blocker.done();
+    std::fs::write(&release, "")?; // Opens the FIFO once the blocker reads it, then closes it.
+    assert!(blocker.result()?);
+    assert_eq!(third?, 4, "the queued task ran while the blocker blocked");
+    assert!(blocked, "the blocker was still waiting for its release");
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+/// Four threads share one executor of two workers, each submitting and waiting in every way at
+/// once: `result`, `result_timeout`, `as_completed`, a done-callback, and dropping the future.
+/// Every result arrives, right, and the executor shuts down with nothing left.
+fn threads_waiting_every_way(method: StartMethod) -> Outcome {
+    let executor = ProcessPoolExecutor::new(2, method)?;
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..4_i64)
+            .map(|thread| {
+                let executor = &executor;
+                scope.spawn(move || -> Outcome {
+                    for i in 0..150 {
+                        let n = thread * 1_000 + i;
+                        match i % 5 {
+                            0 => assert_eq!(executor.submit(&DOUBLE, n).result()?, 2 * n),
+                            1 => {
+                                let within = Duration::from_secs(10);
+                                assert_eq!(
+                                    executor.submit(&DOUBLE, n).result_timeout(within)?,
+                                    2 * n
+                                );
+                            }
+                            2 => {
+                                let futures =
+                                    [executor.submit(&DOUBLE, n), executor.submit(&DOUBLE, -n)];
+                                let sum: i64 = as_completed(futures)
+                                    .map(|(_, f)| f.result())
+                                    .sum::<common::Result<i64>>()?;
+                                assert_eq!(sum, 0);
+                            }
+                            3 => {
+                                let (told, heard) = crossbeam::channel::bounded(1);
+                                executor.submit(&DOUBLE, n).add_done_callback(move |r| {
+                                    _ = told.send(r.as_ref().ok().copied())
+                                });
+                                assert_eq!(
+                                    heard.recv_timeout(Duration::from_secs(10)),
+                                    Ok(Some(2 * n))
+                                );
+                            }
+                            _ => drop(executor.submit(&DOUBLE, n)),
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .try_for_each(|thread| thread.join().expect("no panic"))
+    })?;
+    executor.shutdown(true, false);
     Ok(())
 }
 
