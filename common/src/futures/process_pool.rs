@@ -92,8 +92,10 @@ impl ProcessPoolExecutor {
         })
     }
 
-    /// Queues `f(arg)` to run in a worker process and returns its future
-    /// (Python's `executor.submit(f, arg)`). `f` is a declared target, as `ProcessPool::map` explains.
+    /// Runs `f(arg)` in a worker process and returns its future (Python's
+    /// `executor.submit(f, arg)`): written at once to an idle worker if no task is queued, so that
+    /// `result()` can read the reply itself, and queued otherwise. `f` is a declared target, as
+    /// `ProcessPool::map` explains.
     pub fn submit<T, R>(&self, f: &Target<T, R>, arg: T) -> Future<R::Value>
     where
         T: Serialize + DeserializeOwned + Debug + 'static,
