@@ -78,6 +78,13 @@ struct SlotState {
     held: Option<Arc<dyn Control>>,
 }
 
+impl SlotState {
+    /// Whether the worker is here with nothing unread on its socket: free for a task.
+    fn idle(&self) -> bool {
+        self.worker.is_some() && self.direct.is_none()
+    }
+}
+
 struct Direct {
     ticket: u64,
     finish: Finish,
@@ -231,8 +238,7 @@ impl Workers {
             let Ok(mut state) = slot.state.try_lock() else {
                 continue; // Another thread is at it: try the next worker.
             };
-            let idle = state.worker.is_some() && state.direct.is_none();
-            if !idle || state.dispatcher == Dispatcher::Holding {
+            if !state.idle() || state.dispatcher == Dispatcher::Holding {
                 continue;
             }
             control.start(); // A fresh future: nobody could cancel it yet.
@@ -369,8 +375,7 @@ impl Workers {
                     continue;
                 }
             }
-            let idle = has_worker && state.direct.is_none();
-            if state.stopped || (idle && work_waits) {
+            if state.stopped || (state.idle() && work_waits) {
                 state.dispatcher = Dispatcher::Selecting;
                 drop(state);
                 select! {
@@ -424,10 +429,10 @@ impl Workers {
             if state.stopped {
                 return None;
             }
+            if state.idle() {
+                return state.worker.take();
+            }
             if state.worker.is_some() {
-                if state.direct.is_none() {
-                    return state.worker.take();
-                }
                 drop(state);
                 self.read_direct(index, None); // The reply comes first on the socket.
                 continue;
