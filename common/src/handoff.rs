@@ -31,7 +31,11 @@ use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recvmsg, s
 /// Something the parent must keep serving while it waits for a child: readable `fd()` means
 /// `service()` has work to do and will not block.
 pub(crate) trait WaitSource: Send + Sync + std::fmt::Debug {
-    /// The descriptor to wait on.
+    /// A parent starts waiting with this source served (each call is matched by `end_wait`).
+    fn begin_wait(&self);
+    /// That parent's wait has ended.
+    fn end_wait(&self);
+    /// The descriptor to wait on now (asked again before each wait).
     fn fd(&self) -> BorrowedFd<'_>;
     /// Does the work `fd()` announced; returns `false` once the source is finished for good.
     fn service(&self) -> Result<bool>;

@@ -115,6 +115,7 @@ impl Child {
             // Nothing else to watch: block in `waitid` (or the server's report) itself.
             self.reap()?;
         }
+        let _draining = Draining::begin(&self.serving);
         while self.exit.is_none() {
             let fds = std::iter::once(self.ended()).chain(self.serving.iter().map(|s| s.fd()));
             let Some(ready) = wait::readable(fds, deadline, "a child process")? else {
@@ -206,6 +207,22 @@ impl Child {
     /// Keeps `sources` (the queues the child was handed) served while this handle waits.
     pub(crate) fn serve_while_waiting(&mut self, sources: Vec<Arc<dyn WaitSource>>) {
         self.serving = sources;
+    }
+}
+
+/// The sources a waiting [`Child`] serves, told when its wait begins and, however it ends, ends.
+struct Draining(Vec<Arc<dyn WaitSource>>);
+
+impl Draining {
+    fn begin(sources: &[Arc<dyn WaitSource>]) -> Draining {
+        sources.iter().for_each(|source| source.begin_wait());
+        Draining(sources.to_vec())
+    }
+}
+
+impl Drop for Draining {
+    fn drop(&mut self) {
+        self.0.iter().for_each(|source| source.end_wait());
     }
 }
 

@@ -16,7 +16,12 @@
 //!   queue's own buffer, so the child's `put` completes; the values wait there for the next `get`.
 //!
 //! No wake-up is lost when one thread joins while another `get`s: whoever moves bytes into the
-//! buffer wakes a waiting `get` through an eventfd it polls beside the pipe.
+//! buffer wakes a waiting `get` through an eventfd it polls beside the pipe. A `get` with no
+//! deadline, where nobody else drains the pipe, waits in `read` itself instead (from Linux 6.5,
+//! whose pipes can also be read without waiting, one read at a time: `nowait.rs`): one system
+//! call per batch of messages, where `poll` and `read` are two. The pipe is then its alone until
+//! its `read` returns, and it hands the pipe on: to a parent that began to join meanwhile through a
+//! second eventfd, to another waiting `get` through the first.
 //!
 //! Several writers (clones of one [`QueueWriter`], in several processes) never interleave their
 //! messages: a frame of at most `PIPE_BUF` bytes (4 KiB) goes in one `write`, which a pipe keeps
@@ -71,8 +76,10 @@ use crate::frame::{self, FrameBuffer, Taken};
 use crate::handoff::{self, Handed, Received, WaitSource};
 use crate::lock::ProcessLock;
 use crate::wait;
+use nowait::NoWait;
 
 mod handshake;
+mod nowait;
 mod ring;
 
 use ring::{Kind, RING_MIN, Ring};
@@ -103,11 +110,19 @@ struct Reader {
     /// The process that made the queue. A forked child has a copy of this `Reader` in its memory,
     /// but what it drained into that copy would be lost to the owner: only the owner drains.
     owner: u32,
+    /// Blocking when `handoff` is there (then every read but a `get`'s own wait is made without
+    /// waiting, `nowait.rs`), else non-blocking.
     pipe: File,
     ring: Arc<Ring>,
     /// Written when someone other than a `get` moved bytes into the buffer while a `get` waits.
     wake: EventFd,
+    /// Where a `get` may wait in `read` itself: written when it gives the pipe back while a
+    /// parent that joins a child waits to drain it (see `read_waiting`).
+    handoff: Option<EventFd>,
     buffer: Mutex<Buffer>,
+    /// Told when a `get` is about to wait in `read` (a test's way to be certain of it).
+    #[cfg(test)]
+    before_read: Mutex<Option<std::sync::mpsc::Sender<()>>>,
 }
 
 #[derive(Debug, Default)]
@@ -121,6 +136,14 @@ struct Buffer {
     writers_gone: bool,
     /// How many `get`s are blocked in `poll`.
     waiting: usize,
+    /// A `get` is waiting in `read` on the pipe, with `bytes` taken out: nobody else reads the
+    /// pipe until it gives both back.
+    reading: bool,
+    /// How many parents joining a child drain the pipe meanwhile. While one does, a `get` waits in
+    /// `poll` beside it, not in `read`, so a join waits for a hand-off at most once.
+    joiners: usize,
+    /// The hand-off eventfd was written and not reset since.
+    handed: bool,
 }
 
 impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
@@ -128,18 +151,29 @@ impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
     pub fn new() -> Result<(QueueWriter<T>, IpcQueue<T>)> {
         let (read_end, write_end) =
             nix::unistd::pipe2(OFlag::O_CLOEXEC).context("creating a pipe")?;
-        // The read end never blocks: `get` waits in `poll`, so it can honour a timeout.
-        fcntl(&read_end, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
-            .context("making the pipe non-blocking")?;
-        let wake = EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
-            .context("creating the queue's eventfd")?;
+        let pipe = File::from(read_end);
+        let eventfd =
+            || EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK);
+        let handoff = if nowait::supported(&pipe) {
+            // A `get` waits in `read` itself; every other read is made without waiting.
+            Some(eventfd().context("creating the queue's hand-off eventfd")?)
+        } else {
+            // The read end never blocks: `get` waits in `poll`, so it can honour a timeout.
+            fcntl(&pipe, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
+                .context("making the pipe non-blocking")?;
+            None
+        };
+        let wake = eventfd().context("creating the queue's eventfd")?;
         let ring = Arc::new(Ring::new()?);
         let reader = Arc::new(Reader {
             owner: std::process::id(),
-            pipe: read_end.into(),
+            pipe,
             ring: Arc::clone(&ring),
             wake,
+            handoff,
             buffer: Mutex::default(),
+            #[cfg(test)]
+            before_read: Mutex::default(),
         });
         let writer = QueueWriter {
             pipe: write_end.into(),
@@ -174,6 +208,7 @@ impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
     fn get_until(&self, deadline: Option<Instant>) -> Result<Option<T>> {
         let reader = &*self.reader;
         loop {
+            let pipe_too;
             {
                 let mut buffer = lock(&reader.buffer);
                 if let Some(value) = reader.take(&mut buffer)? {
@@ -193,10 +228,24 @@ impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
                         "a writer closed the queue in the middle of a message".into(),
                     ));
                 }
+                if deadline.is_none()
+                    && reader.handoff.is_some()
+                    && !buffer.reading
+                    && buffer.joiners == 0
+                {
+                    // Wait in `read` itself: one system call, where `poll` and `read` are two.
+                    buffer.reading = true;
+                    let bytes = std::mem::take(&mut buffer.bytes);
+                    drop(buffer);
+                    reader.read_waiting(bytes)?;
+                    continue;
+                }
                 // Counted under the buffer's lock, so a filler that comes after us sees it.
                 buffer.waiting += 1;
+                // While another `get` waits in `read`, the pipe is its: wait for its wake-up.
+                pipe_too = !buffer.reading;
             }
-            let polled = reader.poll_until(deadline);
+            let polled = reader.poll_until(deadline, pipe_too);
             lock(&reader.buffer).waiting -= 1;
             let (pipe_ready, woken) = polled?;
             if woken {
@@ -398,13 +447,56 @@ impl Reader {
         })
     }
 
-    /// Waits for the pipe or a wake-up; reports which are ready.
-    fn poll_until(&self, deadline: Option<Instant>) -> Result<(bool, bool)> {
-        let fds = [self.pipe.as_fd(), self.wake.as_fd()];
+    /// Waits for the pipe (if `pipe_too`) or a wake-up; reports which are ready.
+    fn poll_until(&self, deadline: Option<Instant>, pipe_too: bool) -> Result<(bool, bool)> {
+        let pipe = pipe_too.then(|| self.pipe.as_fd());
+        let fds = pipe.into_iter().chain([self.wake.as_fd()]);
         Ok(match wait::readable(fds, deadline, "the queue")? {
-            Some(ready) => (ready[0], ready[1]),
+            Some(ready) if pipe_too => (ready[0], ready[1]),
+            Some(ready) => (false, ready[0]),
             None => (false, false),
         })
+    }
+
+    /// A `get`'s wait in `read`: one blocking read of the pipe into `bytes`, the buffer's own,
+    /// taken out meanwhile (the caller set `reading`, so nobody else reads the pipe). Then both
+    /// go back, and whoever waited for the pipe is told: a joiner through the hand-off eventfd,
+    /// a `get` waiting in `poll` through its wake-up, so that it can take its turn.
+    fn read_waiting(&self, mut bytes: FrameBuffer) -> Result<()> {
+        #[cfg(test)]
+        if let Some(told) = lock(&self.before_read).take() {
+            _ = told.send(());
+        }
+        let read = loop {
+            match bytes.read_some(&mut &self.pipe) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                read => break read,
+            }
+        };
+        let mut buffer = lock(&self.buffer);
+        buffer.bytes = bytes;
+        buffer.reading = false;
+        if matches!(read, Ok((0, _))) {
+            buffer.writers_gone = true;
+        }
+        if let Some(handoff) = self.handoff.as_ref().filter(|_| buffer.joiners > 0) {
+            handoff
+                .write(1)
+                .context("handing the queue's pipe to a joiner")?;
+            buffer.handed = true;
+        }
+        if buffer.waiting > 0 {
+            self.notify()?;
+        }
+        read.map(drop).context("reading from the queue")
+    }
+
+    /// Reads once what the pipe holds, without waiting.
+    fn read_now(&self, bytes: &mut FrameBuffer) -> std::io::Result<(usize, bool)> {
+        match self.handoff {
+            Some(_) => bytes.read_some(&mut NoWait(&self.pipe)),
+            None => bytes.read_some(&mut &self.pipe),
+        }
     }
 
     /// Moves everything the pipe holds now into the buffer, without blocking. `notify`: wake a
@@ -415,9 +507,13 @@ impl Reader {
     /// reports).
     fn fill(&self, notify: bool) -> Result<()> {
         let mut buffer = lock(&self.buffer);
+        if buffer.reading {
+            // A `get` waits in `read`: what arrives is its to take, and it tells when it is done.
+            return Ok(());
+        }
         let mut changed = false;
         loop {
-            match buffer.bytes.read_some(&mut &self.pipe) {
+            match self.read_now(&mut buffer.bytes) {
                 Ok((0, _)) => {
                     buffer.writers_gone = true;
                     changed = true;
@@ -455,11 +551,35 @@ impl Reader {
 
 /// A child's handle drains the queue while the parent waits for the child.
 impl WaitSource for Reader {
+    fn begin_wait(&self) {
+        lock(&self.buffer).joiners += 1;
+    }
+
+    fn end_wait(&self) {
+        lock(&self.buffer).joiners -= 1;
+    }
+
+    /// The pipe; while a `get` waits in `read` on it, the hand-off eventfd instead, written when
+    /// that `get` gives the pipe back (no `get` takes it again while a joiner waits).
     fn fd(&self) -> BorrowedFd<'_> {
-        self.pipe.as_fd()
+        match &self.handoff {
+            Some(handoff) if lock(&self.buffer).reading => handoff.as_fd(),
+            _ => self.pipe.as_fd(),
+        }
     }
 
     fn service(&self) -> Result<bool> {
+        {
+            let mut buffer = lock(&self.buffer);
+            if std::mem::take(&mut buffer.handed) {
+                if let Some(handoff) = &self.handoff {
+                    _ = handoff.read(); // Reset, so that a later wait on it sleeps.
+                }
+            }
+            if buffer.reading {
+                return Ok(true); // Still a `get`'s: its hand-off comes when it is done.
+            }
+        }
         self.fill(true)?;
         Ok(!lock(&self.buffer).writers_gone)
     }
@@ -481,4 +601,60 @@ fn decode<T: DeserializeOwned + 'static>(drained: Drained) -> Result<T> {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // The buffers stay consistent even if a holder panicked: every update is a single push or drain.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsRawFd;
+
+    use super::*;
+
+    /// A `get` waits in `read`; then a parent begins to join a writer and drain the queue: it must
+    /// wait for the `get` to hand the pipe back, not read under it, then drain what the `get` left,
+    /// so that a writer of more than a pipe holds can finish. The hook at the `get`'s read makes
+    /// the order certain. (Threads of their own, not scoped ones: a failed assertion must not
+    /// wait for a writer stuck on a full pipe.)
+    #[test]
+    fn a_get_waiting_in_read_hands_the_pipe_to_a_joiner_which_drains_the_rest() {
+        let (writer, queue) = IpcQueue::<Vec<u8>>::new().unwrap();
+        let queue = Arc::new(queue);
+        let reader = Arc::clone(&queue.reader);
+        let Some(handoff) = reader.handoff.as_ref() else {
+            return; // A kernel before 6.5: every `get` waits in `poll`.
+        };
+        let (told, reading) = std::sync::mpsc::channel();
+        *lock(&reader.before_read) = Some(told);
+        let getter = std::thread::spawn({
+            let queue = Arc::clone(&queue);
+            move || queue.get()
+        });
+        reading
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a get with no deadline waits in read");
+        reader.begin_wait();
+        assert_eq!(
+            reader.fd().as_raw_fd(),
+            handoff.as_raw_fd(),
+            "while a get waits in read, a joiner waits for its hand-off"
+        );
+        // 100 messages of 2 KiB: more than a pipe holds, so the writer finishes only if the joiner
+        // drains what the get leaves.
+        let putter =
+            std::thread::spawn(move || (0..100u8).try_for_each(|i| writer.put(&vec![i; 2048])));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let ready = wait::readable([reader.fd()], Some(deadline), "the queue").unwrap();
+            assert!(ready.is_some(), "the joiner was never handed the pipe");
+            if !reader.service().unwrap() {
+                break; // Every writer is gone: all is drained.
+            }
+        }
+        reader.end_wait();
+        putter.join().unwrap().unwrap();
+        assert_eq!(getter.join().unwrap().unwrap(), vec![0u8; 2048]);
+        for i in 1..100u8 {
+            assert_eq!(queue.get().unwrap(), vec![i; 2048]);
+        }
+        assert!(queue.get().unwrap_err().is_closed());
+    }
 }

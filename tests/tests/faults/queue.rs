@@ -69,6 +69,11 @@ pub const CASES: &[Case] = &[
         run: join_while_getting,
     },
     Case {
+        name: "queue::a_get_waiting_in_read_and_a_join_draining_the_rest_share_the_pipe",
+        methods: ALL,
+        run: get_in_read_while_joining,
+    },
+    Case {
         name: "pipe::recv_fails_once_the_other_end_is_gone_instead_of_hanging",
         methods: ALL,
         run: no_answer,
@@ -257,6 +262,37 @@ fn join_while_getting(method: StartMethod) -> Outcome {
             );
             Ok(())
         })?;
+    }
+    Ok(())
+}
+
+/// One thread `get`s with no deadline (from Linux 6.5 it waits in `read` itself) while another
+/// joins a child that puts 100 messages of 2 KiB, more than a pipe holds: the `get` takes the
+/// first, the join drains the rest, and every message arrives. Twenty times; which of the two
+/// reads the pipe first varies from round to round, and the unit test
+/// `queue::tests::a_get_waiting_in_read_hands_the_pipe_to_a_joiner_which_drains_the_rest` in
+/// `common` makes the order where the `get` reads first certain.
+fn get_in_read_while_joining(method: StartMethod) -> Outcome {
+    for round in 0..20u8 {
+        let (writer, queue) = IpcQueue::<Vec<u8>>::new()?;
+        let child = process::start(method, &PUT_SIZED, (round, 2048, writer))?;
+        std::thread::scope(|s| -> Outcome {
+            let getter = s.spawn(|| queue.get());
+            child.join()?;
+            let first = getter
+                .join()
+                .map_err(|_| anyhow::anyhow!("the getter panicked"))??;
+            assert_eq!(first, vec![round; 2048], "round {round}");
+            Ok(())
+        })?;
+        for i in 1..100 {
+            assert_eq!(
+                queue.get()?,
+                vec![round; 2048],
+                "round {round}, message {i}"
+            );
+        }
+        assert!(queue.get().unwrap_err().is_closed(), "round {round}");
     }
     Ok(())
 }
