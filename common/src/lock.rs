@@ -47,20 +47,26 @@ use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 #[derive(Debug)]
 pub struct ProcessLock {
     file: OwnedFd,
-    mutex: NonNull<libc::pthread_mutex_t>,
+    mutex: SharedMutex,
 }
+
+/// The mutex itself, wherever it lives: in a [`ProcessLock`]'s own memory file, or at the start
+/// of a shared array's, beside the values it guards (`shared.rs`), which then share its cache
+/// line. Whoever holds one keeps the memory it points into mapped for as long as it lives.
+#[derive(Debug)]
+pub(crate) struct SharedMutex(NonNull<libc::pthread_mutex_t>);
 
 // SAFETY: the mutex is a process-shared pthread mutex, made to be used from any thread of any
 // process that maps it; this value only ever passes its address to pthread functions.
-unsafe impl Send for ProcessLock {}
+unsafe impl Send for SharedMutex {}
 // SAFETY: as above: concurrent `lock` calls are what a mutex is for.
-unsafe impl Sync for ProcessLock {}
+unsafe impl Sync for SharedMutex {}
 
 /// Holds a [`ProcessLock`]; dropping it unlocks, like leaving Python's `with lock:` block.
 /// It stays on the thread that took it (a mutex must be released by its owner).
 #[derive(Debug)]
 pub struct ProcessLockGuard<'a> {
-    lock: &'a ProcessLock,
+    mutex: &'a SharedMutex,
     _owner_thread: PhantomData<*const ()>,
 }
 
@@ -71,27 +77,37 @@ impl ProcessLock {
             .context("creating the lock's memory file")?;
         nix::unistd::ftruncate(&file, size_of::<libc::pthread_mutex_t>() as i64)
             .context("sizing the lock's memory file")?;
-        let lock = Self::map(file)?;
-        init_shared_robust_recursive(lock.mutex.as_ptr())?;
-        Ok(lock)
+        let start = Self::map(&file)?;
+        // SAFETY: `start` is the fresh, zero-filled mapping of the new file, a mutex's size,
+        // shared with nobody yet; it stays mapped until the lock is dropped.
+        match unsafe { SharedMutex::init(start) } {
+            Ok(mutex) => Ok(Self { file, mutex }),
+            Err(e) => {
+                // SAFETY: the mapping just made, which nothing else uses.
+                _ = unsafe { munmap(start.cast(), size_of::<libc::pthread_mutex_t>()) };
+                Err(e)
+            }
+        }
     }
 
     /// The lock in a memory file another process made with [`ProcessLock::new`].
     pub(crate) fn from_file(file: OwnedFd) -> Result<Self> {
-        Self::map(file)
+        let start = Self::map(&file)?;
+        // SAFETY: `start` maps a lock's file, whose mutex its maker set up; it stays mapped until
+        // the lock is dropped.
+        let mutex = unsafe { SharedMutex::attach(start) };
+        Ok(Self { file, mutex })
     }
 
-    fn map(file: OwnedFd) -> Result<Self> {
+    /// Maps the lock's file; the mutex is at the start.
+    fn map(file: &OwnedFd) -> Result<NonNull<libc::pthread_mutex_t>> {
         let size = NonZeroUsize::new(size_of::<libc::pthread_mutex_t>()).expect("not zero");
         let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
         // SAFETY: a fresh shared mapping of the lock's file: it aliases no Rust object, and the
         // memory is only ever handed to pthread functions.
-        let start = unsafe { mmap(None, size, prot, MapFlags::MAP_SHARED, &file, 0) }
+        let start = unsafe { mmap(None, size, prot, MapFlags::MAP_SHARED, file, 0) }
             .context("mapping the lock")?;
-        Ok(Self {
-            file,
-            mutex: start.cast(),
-        })
+        Ok(start.cast())
     }
 
     /// The memory file the lock lives in, to hand to another process.
@@ -105,14 +121,41 @@ impl ProcessLock {
     // call across crates would be a measurable part of it.
     #[inline]
     pub fn lock(&self) -> Result<ProcessLockGuard<'_>> {
-        // SAFETY: `self.mutex` is a process-shared mutex that `new` initialised, mapped for as
-        // long as `self` lives.
-        let rc = unsafe { libc::pthread_mutex_lock(self.mutex.as_ptr()) };
+        self.mutex.lock()
+    }
+}
+
+impl SharedMutex {
+    /// Sets up the mutex at `at` as process-shared, robust and recursive.
+    ///
+    /// # Safety
+    /// `at` is zero-filled shared memory of a mutex's size, shared with nobody yet, aligned for a
+    /// mutex, that stays mapped for as long as the result lives.
+    pub(crate) unsafe fn init(at: NonNull<libc::pthread_mutex_t>) -> Result<SharedMutex> {
+        init_shared_robust_recursive(at.as_ptr())?;
+        Ok(SharedMutex(at))
+    }
+
+    /// The mutex another process (or this one) set up at `at`.
+    ///
+    /// # Safety
+    /// `at` is shared memory where [`SharedMutex::init`] set up a mutex, and it stays mapped for
+    /// as long as the result lives.
+    pub(crate) unsafe fn attach(at: NonNull<libc::pthread_mutex_t>) -> SharedMutex {
+        SharedMutex(at)
+    }
+
+    /// [`ProcessLock::lock`].
+    #[inline]
+    pub(crate) fn lock(&self) -> Result<ProcessLockGuard<'_>> {
+        // SAFETY: `self.0` is a process-shared mutex that `init` set up, mapped for as long as
+        // `self` lives (see `init` and `attach`).
+        let rc = unsafe { libc::pthread_mutex_lock(self.0.as_ptr()) };
         if rc != 0 {
             self.recover(rc)?;
         }
         Ok(ProcessLockGuard {
-            lock: self,
+            mutex: self,
             _owner_thread: PhantomData,
         })
     }
@@ -127,9 +170,9 @@ impl ProcessLock {
             ));
         }
         // Its holder died. Mark the mutex usable again; what it protected is as it was left.
-        // SAFETY: `self.mutex` is the mapped, initialised mutex, and we hold it (EOWNERDEAD
-        // hands it over), as `pthread_mutex_consistent` requires.
-        match unsafe { libc::pthread_mutex_consistent(self.mutex.as_ptr()) } {
+        // SAFETY: `self.0` is the mapped, initialised mutex, and we hold it (EOWNERDEAD hands it
+        // over), as `pthread_mutex_consistent` requires.
+        match unsafe { libc::pthread_mutex_consistent(self.0.as_ptr()) } {
             0 => Ok(()),
             rc => Err(Error::os(
                 "recovering the lock",
@@ -176,8 +219,8 @@ impl Drop for ProcessLockGuard<'_> {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: this thread holds the mutex (the guard cannot leave it), which stays mapped
-        // while the guard borrows its lock. Unlocking a held mutex cannot fail.
-        unsafe { libc::pthread_mutex_unlock(self.lock.mutex.as_ptr()) };
+        // while the guard borrows it. Unlocking a held mutex cannot fail.
+        unsafe { libc::pthread_mutex_unlock(self.mutex.0.as_ptr()) };
     }
 }
 
@@ -185,7 +228,7 @@ impl Drop for ProcessLock {
     fn drop(&mut self) {
         // Not `pthread_mutex_destroy`: other processes may still use the mutex. Only unmap it.
         // SAFETY: exactly the mapping made in `map`; no guard can outlive `self`.
-        _ = unsafe { munmap(self.mutex.cast(), size_of::<libc::pthread_mutex_t>()) };
+        _ = unsafe { munmap(self.mutex.0.cast(), size_of::<libc::pthread_mutex_t>()) };
     }
 }
 

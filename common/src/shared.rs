@@ -16,7 +16,12 @@
 //! x86), so every access is safe Rust and never tears.
 //! What atomics do not make safe is a read-modify-write spread over two calls
 //! (`a.set(i, a.get(i) + 1)`): hold [`SharedArray::lock`] around it, as Python's
-//! `with a.get_lock():`. The lock is a [`ProcessLock`], released by the kernel if its holder dies.
+//! `with a.get_lock():`. The lock is a robust, re-entrant process-shared mutex, as a
+//! [`ProcessLock`] is, released by the kernel if its holder dies. It lives in the same memory file
+//! as the elements, just before them, so a value and its lock share one cache line: a locked
+//! update moves one line between processes, not two. (Python keeps the two apart: the `RLock` of
+//! a `Value` is a semaphore of its own. Named memory does too here, since other programs read it
+//! from its first byte.)
 //!
 //! ```rust,standalone_crate
 //! use common::process::{self, StartMethod};
@@ -62,7 +67,7 @@ use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::handoff::{Handed, Received};
-use crate::lock::{ProcessLock, ProcessLockGuard};
+use crate::lock::{ProcessLock, ProcessLockGuard, SharedMutex};
 use crate::named::NamedSharedMemory;
 
 /// A type that can live in shared memory: its values are held in an atomic of the same size.
@@ -132,37 +137,41 @@ impl<T: Shareable> Clone for SharedArray<T> {
 struct Inner {
     memory: Memory,
     len: usize,
-    lock: ProcessLock,
 }
+
+/// The bytes an anonymous memory file keeps for its lock before the elements: a mutex, rounded up
+/// to the largest cell's alignment. The first elements share its cache line.
+const LOCK_ROOM: usize = size_of::<nix::libc::pthread_mutex_t>().next_multiple_of(8);
 
 /// What crosses to a child: the counterpart of what Python pickles for a `Value` or `Array`. `F`
 /// is a descriptor's form: `Handed` as the parent sends it, `Received` as the child takes it.
 #[derive(Debug, Serialize, Deserialize)]
 struct Handle<F> {
     memory: Source<F>,
-    /// The lock's memory file.
-    lock: F,
     len: usize,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 enum Source<F> {
-    /// The anonymous memory file.
+    /// The anonymous memory file, its lock at the start.
     File(F),
-    /// The name of the named memory.
-    Name(String),
+    /// The name of the named memory, and its lock's memory file.
+    Name(String, F),
 }
 
-/// Where the elements live.
+/// Where the elements and their lock live.
 #[derive(Debug)]
 enum Memory {
-    /// A mapping of an anonymous memory file, which we unmap on drop.
+    /// A mapping of an anonymous memory file, which we unmap on drop: the lock's mutex at the
+    /// start, the elements [`LOCK_ROOM`] bytes on.
     Anonymous {
         file: OwnedFd,
         start: NonNull<u8>,
         size: usize,
+        mutex: SharedMutex,
     },
-    Named(NamedSharedMemory),
+    /// Named memory, the elements from its first byte, and a lock of its own.
+    Named(NamedSharedMemory, ProcessLock),
 }
 
 impl<T: Shareable> SharedArray<T> {
@@ -172,27 +181,27 @@ impl<T: Shareable> SharedArray<T> {
         let values = collect(values)?;
         let file = memfd_create(c"shared-array", MFdFlags::MFD_CLOEXEC)
             .context("creating shared memory")?;
-        let size = byte_size::<T>(values.len())?;
+        let size = anonymous_size::<T>(values.len())?;
         nix::unistd::ftruncate(&file, size.get() as i64).context("sizing shared memory")?;
-        let memory = Memory::map_anonymous(file, size)?;
-        Self::filled(memory, values, ProcessLock::new()?)
+        let memory = Memory::new_anonymous(file, size)?;
+        Self::filled(memory, values)
     }
 
     /// Named shared memory holding `values` (Python's `SharedMemory` with the values copied in).
     pub fn named(values: impl IntoIterator<Item = T>) -> Result<Self> {
         let values = collect(values)?;
-        let memory = Memory::Named(NamedSharedMemory::create(
-            byte_size::<T>(values.len())?.get(),
-        )?);
-        Self::filled(memory, values, ProcessLock::new()?)
+        let memory = Memory::Named(
+            NamedSharedMemory::create(byte_size::<T>(values.len())?.get())?,
+            ProcessLock::new()?,
+        );
+        Self::filled(memory, values)
     }
 
-    fn filled(memory: Memory, values: Vec<T>, lock: ProcessLock) -> Result<Self> {
+    fn filled(memory: Memory, values: Vec<T>) -> Result<Self> {
         let array = Self {
             inner: Arc::new(Inner {
                 memory,
                 len: values.len(),
-                lock,
             }),
             _values: PhantomData,
         };
@@ -205,25 +214,25 @@ impl<T: Shareable> SharedArray<T> {
     /// In a child process, maps the memory a parent handed over. Named memory is opened by its
     /// name, as an unrelated process would, and the name is then removed (see the module docs).
     fn from_handle(handle: Handle<Received>) -> Result<Self> {
-        let size = byte_size::<T>(handle.len)?;
         let memory = match handle.memory {
-            Source::File(Received(fd)) => Memory::map_anonymous(fd, size)?,
-            Source::Name(name) => {
+            Source::File(Received(fd)) => {
+                Memory::attach_anonymous(fd, anonymous_size::<T>(handle.len)?)?
+            }
+            Source::Name(name, Received(lock)) => {
                 let opened = NamedSharedMemory::open(&name)?;
                 opened.unlink()?;
-                if opened.len() < size.get() {
+                if opened.len() < byte_size::<T>(handle.len)?.get() {
                     return Err(Error::Protocol(format!(
                         "named shared memory {name} is too small"
                     )));
                 };
-                Memory::Named(opened)
+                Memory::Named(opened, ProcessLock::from_file(lock)?)
             }
         };
         Ok(Self {
             inner: Arc::new(Inner {
                 memory,
                 len: handle.len,
-                lock: ProcessLock::from_file(handle.lock.0)?,
             }),
             _values: PhantomData,
         })
@@ -233,7 +242,7 @@ impl<T: Shareable> SharedArray<T> {
     /// anonymous memory, which has none.
     pub fn name(&self) -> Option<&str> {
         match &self.inner.memory {
-            Memory::Named(named) => Some(named.name().trim_start_matches('/')),
+            Memory::Named(named, _) => Some(named.name().trim_start_matches('/')),
             Memory::Anonymous { .. } => None,
         }
     }
@@ -265,18 +274,23 @@ impl<T: Shareable> SharedArray<T> {
 
     /// Takes the array's lock (Python's `with a.get_lock():`); held until the guard is dropped.
     pub fn lock(&self) -> Result<ProcessLockGuard<'_>> {
-        self.inner.lock.lock()
+        match &self.inner.memory {
+            Memory::Anonymous { mutex, .. } => mutex.lock(),
+            Memory::Named(_, lock) => lock.lock(),
+        }
     }
 
     fn cells(&self) -> &[T::Cell] {
         let start = match &self.inner.memory {
-            Memory::Anonymous { start, .. } => *start,
-            Memory::Named(named) => named.as_ptr(),
+            // After the lock: `anonymous_size` kept `LOCK_ROOM` bytes for it, a multiple of 8.
+            Memory::Anonymous { start, .. } => start.as_ptr().wrapping_add(LOCK_ROOM),
+            Memory::Named(named, _) => named.as_ptr().as_ptr(),
         };
-        // SAFETY: the mapping is page-aligned, at least `len` cells long (`byte_size`), was
-        // zero-filled by the kernel (a valid value for every atomic) and lives as long as `self`.
-        // Other processes touch it only through the same atomic cells.
-        unsafe { std::slice::from_raw_parts(start.as_ptr().cast::<T::Cell>(), self.inner.len) }
+        // SAFETY: `start` is 8-byte aligned (a page, or `LOCK_ROOM` past one), followed by at
+        // least `len` cells of the mapping (`byte_size`), zero-filled by the kernel (a valid value
+        // for every atomic), which lives as long as `self`. Other processes touch it only through
+        // the same atomic cells.
+        unsafe { std::slice::from_raw_parts(start.cast::<T::Cell>(), self.inner.len) }
     }
 }
 
@@ -286,14 +300,13 @@ impl<T: Shareable> Serialize for SharedArray<T> {
         const WHAT: &str = "shared memory";
         let memory = match &self.inner.memory {
             Memory::Anonymous { file, .. } => Source::File(Handed(file.as_fd(), WHAT)),
-            Memory::Named(named) => {
+            Memory::Named(named, lock) => {
                 named.hand_over(); // The child removes the name once attached.
-                Source::Name(named.name().to_owned())
+                Source::Name(named.name().to_owned(), Handed(lock.file(), WHAT))
             }
         };
-        let lock = Handed(self.inner.lock.file(), WHAT);
         let len = self.inner.len;
-        Handle { memory, lock, len }.serialize(serializer)
+        Handle { memory, len }.serialize(serializer)
     }
 }
 
@@ -313,17 +326,52 @@ unsafe impl Send for Memory {}
 unsafe impl Sync for Memory {}
 
 impl Memory {
-    fn map_anonymous(file: OwnedFd, size: NonZeroUsize) -> Result<Self> {
+    /// Maps a new anonymous memory file of `size` bytes and sets up the lock at its start.
+    fn new_anonymous(file: OwnedFd, size: NonZeroUsize) -> Result<Self> {
+        let start = Self::map(&file, size)?;
+        // SAFETY: the start of the fresh mapping: zero-filled, page aligned, shared with nobody
+        // yet, `LOCK_ROOM` bytes kept for the mutex (`anonymous_size`); it stays mapped for as
+        // long as the `Memory` that holds the mutex lives.
+        match unsafe { SharedMutex::init(start.cast()) } {
+            Ok(mutex) => Ok(Self::anonymous(file, start, size, mutex)),
+            Err(e) => {
+                // SAFETY: the mapping just made, which nothing else uses.
+                _ = unsafe { munmap(start.cast(), size.get()) };
+                Err(e)
+            }
+        }
+    }
+
+    /// Maps the anonymous memory file `file`, of `size` bytes, that another process made.
+    fn attach_anonymous(file: OwnedFd, size: NonZeroUsize) -> Result<Self> {
+        let start = Self::map(&file, size)?;
+        // SAFETY: the start of a memory file `new_anonymous` made, whose mutex it set up; it
+        // stays mapped for as long as the `Memory` that holds the mutex lives.
+        let mutex = unsafe { SharedMutex::attach(start.cast()) };
+        Ok(Self::anonymous(file, start, size, mutex))
+    }
+
+    fn anonymous(
+        file: OwnedFd,
+        start: NonNull<u8>,
+        size: NonZeroUsize,
+        mutex: SharedMutex,
+    ) -> Self {
+        Memory::Anonymous {
+            file,
+            start,
+            size: size.get(),
+            mutex,
+        }
+    }
+
+    fn map(file: &OwnedFd, size: NonZeroUsize) -> Result<NonNull<u8>> {
         let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
         // SAFETY: a fresh shared mapping of a file sized to `size` bytes: it aliases no Rust
-        // object, and we hand out only atomic cells inside it.
-        let start = unsafe { mmap(None, size, prot, MapFlags::MAP_SHARED, &file, 0) }
+        // object, and we hand out only atomic cells inside it, and the mutex to pthread.
+        let start = unsafe { mmap(None, size, prot, MapFlags::MAP_SHARED, file, 0) }
             .context("mapping shared memory")?;
-        Ok(Memory::Anonymous {
-            file,
-            start: start.cast(),
-            size: size.get(),
-        })
+        Ok(start.cast())
     }
 }
 
@@ -335,6 +383,17 @@ impl Drop for Memory {
             _ = unsafe { munmap(start.cast(), *size) }; // Failure would mean it is not mapped.
         }
     }
+}
+
+/// The size of an anonymous memory file: its lock, then `len` elements.
+fn anonymous_size<T: Shareable>(len: usize) -> Result<NonZeroUsize> {
+    let bytes = byte_size::<T>(len)?.get().checked_add(LOCK_ROOM);
+    bytes.and_then(NonZeroUsize::new).ok_or_else(|| {
+        Error::refused(
+            crate::error::Refusal::Invalid,
+            format!("a shared array of {len} elements does not fit in memory"),
+        )
+    })
 }
 
 fn byte_size<T: Shareable>(len: usize) -> Result<NonZeroUsize> {
