@@ -31,7 +31,8 @@
 //! # Ok::<(), common::Error>(())
 //! ```
 //!
-//! Shown by: `process-lock` (`examples-processes/process-lock`), through `SharedValue::lock`.
+//! Shown by: `process-lock` (`examples-processes/process-lock`), through `SharedValue::lock`,
+//! whose mutex is this one, kept in the value's own memory file, just before the value.
 
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
