@@ -123,6 +123,9 @@ struct Reader {
     /// Told when a `get` is about to wait in `read` (a test's way to be certain of it).
     #[cfg(test)]
     before_read: Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    /// Told when a `get` is about to wait in `poll`, and whether for the pipe too.
+    #[cfg(test)]
+    before_poll: Mutex<Option<std::sync::mpsc::Sender<bool>>>,
 }
 
 #[derive(Debug, Default)]
@@ -174,6 +177,8 @@ impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
             buffer: Mutex::default(),
             #[cfg(test)]
             before_read: Mutex::default(),
+            #[cfg(test)]
+            before_poll: Mutex::default(),
         });
         let writer = QueueWriter {
             pipe: write_end.into(),
@@ -244,6 +249,10 @@ impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
                 buffer.waiting += 1;
                 // While another `get` waits in `read`, the pipe is its: wait for its wake-up.
                 pipe_too = !buffer.reading;
+                #[cfg(test)]
+                if let Some(told) = lock(&reader.before_poll).take() {
+                    _ = told.send(pipe_too);
+                }
             }
             let polled = reader.poll_until(deadline, pipe_too);
             lock(&reader.buffer).waiting -= 1;
@@ -491,12 +500,29 @@ impl Reader {
         read.map(drop).context("reading from the queue")
     }
 
-    /// Reads once what the pipe holds, without waiting.
+    /// Reads once what the pipe holds, without waiting for more. Called holding the buffer's
+    /// lock with no `get` waiting in `read`: nobody else reads the pipe meanwhile.
     fn read_now(&self, bytes: &mut FrameBuffer) -> std::io::Result<(usize, bool)> {
-        match self.handoff {
-            Some(_) => bytes.read_some(&mut NoWait(&self.pipe)),
-            None => bytes.read_some(&mut &self.pipe),
+        if self.handoff.is_none() {
+            return bytes.read_some(&mut &self.pipe); // The pipe is non-blocking.
         }
+        match bytes.read_some(&mut NoWait(&self.pipe)) {
+            // A read that may not wait may also give up on the pipe's own lock while a writer
+            // holds it, with bytes in the pipe. Those bytes are ours alone (see above), so if the
+            // pipe is readable, a plain read returns them once the writer lets go: a wait for the
+            // kernel's lock, where retrying would spin.
+            Err(e) if e.kind() == ErrorKind::WouldBlock && self.readable_now() => {
+                bytes.read_some(&mut &self.pipe)
+            }
+            read => read,
+        }
+    }
+
+    /// Whether the pipe holds bytes (or its end) right now: a `poll` that does not wait.
+    fn readable_now(&self) -> bool {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        let mut pipe = [PollFd::new(self.pipe.as_fd(), PollFlags::POLLIN)];
+        matches!(poll(&mut pipe, PollTimeout::ZERO), Ok(1))
     }
 
     /// Moves everything the pipe holds now into the buffer, without blocking. `notify`: wake a
@@ -656,5 +682,51 @@ mod tests {
             assert_eq!(queue.get().unwrap(), vec![i; 2048]);
         }
         assert!(queue.get().unwrap_err().is_closed());
+    }
+
+    /// A `get` with a deadline comes while another waits in `read`: it waits for a wake-up alone,
+    /// not on the pipe, and the `get` in `read` must wake it when it gives the pipe back, so that
+    /// it can read the pipe itself. The hooks make the order certain. (Either `get` may take the
+    /// first message, as two Python `get`s may; the other must then take the second.)
+    #[test]
+    fn a_get_waiting_beside_one_in_read_is_woken_to_read_the_pipe_next() {
+        let (writer, queue) = IpcQueue::<u64>::new().unwrap();
+        let queue = Arc::new(queue);
+        if queue.reader.handoff.is_none() {
+            return; // A kernel before 6.5: every `get` waits in `poll`.
+        }
+        let wait = Duration::from_secs(10);
+        let (got, results) = std::sync::mpsc::channel();
+        let (told, reading) = std::sync::mpsc::channel();
+        *lock(&queue.reader.before_read) = Some(told);
+        std::thread::spawn({
+            let (queue, got) = (Arc::clone(&queue), got.clone());
+            move || got.send(queue.get().ok())
+        });
+        reading
+            .recv_timeout(wait)
+            .expect("a get with no deadline waits in read");
+        let (told, polling) = std::sync::mpsc::channel();
+        *lock(&queue.reader.before_poll) = Some(told);
+        std::thread::spawn({
+            let queue = Arc::clone(&queue);
+            move || got.send(queue.get_timeout(wait).ok().flatten())
+        });
+        let pipe_too = polling
+            .recv_timeout(wait)
+            .expect("a get with a deadline waits in poll");
+        assert!(
+            !pipe_too,
+            "beside a get in read, it waits for its wake-up alone"
+        );
+        writer.put(&1).unwrap();
+        assert_eq!(results.recv_timeout(wait), Ok(Some(1)));
+        // Only now: nobody reads the pipe for the one still waiting unless it was woken.
+        writer.put(&2).unwrap();
+        assert_eq!(
+            results.recv_timeout(wait),
+            Ok(Some(2)),
+            "the other get took it"
+        );
     }
 }
