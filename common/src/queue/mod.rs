@@ -152,12 +152,18 @@ struct Buffer {
 impl<T: Serialize + DeserializeOwned + 'static> IpcQueue<T> {
     /// Creates a queue and returns its writing and reading ends.
     pub fn new() -> Result<(QueueWriter<T>, IpcQueue<T>)> {
+        Self::new_waiting(true)
+    }
+
+    /// [`IpcQueue::new`]; `in_read`: whether a `get` may wait in `read`, where the kernel allows
+    /// it (`false`: every `get` waits in `poll`, as on a kernel before 6.5; for tests).
+    fn new_waiting(in_read: bool) -> Result<(QueueWriter<T>, IpcQueue<T>)> {
         let (read_end, write_end) =
             nix::unistd::pipe2(OFlag::O_CLOEXEC).context("creating a pipe")?;
         let pipe = File::from(read_end);
         let eventfd =
             || EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK);
-        let handoff = if nowait::supported(&pipe) {
+        let handoff = if in_read && nowait::supported(&pipe) {
             // A `get` waits in `read` itself; every other read is made without waiting.
             Some(eventfd().context("creating the queue's hand-off eventfd")?)
         } else {
@@ -674,6 +680,10 @@ mod tests {
             if !reader.service().unwrap() {
                 break; // Every writer is gone: all is drained.
             }
+            assert!(
+                Instant::now() < deadline,
+                "the joiner never finished draining"
+            );
         }
         reader.end_wait();
         putter.join().unwrap().unwrap();
@@ -727,6 +737,52 @@ mod tests {
             results.recv_timeout(wait),
             Ok(Some(2)),
             "the other get took it"
+        );
+    }
+
+    /// Where a `get` may not wait in `read` (a kernel before 6.5), every `get` waits in `poll` on
+    /// the pipe, and a joiner drains beside it: the way every queue worked before, kept tested.
+    #[test]
+    fn without_reads_that_may_not_wait_a_get_waits_in_poll_and_a_joiner_drains_beside_it() {
+        let (writer, queue) = IpcQueue::<Vec<u8>>::new_waiting(false).unwrap();
+        assert!(queue.reader.handoff.is_none());
+        let queue = Arc::new(queue);
+        let wait = Duration::from_secs(10);
+        let (told, polling) = std::sync::mpsc::channel();
+        *lock(&queue.reader.before_poll) = Some(told);
+        let getter = std::thread::spawn({
+            let queue = Arc::clone(&queue);
+            move || queue.get()
+        });
+        assert_eq!(polling.recv_timeout(wait), Ok(true), "in poll, on the pipe");
+        let reader = Arc::clone(&queue.reader);
+        reader.begin_wait();
+        assert_eq!(reader.fd().as_raw_fd(), reader.pipe.as_raw_fd());
+        let putter =
+            std::thread::spawn(move || (0..100u8).try_for_each(|i| writer.put(&vec![i; 2048])));
+        let deadline = Instant::now() + wait;
+        loop {
+            let ready = wait::readable([reader.fd()], Some(deadline), "the queue").unwrap();
+            assert!(ready.is_some(), "the joiner drained nothing");
+            if !reader.service().unwrap() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the joiner never finished draining"
+            );
+        }
+        reader.end_wait();
+        putter.join().unwrap().unwrap();
+        let first = getter.join().unwrap().unwrap();
+        let mut got = vec![first[0]];
+        while let Ok(message) = queue.get() {
+            got.push(message[0]);
+        }
+        assert_eq!(
+            got,
+            (0..100).collect::<Vec<u8>>(),
+            "every message, in order"
         );
     }
 }
