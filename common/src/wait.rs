@@ -23,10 +23,11 @@ pub(crate) fn readable<'fd>(
         None => PollTimeout::NONE,
         // Round up, so that we never wake just before the deadline and spin.
         Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-            Some(left) => {
+            // (A deadline of now looks once: rounding nothing up would wait a millisecond.)
+            Some(left) if !left.is_zero() => {
                 PollTimeout::try_from(left + Duration::from_micros(999)).unwrap_or(PollTimeout::MAX)
             }
-            None => PollTimeout::ZERO,
+            _ => PollTimeout::ZERO,
         },
     };
     let mut polled: Vec<PollFd> = fds

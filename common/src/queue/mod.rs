@@ -524,11 +524,10 @@ impl Reader {
         }
     }
 
-    /// Whether the pipe holds bytes (or its end) right now: a `poll` that does not wait.
+    /// Whether the pipe holds bytes (or its end) right now: a look that does not wait.
     fn readable_now(&self) -> bool {
-        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-        let mut pipe = [PollFd::new(self.pipe.as_fd(), PollFlags::POLLIN)];
-        matches!(poll(&mut pipe, PollTimeout::ZERO), Ok(1))
+        let ready = wait::readable([self.pipe.as_fd()], Some(Instant::now()), "the queue");
+        matches!(ready, Ok(Some(ready)) if ready[0])
     }
 
     /// Moves everything the pipe holds now into the buffer, without blocking. `notify`: wake a
